@@ -1,0 +1,162 @@
+"""The feature catalogue: the one source of scenarios' markers, report rows and listings.
+
+Ids are stable (other tools key on them). The first 15 entries encode the rows of the seed's
+support matrix, in the seed's order; extended features follow with ``seed_row=None``.
+Adding a feature is one entry here plus the scenarios that carry its marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)?$")
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    title: str
+    spec: str
+    seed_row: int | None = None
+
+    @property
+    def group(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def marker(self) -> str:
+        """The pytest marker name that selects this feature's scenarios (``-m``)."""
+        return "feature_" + re.sub(r"[.-]", "_", self.id)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "register.mlflow-format",
+        "Registering models in MLflow format",
+        "A registry MUST register a model saved in MLflow format, whichever way it is handed over: "
+        "a local folder (`file://`), a run's artifacts, or an MLflow 3 logged model. The new "
+        "version MUST be READY, keep its source, and load through `models:/<name>/<version>` into "
+        "a model that predicts as the original did.",
+        seed_row=1,
+    ),
+    Feature(
+        "register.non-mlflow-format",
+        "Registering models not in MLflow format",
+        "A registry MUST accept a version whose source is a folder without an `MLmodel` file, and "
+        "downloading that version's artifacts MUST return every file byte for byte.",
+        seed_row=2,
+    ),
+    Feature(
+        "register.from-run",
+        "Registering models from runs outputs/artifacts",
+        "`register_model('runs:/<run_id>/<path>')` against a run on the same tracking server MUST "
+        "create a version that records the run id and loads through `models:/<name>/latest`.",
+        seed_row=3,
+    ),
+    Feature(
+        "register.from-foreign-run",
+        "Registering models from runs in a different tracking server/workspace",
+        "A model logged in a run of another tracking server MUST be registrable in this registry, "
+        "and a consumer that knows only this registry (and its own tracking server) MUST be able "
+        "to load it.",
+        seed_row=4,
+    ),
+    Feature(
+        "search.list",
+        "Search/list registered models",
+        "`search_registered_models` without a filter MUST return every registered model exactly "
+        "once across pages, and MUST honour `order_by` on `name`, `creation_timestamp` and "
+        "`last_updated_timestamp`, each `ASC` and `DESC`.",
+        seed_row=5,
+    ),
+    Feature(
+        "version.details",
+        "Retrieving details of registered model's versions",
+        "`get_registered_model` MUST report the latest versions, and `get_model_version` MUST "
+        "return a specific version with its documented fields (name, version, source, run id, "
+        "status, stage, description, tags, millisecond timestamps).",
+        seed_row=6,
+    ),
+    Feature(
+        "version.description",
+        "Editing registered model's versions description",
+        "`update_model_version` MUST replace a version's description, return the updated version, "
+        "and leave the other versions untouched.",
+        seed_row=7,
+    ),
+    Feature(
+        "version.tags",
+        "Editing registered model's versions tags",
+        "A version's tags MUST be settable, overwritable and deletable, each change visible on the "
+        "next read and confined to that version.",
+        seed_row=8,
+    ),
+    Feature(
+        "model.rename",
+        "Renaming registered models",
+        "`rename_registered_model` MUST make the model reachable under the new name only, with its "
+        "versions (renamed with it), tags and description intact.",
+        seed_row=9,
+    ),
+    Feature(
+        "model.delete",
+        "Deleting a registered model (container)",
+        "`delete_registered_model` MUST remove the model and all its versions; the name then "
+        "reports RESOURCE_DOES_NOT_EXIST and is free to be registered again.",
+        seed_row=10,
+    ),
+    Feature(
+        "version.delete",
+        "Deleting a registered model's version",
+        "`delete_model_version` MUST remove exactly that version; the model and its other versions "
+        "stay, and the deleted number is never handed out again.",
+        seed_row=11,
+    ),
+    Feature(
+        "stages",
+        "Manage MLflow model stages",
+        "A registry MUST list the stages a version can take, transition versions between "
+        "`None`, `Staging`, `Production` and `Archived`, keep several versions in one stage, "
+        "honour `archive_existing_versions`, report the latest version per stage, and load "
+        "`models:/<name>/<Stage>`.",
+        seed_row=12,
+    ),
+    Feature(
+        "search.by-name",
+        "Search registered models by name",
+        "A filter `name = '<name>'` MUST return exactly the model of that name (case-sensitive), "
+        "and `name IN (...)` exactly the models listed.",
+        seed_row=13,
+    ),
+    Feature(
+        "search.like-ilike",
+        "Search registered models using string comparators LIKE and ILIKE",
+        "`LIKE` MUST match case-sensitively and `ILIKE` case-insensitively, with `%` matching any "
+        "run of characters and `_` exactly one.",
+        seed_row=14,
+    ),
+    Feature(
+        "search.by-tag",
+        "Search registered models by tag",
+        "A filter on `tags.<key>` MUST return exactly the models whose tag matches (`=`, `!=`, "
+        "`LIKE`), with several tag conditions AND-ed and back-quoted keys accepted.",
+        seed_row=15,
+    ),
+)
+
+FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}
+FEATURES_BY_MARKER: dict[str, Feature] = {feature.marker: feature for feature in FEATURES}
+
+
+def validate_catalogue(features: tuple[Feature, ...] = FEATURES) -> None:
+    """Fail loudly on a malformed catalogue; other tools key on these ids."""
+    ids = [feature.id for feature in features]
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate feature ids in the catalogue")
+    for feature in features:
+        if not _ID_PATTERN.match(feature.id):
+            raise ValueError(f"feature id {feature.id!r} is not group.name in kebab-case")
+    seed_rows = [feature.seed_row for feature in features if feature.seed_row is not None]
+    if seed_rows != list(range(1, len(seed_rows) + 1)):
+        raise ValueError("seed rows must be 1..N in catalogue order")

@@ -1,0 +1,107 @@
+"""The ledger of entities a run creates, and the cleanup that removes exactly those.
+
+Every name a scenario may create is minted here with the run's namespace before the call that
+creates it, so cleanup finds it even when the scenario died half-way. Cleanup never touches a
+name that is not in the ledger, and removes aliases, then versions, then the model, so that
+registries which refuse container deletion are still left with nothing of ours but an empty
+container (reported as a leftover).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+
+def new_namespace() -> str:
+    """A per-run prefix: readable, sortable, and unique across concurrent runs."""
+    return f"rc{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(3)}"
+
+
+@dataclass
+class Ledger:
+    """Names minted by one process of one run (an xdist worker has its own ledger)."""
+
+    namespace: str
+    worker: str = field(default_factory=lambda: os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def mint(self, hint: str) -> str:
+        """A fresh name of this run; ``hint`` says what it is for, to help a human reading it."""
+        with self._lock:
+            number = next(self._counter)
+        return f"{self.namespace}-{self.worker}-{number}-{hint}"
+
+    def owns(self, name: str) -> bool:
+        return name.startswith(f"{self.namespace}-{self.worker}-")
+
+
+@dataclass
+class Leftover:
+    name: str
+    reason: str
+
+
+def remove_models(client: MlflowClient, names: list[str], ledger: Ledger) -> list[Leftover]:
+    """Delete the given ledger names (aliases, versions, then the model); never raise."""
+    leftovers = []
+    for name in names:
+        if not ledger.owns(name):
+            raise ValueError(f"refusing to delete {name!r}: not minted by this run")
+        try:
+            _remove_model(client, name)
+        except MlflowException as exc:
+            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                leftovers.append(Leftover(name, str(exc.message).splitlines()[0][:300]))
+        except Exception as exc:
+            leftovers.append(Leftover(name, f"{type(exc).__name__}: {exc}"[:300]))
+    return leftovers
+
+
+def _remove_model(client: MlflowClient, name: str) -> None:
+    model = client.get_registered_model(name)
+    for alias in model.aliases or {}:
+        _ignore_missing(client.delete_registered_model_alias, name, alias)
+    for version in _versions(client, name, model):
+        _ignore_missing(client.delete_model_version, name, version)
+    client.delete_registered_model(name)
+
+
+def _versions(client: MlflowClient, name: str, model) -> set[str]:
+    try:
+        found = client.search_model_versions(f"name = '{name}'", max_results=10_000)
+        return {str(version.version) for version in found}
+    except MlflowException:
+        return {str(version.version) for version in (model.latest_versions or [])}
+
+
+def _ignore_missing(call, *args) -> None:
+    try:
+        call(*args)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+
+
+def remove_experiment(client: MlflowClient, experiment_id: str) -> list[Leftover]:
+    """Delete a run's own experiment with its runs and logged models; never raise."""
+    leftovers = []
+    try:
+        for model in client.search_logged_models(experiment_ids=[experiment_id]):
+            _ignore_missing(client.delete_logged_model, model.model_id)
+        for run in client.search_runs([experiment_id], max_results=10_000):
+            _ignore_missing(client.delete_run, run.info.run_id)
+        client.delete_experiment(experiment_id)
+    except Exception as exc:
+        leftovers.append(
+            Leftover(f"experiment {experiment_id}", f"{type(exc).__name__}: {exc}"[:300])
+        )
+    return leftovers

@@ -1,0 +1,380 @@
+"""The pytest plugin: options, targets, fixtures for scenarios, outcomes, the matrix and results.
+
+Loaded through the ``pytest11`` entry point, so it is active in every pytest run of an
+environment where the package is installed; it stays inert unless scenarios (tests that use
+the ``target`` fixture) are collected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from conformance import matrix_text, preflight, results
+from conformance.catalogue import FEATURES, FEATURES_BY_MARKER
+from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment, remove_models
+from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
+from conformance.probe import Inconclusive, Probe
+from conformance.refusals import Kind, classify
+from conformance.targets import Target, TargetError, resolve_targets
+
+_STATE = pytest.StashKey["RunState"]()
+# The MLflow client retries 5xx for minutes by default; one broken endpoint must cost seconds.
+_CLIENT_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+
+
+class RunState:
+    """Per-process state of one run: targets, the ledger, the collected scenario records."""
+
+    def __init__(self, config: pytest.Config, targets: list[Target], namespace: str) -> None:
+        self.config = config
+        self.targets = targets
+        self.ledger = Ledger(namespace)
+        self.experiments: dict[str, str] = {}
+        self.leftovers: list[Leftover] = []
+        self.records: dict[str, results.ScenarioRecord] = {}
+        self.started = results.now_iso()
+        self.is_worker = hasattr(config, "workerinput")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("registry-conformance", "MLflow model-registry conformance")
+    group.addoption(
+        "--registry-uri",
+        action="append",
+        default=[],
+        help="registry under test; repeatable, one report column each "
+        "(default: MLFLOW_REGISTRY_URI, else the embedded reference backend)",
+    )
+    group.addoption(
+        "--tracking-uri",
+        action="append",
+        default=[],
+        help="tracking server paired with the target (default: the registry URI); "
+        "once for all targets or once per --registry-uri",
+    )
+    group.addoption(
+        "--foreign-tracking-uri",
+        default=None,
+        help="a second, independent tracking server for registering foreign runs "
+        "(seed row 4); without it that row is not tested except on the embedded target",
+    )
+    group.addoption(
+        "--namespace", default=None, help="prefix of every entity the run creates (default: unique)"
+    )
+    group.addoption(
+        "--results-json", default=None, metavar="PATH", help="write the results document"
+    )
+    group.addoption(
+        "--list-features", action="store_true", help="print the feature catalogue and exit"
+    )
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("list_features"):
+        for feature in FEATURES:
+            row = f"{feature.seed_row:>2}" if feature.seed_row else "  "
+            print(f"{row}  {feature.id:<28} -m {feature.marker:<34} {feature.title}")
+        return 0
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for feature in FEATURES:
+        config.addinivalue_line("markers", f"{feature.marker}: {feature.title} ({feature.id})")
+    for name, value in _CLIENT_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    try:
+        targets = resolve_targets(
+            config.getoption("registry_uri"),
+            config.getoption("tracking_uri"),
+            config.getoption("foreign_tracking_uri"),
+        )
+        for target in targets:
+            preflight.check_schemes(target)
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    workerinput = getattr(config, "workerinput", {})
+    namespace = workerinput.get("rc_namespace") or config.getoption("namespace") or new_namespace()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}", namespace):
+        raise pytest.UsageError(
+            f"--namespace {namespace!r}: use 1-41 letters, digits, '-' or '_' (it prefixes names)"
+        )
+    state = RunState(config, targets, namespace)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(ConformancePlugin(state), "registry-conformance-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(namespace), "registry-conformance-xdist")
+
+
+class _XdistHooks:
+    """Hand the controller's namespace to every worker, so one run has one namespace."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["rc_namespace"] = self.namespace
+
+
+# --- fixtures for scenarios -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def conformance_state(request: pytest.FixtureRequest) -> RunState:
+    return request.config.stash[_STATE]
+
+
+@pytest.fixture
+def client(target: Target) -> MlflowClient:
+    """A stock MLflow client pointed at the target."""
+    if target.unreachable:
+        raise Inconclusive(target.unreachable)
+    return MlflowClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri)
+
+
+@pytest.fixture
+def probe() -> Probe:
+    return Probe()
+
+
+@pytest.fixture
+def names(client: MlflowClient, conformance_state: RunState) -> Iterator[Any]:
+    """Mint registered-model names of this run; whatever they name is removed afterwards."""
+    minted: list[str] = []
+
+    def mint(hint: str) -> str:
+        name = conformance_state.ledger.mint(hint)
+        minted.append(name)
+        return name
+
+    yield mint
+    conformance_state.leftovers += remove_models(client, minted, conformance_state.ledger)
+
+
+@pytest.fixture
+def fluent(target: Target, client: MlflowClient) -> Iterator[None]:
+    """Point MLflow's fluent API (``mlflow.register_model``, ``load_model``...) at the target."""
+    previous = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
+    mlflow.set_tracking_uri(target.tracking_uri)
+    mlflow.set_registry_uri(target.registry_uri)
+    try:
+        yield
+    finally:
+        if mlflow.active_run():
+            mlflow.end_run()
+        mlflow.set_tracking_uri(previous[0])
+        mlflow.set_registry_uri(previous[1])
+
+
+@pytest.fixture
+def experiment_id(
+    target: Target, client: MlflowClient, probe: Probe, conformance_state: RunState
+) -> str:
+    """This process's experiment on the target's tracking server, made once, removed at the end."""
+    return _experiment_for(conformance_state, target.tracking_uri, client, probe)
+
+
+@pytest.fixture
+def foreign_tracking_uri(target: Target) -> str:
+    if not target.foreign_tracking_uri:
+        pytest.skip("needs --foreign-tracking-uri (a second, independent tracking server)")
+    return target.foreign_tracking_uri
+
+
+@pytest.fixture
+def foreign_experiment_id(
+    foreign_tracking_uri: str, probe: Probe, conformance_state: RunState
+) -> str:
+    foreign_client = MlflowClient(tracking_uri=foreign_tracking_uri)
+    return _experiment_for(conformance_state, foreign_tracking_uri, foreign_client, probe)
+
+
+def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, probe: Probe) -> str:
+    if tracking_uri not in state.experiments:
+        with probe.prerequisite("create_experiment"):
+            state.experiments[tracking_uri] = client.create_experiment(
+                f"{state.ledger.namespace}-{state.ledger.worker}"
+            )
+    return state.experiments[tracking_uri]
+
+
+# --- outcomes and the end of the run -------------------------------------------------------
+
+
+def _features_of(item: pytest.Item) -> list[str]:
+    return [
+        FEATURES_BY_MARKER[mark.name].id
+        for mark in item.iter_markers()
+        if mark.name in FEATURES_BY_MARKER
+    ]
+
+
+def _phase_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
+    if report.passed:
+        return Outcome.PASSED
+    if report.skipped:
+        reason = _skip_reason(report)
+        return Outcome.UNSUPPORTED if reason.startswith(UNSUPPORTED_PREFIX) else Outcome.SKIPPED
+    if report.when != "call":
+        return Outcome.ERROR
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, Inconclusive):
+        return Outcome.ERROR
+    unexpected = exc is not None and not isinstance(exc, AssertionError)
+    if unexpected and classify(exc).kind is Kind.TRANSPORT:
+        return Outcome.ERROR
+    return Outcome.FAILED
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")
+
+
+def _reason(report: pytest.TestReport, outcome: Outcome) -> str:
+    if report.skipped:
+        return _mask(_skip_reason(report).removeprefix(UNSUPPORTED_PREFIX))
+    if outcome is Outcome.PASSED:
+        return ""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash is not None else report.longreprtext
+    return _mask(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
+
+
+def _mask(text: str) -> str:
+    text = re.sub(r"(://[^/\s:@]+:)[^@/\s]+@", r"\1***@", text)
+    for variable in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD"):
+        secret = os.environ.get(variable)
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class ConformancePlugin:
+    """The hooks that need the run's state; registered once per process by pytest_configure."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.document: dict[str, Any] | None = None
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "target" in metafunc.fixturenames:
+            targets = self.state.targets
+            metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="session")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        unmarked = [
+            item.nodeid
+            for item in items
+            if "target" in getattr(item, "fixturenames", ()) and not _features_of(item)
+        ]
+        if unmarked:
+            raise pytest.UsageError(f"scenarios without a feature marker: {', '.join(unmarked)}")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.state.is_worker:
+            return
+        for target in self.state.targets:
+            try:
+                preflight.probe_server(target)
+            except Exception as exc:  # a server that answers garbage still gets measured
+                target.server["preflight_error"] = str(exc)[:300]
+            if target.unreachable:
+                session.config.issue_config_time_warning(
+                    pytest.PytestWarning(target.unreachable), stacklevel=2
+                )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        result = yield
+        report: pytest.TestReport = result.get_result()
+        callspec = getattr(item, "callspec", None)
+        target = callspec.params.get("target") if callspec else None
+        if not isinstance(target, Target):
+            return
+        report.user_properties.append(("rc_target", target.id))
+        report.user_properties.append(("rc_features", _features_of(item)))
+        report.user_properties.append(("rc_outcome", _phase_outcome(report, call).value))
+        probe = getattr(item, "funcargs", {}).get("probe")
+        if report.when == "call" and isinstance(probe, Probe) and probe.evidence:
+            report.user_properties.append(("rc_evidence", probe.evidence))
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        if report.when == "call" and dict(report.user_properties).get("rc_outcome") == "error":
+            return "error", "E", "ERROR"
+        return None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(report.user_properties)
+        if "rc_outcome" not in properties:
+            return
+        outcome = Outcome(properties["rc_outcome"])
+        record = self.state.records.setdefault(
+            report.nodeid,
+            results.ScenarioRecord(
+                target=properties["rc_target"],
+                features=list(properties["rc_features"]),
+                nodeid=report.nodeid,
+                outcome=outcome,
+            ),
+        )
+        previous = record.outcome
+        record.outcome = worst_outcome([previous, outcome])
+        record.duration_s += report.duration
+        if outcome is not Outcome.PASSED and (record.outcome is not previous or not record.reason):
+            record.reason = _reason(report, outcome)
+        record.evidence += properties.get("rc_evidence", [])
+        if outcome in (Outcome.FAILED, Outcome.ERROR):
+            record.evidence.append(
+                {"phase": report.when, "traceback": _mask(report.longreprtext[-3000:])}
+            )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        state = self.state
+        for tracking_uri, experiment in state.experiments.items():
+            state.leftovers += remove_experiment(
+                MlflowClient(tracking_uri=tracking_uri), experiment
+            )
+        if state.is_worker or not state.records:
+            return
+        self.document = results.build_document(
+            state.targets,
+            list(state.records.values()),
+            state.started,
+            complete=exitstatus != pytest.ExitCode.INTERRUPTED,
+            extra={
+                "namespace": state.ledger.namespace,
+                "leftovers": [vars(leftover) for leftover in state.leftovers],
+            },
+        )
+        path = session.config.getoption("results_json")
+        if path:
+            results.write(self.document, Path(path))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.document is None:
+            return
+        terminalreporter.section("registry conformance")
+        for target in self.document["targets"]:
+            terminalreporter.write_line(f"{target['id']}: {target['label']}")
+        terminalreporter.write_line("")
+        for line in matrix_text.render(self.document):
+            terminalreporter.write_line(line)
+        for leftover in self.document["leftovers"]:
+            terminalreporter.write_line(
+                f"left behind: {leftover['name']} ({leftover['reason']})", yellow=True
+            )

@@ -1,0 +1,87 @@
+"""How a scenario marks which call is the feature under test and which calls only set the stage.
+
+The distinction decides the verdict (DESIGN.md, "Verdicts"): a clean refusal of the call under
+test makes the scenario ``unsupported``; a clean refusal of a prerequisite makes it
+``unsupported`` with a reason naming the prerequisite; any other trouble in a prerequisite makes
+it ``error``; a wrong answer anywhere makes it ``failed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from conformance.outcomes import UNSUPPORTED_PREFIX
+from conformance.refusals import Kind, classify
+
+
+class Inconclusive(Exception):
+    """No verdict can be drawn: transport trouble, or a prerequisite broke in an unclean way."""
+
+
+class NonConformant(AssertionError):
+    """The registry answered, but wrongly (a 500, a malformed body, a refusal that left state)."""
+
+
+class Probe:
+    """Wraps the calls of one scenario and keeps the evidence behind its outcome."""
+
+    def __init__(self) -> None:
+        self.evidence: list[dict[str, Any]] = []
+
+    @contextmanager
+    def feature(self, call: str, *, state: Callable[[], object] | None = None) -> Iterator[None]:
+        """The operation under test.
+
+        ``state`` reads whatever the call could have changed; it is read before and after a
+        refusal, because a refusal that leaves partial state behind is a failure, not a refusal.
+        """
+        before = state() if state is not None else None
+        try:
+            yield
+        except (pytest.skip.Exception, Inconclusive, AssertionError):
+            raise
+        except Exception as exc:
+            verdict = classify(exc)
+            self._record(call, "feature", exc, verdict.kind.value)
+            if verdict.kind is Kind.TRANSPORT:
+                raise Inconclusive(f"{call}: {verdict.reason}") from exc
+            if verdict.kind is Kind.MALFORMED:
+                raise NonConformant(f"{call} answered malformed: {verdict.reason}") from exc
+            if state is not None:
+                after = state()
+                if after != before:
+                    raise NonConformant(
+                        f"{call} was refused ({verdict.reason}) but changed state: "
+                        f"{before!r} -> {after!r}"
+                    ) from exc
+            pytest.skip(f"{UNSUPPORTED_PREFIX}{call}: {verdict.reason}")
+
+    @contextmanager
+    def prerequisite(self, what: str) -> Iterator[None]:
+        """A step the scenario needs but does not judge (creating the model it works on, ...)."""
+        try:
+            yield
+        except (pytest.skip.Exception, Inconclusive):
+            raise
+        except Exception as exc:
+            verdict = classify(exc) if not isinstance(exc, AssertionError) else None
+            kind = verdict.kind.value if verdict else "assertion"
+            self._record(what, "prerequisite", exc, kind)
+            if verdict is not None and verdict.kind is Kind.REFUSAL:
+                pytest.skip(f"{UNSUPPORTED_PREFIX}prerequisite {what} refused: {verdict.reason}")
+            reason = verdict.reason if verdict else str(exc)
+            raise Inconclusive(f"prerequisite {what} broke: {reason}") from exc
+
+    def _record(self, call: str, role: str, exc: BaseException, kind: str) -> None:
+        self.evidence.append(
+            {
+                "call": call,
+                "role": role,
+                "classified_as": kind,
+                "exception": f"{type(exc).__name__}: {exc}"[:2000],
+            }
+        )

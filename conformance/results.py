@@ -1,0 +1,132 @@
+"""The results document (DESIGN.md, "Results document"): built, validated, merged, read back."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance import __version__
+from conformance.catalogue import FEATURES, Feature
+from conformance.outcomes import Outcome, Verdict, feature_verdict
+from conformance.targets import Target
+
+SCHEMA_ID = "registry-conformance/results/v1"
+
+
+@dataclass
+class ScenarioRecord:
+    """One scenario against one target, as the controller saw it."""
+
+    target: str
+    features: list[str]
+    nodeid: str
+    outcome: Outcome
+    duration_s: float = 0.0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "features": self.features,
+            "nodeid": self.nodeid,
+            "outcome": self.outcome.value,
+            "duration_s": round(self.duration_s, 4),
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def verdicts(
+    targets: list[str], scenarios: list[ScenarioRecord], features: tuple[Feature, ...] = FEATURES
+) -> list[dict[str, Any]]:
+    """One verdict per target x feature, with a note that explains anything but `supported`."""
+    by_cell: dict[tuple[str, str], list[ScenarioRecord]] = defaultdict(list)
+    for record in scenarios:
+        for feature_id in record.features:
+            by_cell[(record.target, feature_id)].append(record)
+    rows = []
+    for target in targets:
+        for feature in features:
+            records = by_cell[(target, feature.id)]
+            verdict = feature_verdict(record.outcome for record in records)
+            rows.append(
+                {
+                    "target": target,
+                    "feature": feature.id,
+                    "verdict": verdict.value,
+                    "note": _note(verdict, records),
+                }
+            )
+    return rows
+
+
+def _note(verdict: Verdict, records: list[ScenarioRecord]) -> str:
+    if verdict is Verdict.SUPPORTED:
+        return ""
+    if verdict is Verdict.NOT_TESTED and not records:
+        return "no scenario ran"
+    worst = {
+        Verdict.NON_CONFORMANT: Outcome.FAILED,
+        Verdict.INCONCLUSIVE: Outcome.ERROR,
+        Verdict.PARTIAL: Outcome.UNSUPPORTED,
+        Verdict.UNSUPPORTED: Outcome.UNSUPPORTED,
+        Verdict.NOT_TESTED: Outcome.SKIPPED,
+    }[verdict]
+    reasons = sorted({record.reason for record in records if record.outcome is worst})
+    counts = f"{sum(r.outcome is worst for r in records)}/{len(records)} scenarios {worst.value}"
+    return f"{counts}: " + "; ".join(reasons)[:1000]
+
+
+def build_document(
+    targets: list[Target],
+    scenarios: list[ScenarioRecord],
+    started: str,
+    complete: bool,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    target_ids = [target.id for target in targets]
+    return {
+        "schema": SCHEMA_ID,
+        "suite": {"version": __version__},
+        "started": started,
+        "finished": now_iso(),
+        "complete": complete,
+        "targets": [target.describe() for target in targets],
+        "features": [
+            {"id": f.id, "title": f.title, "group": f.group, "seed_row": f.seed_row}
+            for f in FEATURES
+        ],
+        "verdicts": verdicts(target_ids, scenarios),
+        "scenarios": [record.as_json() for record in scenarios],
+        **(extra or {}),
+    }
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("conformance").joinpath("schemas/results-v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate(document: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` when a document breaks the contract."""
+    jsonschema.validate(document, schema())
+
+
+def write(document: dict[str, Any], path: Path) -> None:
+    validate(document)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,133 @@
+"""Targets: which registries a run measures, how to reach them, and how to show them safely."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import mlflow
+
+EMBEDDED_REGISTRY_URI = "memory://conformance-embedded"
+EMBEDDED_FOREIGN_TRACKING_URI = "memory://conformance-embedded-foreign"
+_SECRET_QUERY_KEY = re.compile(r"token|secret|password|passwd|pwd|key|sig|credential", re.I)
+
+
+class TargetError(ValueError):
+    """A target URI that cannot be used, with a message fit for the command line."""
+
+
+@dataclass
+class Target:
+    """One registry under test: one column of the report."""
+
+    id: str
+    registry_uri: str
+    tracking_uri: str
+    foreign_tracking_uri: str | None
+    embedded: bool = False
+    server: dict[str, Any] = field(default_factory=dict)
+    #: Why the target cannot be reached, when the preflight found out; scenarios then error fast.
+    unreachable: str | None = None
+
+    @property
+    def label(self) -> str:
+        return "reference backend (embedded)" if self.embedded else mask_uri(self.registry_uri)
+
+    @property
+    def is_http(self) -> bool:
+        return urlsplit(self.registry_uri).scheme in ("http", "https")
+
+    def describe(self) -> dict[str, Any]:
+        """The target as the results document shows it, credentials masked."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "registry_uri": mask_uri(self.registry_uri),
+            "tracking_uri": mask_uri(self.tracking_uri),
+            "foreign_tracking_uri": (
+                mask_uri(self.foreign_tracking_uri) if self.foreign_tracking_uri else None
+            ),
+            "client": {"mlflow": mlflow.__version__},
+            "server": self.server,
+        }
+
+
+def mask_uri(uri: str) -> str:
+    """Hide passwords in the authority and secret-looking query values."""
+    parts = urlsplit(uri)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
+    query = urlencode(
+        [
+            (key, "***" if _SECRET_QUERY_KEY.search(key) else value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def target_id(uri: str, taken: set[str]) -> str:
+    """A short, stable, filename-safe id derived from the masked URI."""
+    parts = urlsplit(mask_uri(uri))
+    raw = f"{parts.scheme or 'path'}-{parts.hostname or ''}-{parts.port or ''}-{parts.path}"
+    slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:60] or "target"
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def resolve_targets(
+    registry_uris: list[str],
+    tracking_uris: list[str],
+    foreign_tracking_uri: str | None,
+) -> list[Target]:
+    """Turn the command-line options (and MLflow's environment) into targets."""
+    env_registry = os.environ.get("MLFLOW_REGISTRY_URI") or os.environ.get("MLFLOW_TRACKING_URI")
+    if not registry_uris:
+        if env_registry:
+            registry_uris = [env_registry]
+            if not tracking_uris and os.environ.get("MLFLOW_TRACKING_URI"):
+                tracking_uris = [os.environ["MLFLOW_TRACKING_URI"]]
+        else:
+            return [
+                Target(
+                    id="reference-embedded",
+                    registry_uri=EMBEDDED_REGISTRY_URI,
+                    tracking_uri=tracking_uris[0] if tracking_uris else EMBEDDED_REGISTRY_URI,
+                    foreign_tracking_uri=foreign_tracking_uri or EMBEDDED_FOREIGN_TRACKING_URI,
+                    embedded=True,
+                )
+            ]
+    if len(tracking_uris) not in (0, 1, len(registry_uris)):
+        raise TargetError(
+            f"got {len(tracking_uris)} --tracking-uri values for {len(registry_uris)} "
+            "--registry-uri values: give one for all targets, or one per target in the same order"
+        )
+    taken: set[str] = set()
+    targets = []
+    for index, registry_uri in enumerate(registry_uris):
+        if not registry_uri.strip():
+            raise TargetError("--registry-uri is empty")
+        if len(tracking_uris) == len(registry_uris):
+            tracking_uri = tracking_uris[index]
+        else:
+            tracking_uri = tracking_uris[0] if tracking_uris else registry_uri
+        targets.append(
+            Target(
+                id=target_id(registry_uri, taken),
+                registry_uri=registry_uri,
+                tracking_uri=tracking_uri,
+                foreign_tracking_uri=foreign_tracking_uri,
+                embedded=registry_uri == EMBEDDED_REGISTRY_URI,
+            )
+        )
+    return targets
