@@ -1,0 +1,50 @@
+"""The model scenarios register: tiny, dependency-free, saved in milliseconds, easy to check.
+
+It lives in an importable module (not a scenario file) so that a loaded copy unpickles in any
+process that has the suite installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mlflow.pyfunc
+
+#: Requirements are given, not inferred: inference imports the model and costs seconds.
+_PIP_REQUIREMENTS = ["mlflow"]
+
+
+class Affine(mlflow.pyfunc.PythonModel):
+    """Predicts ``slope * x + intercept``; distinct parameters tell versions apart."""
+
+    def __init__(self, slope: float, intercept: float) -> None:
+        self.slope = slope
+        self.intercept = intercept
+
+    # Unannotated on purpose: MLflow would otherwise try (and warn about) signature inference.
+    def predict(self, context, model_input, params=None):  # noqa: ANN001
+        values = model_input.iloc[:, 0] if hasattr(model_input, "iloc") else model_input
+        return [self.slope * float(x) + self.intercept for x in values]
+
+
+def save(path: Path, slope: float, intercept: float = 0.0) -> Path:
+    """Save an MLflow-format model folder at ``path``."""
+    mlflow.pyfunc.save_model(
+        str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+    )
+    return path
+
+
+def log(name: str, slope: float, intercept: float = 0.0) -> mlflow.models.model.ModelInfo:
+    """Log an MLflow 3 logged model in the active run."""
+    return mlflow.pyfunc.log_model(
+        name=name, python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+    )
+
+
+def expected(slope: float, intercept: float = 0.0, inputs: tuple[float, ...] = (1.0, 2.0)):
+    return [slope * x + intercept for x in inputs]
+
+
+SAMPLE_INPUT = [1.0, 2.0]
