@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlflow.utils.uri import resolve_uri_if_local
 
 from reference_backend.tracking_store import InMemoryTrackingStore
 
@@ -116,7 +117,7 @@ def get_instance(uri: str, artifact_root: str | None = None) -> Instance:
         instance = _instances.get(address.name)
         if instance is None:
             instance = _instances[address.name] = _create(address.name, artifact_root)
-        elif artifact_root and artifact_root.rstrip("/") != instance.artifact_root:
+        elif artifact_root and resolve_uri_if_local(artifact_root) != instance.artifact_root:
             raise MlflowException(
                 f"{address.uri} already exists with artifact root {instance.artifact_root!r}; "
                 f"it cannot be reopened with {artifact_root!r}.",

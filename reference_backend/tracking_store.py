@@ -56,7 +56,7 @@ from mlflow.utils.mlflow_tags import MLFLOW_LOGGED_MODELS, MLFLOW_RUN_NAME
 from mlflow.utils.name_utils import _generate_random_name
 from mlflow.utils.search_utils import SearchExperimentsUtils, SearchLoggedModelsUtils, SearchUtils
 from mlflow.utils.time import get_current_time_millis
-from mlflow.utils.uri import append_to_uri_path
+from mlflow.utils.uri import append_to_uri_path, resolve_uri_if_local
 from mlflow.utils.validation import (
     _validate_batch_log_data,
     _validate_batch_log_limits,
@@ -204,7 +204,7 @@ class InMemoryTrackingStore(AbstractStore):
 
     def __init__(self, artifact_root_uri: str) -> None:
         super().__init__()
-        self.artifact_root_uri = artifact_root_uri.rstrip("/")
+        self.artifact_root_uri = resolve_uri_if_local(artifact_root_uri)
         self._lock = threading.RLock()
         self._experiment_ids = itertools.count(1)
         self._experiments: dict[str, _ExperimentRecord] = {}
@@ -225,8 +225,9 @@ class InMemoryTrackingStore(AbstractStore):
         self._experiments[experiment_id] = _ExperimentRecord(
             experiment_id=experiment_id,
             name=name,
-            artifact_location=artifact_location
-            or append_to_uri_path(self.artifact_root_uri, experiment_id),
+            artifact_location=resolve_uri_if_local(artifact_location)
+            if artifact_location
+            else append_to_uri_path(self.artifact_root_uri, experiment_id),
             creation_time=now,
             last_update_time=now,
             tags={tag.key: tag.value for tag in tags},

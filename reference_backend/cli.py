@@ -1,0 +1,93 @@
+"""``reference-backend`` command: serve an in-memory MLflow registry over HTTP.
+
+Exit codes: 0 after a clean stop (Ctrl-C or SIGTERM), 2 when the server cannot start (busy
+port, bad arguments). Output is meant for scripts: one ready line on stdout, flushed, and
+one-line errors on stderr without tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+EXIT_CANNOT_START = 2
+
+
+class _Stop(Exception):
+    """Raised from a signal handler to leave the serving loop in the main thread."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def _instance_name(value: str) -> str:
+    from mlflow.exceptions import MlflowException
+
+    from reference_backend.instances import Address
+
+    try:
+        if Address.parse(f"memory://{value}").name == value:
+            return value
+    except (MlflowException, ValueError):
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} cannot be used in a memory:// URI")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reference-backend", description="In-memory MLflow model registry and tracking."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="serve memory://NAME over HTTP with MLflow's REST API"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=5000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--name", type=_instance_name, default="default", help="instance (default: %(default)s)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no per-request access log")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import mlflow
+
+    from reference_backend import server
+    from reference_backend.instances import drop_instance
+
+    instance = server.open_instance(args.name)
+    os.environ.update(server.server_environment(instance))
+    # Like `mlflow server`: code inside the server that resolves URIs finds this instance.
+    mlflow.set_tracking_uri(instance.uri)
+    mlflow.set_registry_uri(instance.uri)
+    try:
+        serving = server.bind(instance, args.host, args.port, access_log=not args.quiet)
+    except OSError as e:
+        reason = e.strerror if isinstance(e, server.PortInUseError) else f"cannot listen: {e}"
+        print(f"reference-backend: {reason}", file=sys.stderr)
+        drop_instance(instance.uri)
+        return EXIT_CANNOT_START
+    try:
+        signal.signal(signal.SIGTERM, _raise_stop)
+        signal.signal(signal.SIGINT, _raise_stop)
+        print(serving.ready_message, flush=True)
+        serving.server.serve_forever()
+    except _Stop as stop:
+        print(f"reference-backend: stopped by {stop}", flush=True)
+    finally:
+        serving.server.server_close()
+        drop_instance(instance.uri)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return _serve(args)

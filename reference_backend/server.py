@@ -1,0 +1,190 @@
+"""Serve a reference-backend instance over HTTP with MLflow's own REST API.
+
+MLflow's Flask app and handlers are reused as they are, bound to the instance's stores, so HTTP
+clients see exactly what a real ``mlflow server --serve-artifacts`` returns. One threaded WSGI
+server in one process keeps the in-memory state shared by every request (``mlflow server``
+forks workers, which would each get their own empty registry).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from reference_backend.instances import Instance, get_instance
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# What ``mlflow server --serve-artifacts`` uses as default artifact root: clients upload through
+# the server, which writes under the artifacts destination.
+PROXIED_ARTIFACT_ROOT = "mlflow-artifacts:/"
+
+_serving = threading.Lock()
+_middleware_installed = False
+
+
+class PortInUseError(OSError):
+    """The requested port already has a listener."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is already in use; pass --port")
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Drop werkzeug's per-request access line."""
+
+
+@dataclass
+class Serving:
+    """A bound, not yet running, server for one instance."""
+
+    instance: Instance
+    server: BaseWSGIServer
+
+    @property
+    def url(self) -> str:
+        host = self.server.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.server.port}"
+
+    @property
+    def ready_message(self) -> str:
+        return f"reference-backend serving {self.instance.uri} at {self.url}"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind ourselves so a busy port is a clean error; werkzeug would print and exit instead."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(socket.SOMAXCONN)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUseError(port) from e
+        raise
+    return sock
+
+
+def server_environment(instance: Instance) -> dict[str, str]:
+    """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``)."""
+    from mlflow.server.constants import (
+        ARTIFACT_ROOT_ENV_VAR,
+        ARTIFACTS_DESTINATION_ENV_VAR,
+        BACKEND_STORE_URI_ENV_VAR,
+        REGISTRY_STORE_URI_ENV_VAR,
+        SERVE_ARTIFACTS_ENV_VAR,
+    )
+
+    return {
+        BACKEND_STORE_URI_ENV_VAR: instance.uri,
+        REGISTRY_STORE_URI_ENV_VAR: instance.uri,
+        ARTIFACT_ROOT_ENV_VAR: PROXIED_ARTIFACT_ROOT,
+        SERVE_ARTIFACTS_ENV_VAR: "true",
+        ARTIFACTS_DESTINATION_ENV_VAR: instance.proxied_artifacts_dir.as_uri(),
+    }
+
+
+def _mlflow_app(instance: Instance) -> Flask:
+    """MLflow's Flask app with its handlers pointed at ``instance``."""
+    global _middleware_installed
+    from mlflow.server import app, handlers, is_running_as_server, security
+
+    if not (is_running_as_server or _middleware_installed):
+        # mlflow.server adds host checks and CORS only when imported inside a server process.
+        security.init_security_middleware(app)
+        _middleware_installed = True
+    handlers._tracking_store = instance.tracking_store
+    handlers._model_registry_store = instance.registry_store
+    handlers._artifact_repo = None
+    return app
+
+
+def open_instance(name: str) -> Instance:
+    """Instance ``memory://name`` with proxied artifacts, as a server needs it."""
+    return get_instance(f"memory://{name}", artifact_root=PROXIED_ARTIFACT_ROOT)
+
+
+def bind(instance: Instance, host: str, port: int, access_log: bool = True) -> Serving:
+    """Bind a threaded server for ``instance``; raises :class:`PortInUseError` if taken.
+
+    The caller must have applied :func:`server_environment` to ``os.environ`` first.
+    """
+    app = _mlflow_app(instance)
+    sock = _listen(host, port)
+    try:
+        server = make_server(
+            host,
+            sock.getsockname()[1],
+            app,
+            threaded=True,
+            request_handler=None if access_log else _QuietRequestHandler,
+            fd=sock.fileno(),
+        )
+    finally:
+        sock.close()  # the server holds its own duplicate of the descriptor
+    return Serving(instance, server)
+
+
+@contextmanager
+def _patched_environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def serve_in_thread(
+    name: str | None = None, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[str]:
+    """Serve ``memory://name`` from a daemon thread of this process and yield its base URL.
+
+    For tool authors' tests: point ``MlflowClient(url)`` at the URL. MLflow's handlers are
+    process-global, so only one instance can be served per process at a time.
+    """
+    from mlflow.server import handlers
+
+    from reference_backend.instances import drop_instance
+
+    if not _serving.acquire(blocking=False):
+        raise RuntimeError("this process is already serving a reference-backend instance")
+    generated = name is None
+    name = name or f"served-{uuid.uuid4().hex[:12]}"
+    try:
+        instance = open_instance(name)
+        with _patched_environ(server_environment(instance)):
+            serving = bind(instance, host, port, access_log=False)
+            thread = threading.Thread(target=serving.server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                yield serving.url
+            finally:
+                serving.server.shutdown()
+                serving.server.server_close()
+                thread.join()
+                handlers._tracking_store = handlers._model_registry_store = None
+                handlers._artifact_repo = None
+    finally:
+        if generated:
+            drop_instance(f"memory://{name}")
+        _serving.release()
