@@ -63,11 +63,12 @@ def mask_uri(uri: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    secret = any(_SECRET_QUERY_KEY.search(key) for key, _ in pairs)
+    if netloc == parts.netloc and not secret:
+        return uri  # rebuilding would turn sqlite:////abs/path into sqlite://abs/path
     query = urlencode(
-        [
-            (key, "***" if _SECRET_QUERY_KEY.search(key) else value)
-            for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        ],
+        [(key, "***" if _SECRET_QUERY_KEY.search(key) else value) for key, value in pairs],
         safe="*",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

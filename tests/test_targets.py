@@ -1,0 +1,69 @@
+"""Targets resolve from options and MLflow's environment; credentials never show."""
+
+import pytest
+
+from conformance.targets import (
+    EMBEDDED_REGISTRY_URI,
+    TargetError,
+    mask_uri,
+    resolve_targets,
+    target_id,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_mlflow_env(monkeypatch):
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("uri", "masked"),
+    [
+        ("https://alice:s3cret@reg.example/api", "https://alice:***@reg.example/api"),
+        ("https://tok@reg.example", "https://***@reg.example"),
+        ("postgresql://u:pw@db:5432/m", "postgresql://u:***@db:5432/m"),
+        ("http://h/x?token=abc&a=1", "http://h/x?token=***&a=1"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_mask_uri(uri, masked):
+    assert mask_uri(uri) == masked
+
+
+def test_default_is_the_embedded_reference_with_a_foreign_instance():
+    (target,) = resolve_targets([], [], None)
+    assert target.embedded
+    assert target.registry_uri == target.tracking_uri == EMBEDDED_REGISTRY_URI
+    assert target.foreign_tracking_uri not in (None, EMBEDDED_REGISTRY_URI)
+
+
+def test_mlflow_environment_is_honoured(monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking:5000")
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", "http://registry:5000")
+    (target,) = resolve_targets([], [], None)
+    assert (target.registry_uri, target.tracking_uri) == (
+        "http://registry:5000",
+        "http://tracking:5000",
+    )
+    assert target.foreign_tracking_uri is None
+
+
+def test_tracking_uris_pair_with_registries():
+    targets = resolve_targets(
+        ["sqlite:///a.db", "sqlite:///b.db"], ["http://t1", "http://t2"], None
+    )
+    assert [t.tracking_uri for t in targets] == ["http://t1", "http://t2"]
+    one = resolve_targets(["sqlite:///a.db", "sqlite:///b.db"], [], None)
+    assert [t.tracking_uri for t in one] == ["sqlite:///a.db", "sqlite:///b.db"]
+    with pytest.raises(TargetError, match="one per target"):
+        resolve_targets(["a://", "b://", "c://"], ["x://", "y://"], None)
+
+
+def test_target_ids_are_unique_and_hide_credentials():
+    taken: set[str] = set()
+    first = target_id("https://u:pw@h:5000/", taken)
+    second = target_id("https://u:other@h:5000/", taken)
+    assert first != second
+    assert "pw" not in first
+    assert "other" not in second
