@@ -7,7 +7,6 @@ process that has the suite installed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import mlflow.pyfunc
 
@@ -23,7 +22,7 @@ class Affine(mlflow.pyfunc.PythonModel):
         self.intercept = intercept
 
     # Unannotated on purpose: MLflow would otherwise try (and warn about) signature inference.
-    def predict(self, context, model_input, params=None):  # noqa: ANN001
+    def predict(self, context, model_input, params=None):
         values = model_input.iloc[:, 0] if hasattr(model_input, "iloc") else model_input
         return [self.slope * float(x) + self.intercept for x in values]
 
