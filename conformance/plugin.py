@@ -23,7 +23,7 @@ from conformance.ledger import Ledger, Leftover, new_namespace, remove_experimen
 from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
 from conformance.probe import Inconclusive, Probe
 from conformance.refusals import Kind, classify
-from conformance.targets import Target, TargetError, resolve_targets
+from conformance.targets import Target, TargetError, mask_text, resolve_targets
 
 _STATE = pytest.StashKey["RunState"]()
 # The MLflow client retries 5xx for minutes by default; one broken endpoint must cost seconds.
@@ -244,21 +244,12 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 def _reason(report: pytest.TestReport, outcome: Outcome) -> str:
     if report.skipped:
-        return _mask(_skip_reason(report).removeprefix(UNSUPPORTED_PREFIX))
+        return mask_text(_skip_reason(report).removeprefix(UNSUPPORTED_PREFIX))
     if outcome is Outcome.PASSED:
         return ""
     crash = getattr(report.longrepr, "reprcrash", None)
     message = crash.message if crash is not None else report.longreprtext
-    return _mask(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
-
-
-def _mask(text: str) -> str:
-    text = re.sub(r"(://[^/\s:@]+:)[^@/\s]+@", r"\1***@", text)
-    for variable in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD"):
-        secret = os.environ.get(variable)
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
 
 
 class ConformancePlugin:
@@ -339,7 +330,7 @@ class ConformancePlugin:
         record.evidence += properties.get("rc_evidence", [])
         if outcome in (Outcome.FAILED, Outcome.ERROR):
             record.evidence.append(
-                {"phase": report.when, "traceback": _mask(report.longreprtext[-3000:])}
+                {"phase": report.when, "traceback": mask_text(report.longreprtext[-3000:])}
             )
 
     @pytest.hookimpl(trylast=True)

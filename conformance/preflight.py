@@ -11,7 +11,7 @@ from mlflow.utils.rest_utils import http_request
 from mlflow.utils.uri import get_uri_scheme
 
 from conformance.refusals import Kind, classify
-from conformance.targets import Target, TargetError, mask_uri
+from conformance.targets import Target, TargetError, mask_text, mask_uri
 
 _PREFLIGHT_TIMEOUT_S = 10
 
@@ -50,7 +50,9 @@ def probe_server(target: Target) -> None:
     except Exception as exc:
         verdict = classify(exc)
         if verdict.kind is Kind.TRANSPORT or "failed with exception" in str(exc):
-            target.unreachable = f"{mask_uri(target.registry_uri)} is unreachable: {verdict.reason}"
+            target.unreachable = mask_text(
+                f"{target.registry_uri} is unreachable: {verdict.reason}"
+            )
             return
         raise
     target.server["reachable"] = True

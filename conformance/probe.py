@@ -16,6 +16,7 @@ import pytest
 
 from conformance.outcomes import UNSUPPORTED_PREFIX
 from conformance.refusals import Kind, classify
+from conformance.targets import mask_text
 
 
 class Inconclusive(Exception):
@@ -48,7 +49,8 @@ class Probe:
             verdict = classify(exc)
             self._record(call, "feature", exc, verdict.kind.value)
             if verdict.kind is Kind.TRANSPORT:
-                raise Inconclusive(f"{call}: {verdict.reason}") from exc
+                # `from None`: the transport error's own text may carry a URI with credentials.
+                raise Inconclusive(mask_text(f"{call}: {verdict.reason}")) from None
             if verdict.kind is Kind.MALFORMED:
                 raise NonConformant(f"{call} answered malformed: {verdict.reason}") from exc
             if state is not None:
@@ -74,7 +76,10 @@ class Probe:
             if verdict is not None and verdict.kind is Kind.REFUSAL:
                 pytest.skip(f"{UNSUPPORTED_PREFIX}prerequisite {what} refused: {verdict.reason}")
             reason = verdict.reason if verdict else str(exc)
-            raise Inconclusive(f"prerequisite {what} broke: {reason}") from exc
+            failure = Inconclusive(mask_text(f"prerequisite {what} broke: {reason}"))
+            if verdict is not None and verdict.kind is Kind.TRANSPORT:
+                raise failure from None  # its text may carry a URI with credentials
+            raise failure from exc
 
     def _record(self, call: str, role: str, exc: BaseException, kind: str) -> None:
         self.evidence.append(
@@ -82,6 +87,6 @@ class Probe:
                 "call": call,
                 "role": role,
                 "classified_as": kind,
-                "exception": f"{type(exc).__name__}: {exc}"[:2000],
+                "exception": mask_text(f"{type(exc).__name__}: {exc}")[:2000],
             }
         )

@@ -32,6 +32,9 @@ class Target:
     #: Why the target cannot be reached, when the preflight found out; scenarios then error fast.
     unreachable: str | None = None
 
+    def __repr__(self) -> str:  # pytest prints parameters; never with credentials
+        return f"Target({self.id!r}, {mask_uri(self.registry_uri)!r})"
+
     @property
     def label(self) -> str:
         return "reference backend (embedded)" if self.embedded else mask_uri(self.registry_uri)
@@ -72,6 +75,21 @@ def mask_uri(uri: str) -> str:
         safe="*",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+_USER_AND_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@/\s]+@")
+_USER_ONLY = re.compile(r"://[^/\s:@]+@")
+_SECRET_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD")
+
+
+def mask_text(text: str) -> str:
+    """Mask credentials in free text: URI userinfo and the values of MLflow's secret variables."""
+    text = _USER_ONLY.sub("://***@", _USER_AND_PASSWORD.sub(r"\1***@", text))
+    for variable in _SECRET_VARIABLES:
+        secret = os.environ.get(variable)
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def target_id(uri: str, taken: set[str]) -> str:
