@@ -1,0 +1,147 @@
+"""Helpers for scenarios that register real (tiny) models and read them back.
+
+Nothing here wraps a call in the probe: the scenario decides which step is under test and which
+is a prerequisite. The helpers log through a stock ``MlflowClient`` (tracking side) and read
+through the most basic registry calls, so they work against any target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from conformance import tiny_model
+
+#: The states a version may report right after creation: READY, or still being registered.
+CREATION_STATUSES = ("READY", "PENDING_REGISTRATION")
+
+#: Files in a folder that is not an MLflow model: text, binary (every byte value), a subfolder.
+NON_MLFLOW_FILES: dict[str, bytes] = {
+    "README.txt": b"weights of a model that is not in MLflow format\n",
+    "weights.bin": bytes(range(256)) * 4,
+    "config/settings.json": b'{"layers": 3, "activation": "relu"}',
+    "config/nested/crlf.dat": b"\x00\xffline\r\nend\r\n",
+}
+
+#: The file MLflow's client writes into a downloaded ``models:/`` folder that has an ``MLmodel``.
+REGISTERED_MODEL_META_FILE = "registered_model_meta"
+
+
+@dataclass(frozen=True)
+class LoggedFolders:
+    """Model folders logged as artifacts of one run: the run and each folder's artifact URI."""
+
+    run_id: str
+    artifact_uris: list[str]
+
+
+def log_tiny_models(
+    client: MlflowClient, experiment_id: str, slopes: list[float], workdir: Path
+) -> LoggedFolders:
+    """Save one tiny MLflow-format model per slope and log each under ``model-<i>`` of one run."""
+    run = client.create_run(experiment_id)
+    run_id = run.info.run_id
+    root = run.info.artifact_uri.rstrip("/")
+    uris = []
+    for index, slope in enumerate(slopes, start=1):
+        folder = tiny_model.save(workdir / f"model-{index}", slope)
+        client.log_artifacts(run_id, str(folder), f"model-{index}")
+        uris.append(f"{root}/model-{index}")
+    client.set_terminated(run_id)
+    return LoggedFolders(run_id, uris)
+
+
+def register_logged(client: MlflowClient, name: str, logged: LoggedFolders) -> list[str]:
+    """One version of ``name`` per logged folder (source = its artifact URI, with the run id)."""
+    return [
+        str(client.create_model_version(name, source=uri, run_id=logged.run_id).version)
+        for uri in logged.artifact_uris
+    ]
+
+
+def register_tiny_models(
+    client: MlflowClient, experiment_id: str, name: str, slopes: list[float], workdir: Path
+) -> list[str]:
+    """Create ``name`` and register one tiny model per slope from a run's artifacts.
+
+    For scenarios that need loadable versions as a prerequisite (stages, ...).
+    """
+    client.create_registered_model(name)
+    return register_logged(client, name, log_tiny_models(client, experiment_id, slopes, workdir))
+
+
+def latest_version_numbers(client: MlflowClient, name: str) -> tuple[str, ...] | None:
+    """The versions ``get_registered_model`` lists as latest, or None when the model is missing.
+
+    A cheap read of whatever a refused version creation could have changed.
+    """
+    try:
+        model = client.get_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+    return tuple(sorted(str(version.version) for version in model.latest_versions or []))
+
+
+def predictions(model_uri: str) -> list[float]:
+    """Load ``model_uri`` with ``mlflow.pyfunc`` (the fluent URIs) and predict the sample input."""
+    model = mlflow.pyfunc.load_model(model_uri)
+    return [float(value) for value in model.predict(tiny_model.SAMPLE_INPUT)]
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    """Write ``files`` (relative POSIX path -> bytes) under ``root``."""
+    for relative, content in files.items():
+        path = root.joinpath(*relative.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+def read_tree(root: Path, *, ignore: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file under ``root`` as relative POSIX path -> bytes, minus the names in ``ignore``."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.relative_to(root).as_posix() not in ignore
+    }
+
+
+def download_tree(artifact_uri: str, destination: Path, **kwargs: Any) -> dict[str, bytes]:
+    """Download ``artifact_uri`` into a fresh ``destination`` and read every file back.
+
+    The ``registered_model_meta`` file that MLflow's client adds to a downloaded MLflow model is
+    the client's, not the registry's, and is left out.
+    """
+    destination.mkdir(parents=True)
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=artifact_uri, dst_path=str(destination), **kwargs
+    )
+    return read_tree(Path(local), ignore=(REGISTERED_MODEL_META_FILE,))
+
+
+def tree_difference(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
+    """A human-readable account of how two file trees differ ("" when they are identical)."""
+    problems = []
+    if missing := sorted(expected.keys() - actual.keys()):
+        problems.append(f"missing {missing}")
+    if extra := sorted(actual.keys() - expected.keys()):
+        problems.append(f"unexpected {extra}")
+    changed = sorted(
+        path for path in expected.keys() & actual.keys() if expected[path] != actual[path]
+    )
+    if changed:
+        problems.append(
+            "different bytes in "
+            + ", ".join(
+                f"{path} ({len(expected[path])} bytes sent, {len(actual[path])} back)"
+                for path in changed
+            )
+        )
+    return "; ".join(problems)

@@ -1,0 +1,116 @@
+"""Seed row 1: registering models in MLflow format, one scenario per way of handing them over."""
+
+from __future__ import annotations
+
+import mlflow
+import pytest
+
+from conformance import scenario_support as support
+from conformance import tiny_model
+from conformance.markers import feature
+
+WAYS = ("local-folder", "run-artifacts", "logged-model")
+
+
+def _hand_over(way: str, experiment_id: str, tmp_path, slope: float) -> tuple[str, str | None]:
+    """Prepare the model the given way; return (URI for register_model, source it must keep).
+
+    The expected source is None where the registry may legitimately record another one: a
+    registry that uploads a local folder into its own storage (Azure ML's plugin does) records
+    the copy's location, which is as good as the original for every consumer.
+    """
+    if way == "local-folder":
+        folder = tiny_model.save(tmp_path / "model", slope)
+        return folder.resolve().as_uri(), None
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        if way == "run-artifacts":
+            folder = tiny_model.save(tmp_path / "model", slope)
+            mlflow.log_artifacts(str(folder), "model")
+        else:
+            info = tiny_model.log("model", slope)
+    if way == "run-artifacts":
+        # The client registers the run's concrete artifact location of the MLmodel folder.
+        return f"runs:/{run.info.run_id}/model", f"{run.info.artifact_uri.rstrip('/')}/model"
+    return info.model_uri, info.model_uri
+
+
+@feature("register.mlflow-format")
+@pytest.mark.parametrize("way", WAYS)
+def test_register_mlflow_model_and_load_version(
+    client, names, probe, fluent, experiment_id, way, tmp_path
+):
+    # given a tiny MLflow-format model handed over the given way, and an empty registered model
+    slope, intercept = 2.5, 0.0
+    name = names(f"mlflow-format-{way}")
+    with probe.prerequisite(f"prepare the model ({way})"):
+        model_uri, expected_source = _hand_over(way, experiment_id, tmp_path, slope)
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+
+    # when it is registered
+    with probe.feature(
+        f"register_model({way})", state=lambda: support.latest_version_numbers(client, name)
+    ):
+        created = mlflow.register_model(model_uri, name)
+
+    # then the returned version is version 1 of that model, ready or on its way
+    assert created.name == name, f"register_model returned a version of {created.name!r}"
+    assert str(created.version) == "1", f"first version of a new model is {created.version!r}"
+    assert created.status in support.CREATION_STATUSES, (
+        f"register_model returned status {created.status!r}"
+    )
+    # and reading it back shows it READY, with the source it was registered from
+    stored = client.get_model_version(name, "1")
+    assert stored.status == "READY", f"version 1 of {name} is {stored.status!r}, not READY"
+    if expected_source is not None:
+        assert created.source == expected_source, (
+            f"register_model returned source {created.source!r}, sent {expected_source!r}"
+        )
+        assert stored.source == expected_source, (
+            f"version 1 records source {stored.source!r}, registered from {expected_source!r}"
+        )
+    else:
+        assert stored.source, "version 1 records no source"
+        assert stored.source == created.source, (
+            f"version 1 records source {stored.source!r}, register_model returned "
+            f"{created.source!r}"
+        )
+
+    # and it loads back into a model that predicts as the original did
+    with probe.feature(f"load_model(models:/{name}/1)"):
+        got = support.predictions(f"models:/{name}/1")
+    assert got == tiny_model.expected(slope, intercept), (
+        f"models:/{name}/1 predicts {got}, the registered model predicts "
+        f"{tiny_model.expected(slope, intercept)}"
+    )
+
+
+@feature("register.mlflow-format")
+def test_latest_loads_the_newest_version(client, names, probe, fluent, experiment_id, tmp_path):
+    # given two MLflow-format models with different slopes, logged as a run's artifacts
+    old_slope, new_slope = 1.0, 3.0
+    name = names("mlflow-format-latest")
+    with probe.prerequisite("log model folders as run artifacts"):
+        logged = support.log_tiny_models(client, experiment_id, [old_slope, new_slope], tmp_path)
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+
+    # when both are registered, the older first
+    with probe.feature(
+        "create_model_version(run artifact location)",
+        state=lambda: support.latest_version_numbers(client, name),
+    ):
+        versions = support.register_logged(client, name, logged)
+    assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"
+
+    # then models:/<name>/latest is the newer one, and each number still loads its own model
+    with probe.feature(f"load_model(models:/{name}/latest)"):
+        latest = support.predictions(f"models:/{name}/latest")
+    assert latest == tiny_model.expected(new_slope), (
+        f"models:/{name}/latest predicts {latest}: expected version 2's "
+        f"{tiny_model.expected(new_slope)} (version 1 predicts {tiny_model.expected(old_slope)})"
+    )
+    first = support.predictions(f"models:/{name}/1")
+    assert first == tiny_model.expected(old_slope), (
+        f"models:/{name}/1 predicts {first}, expected {tiny_model.expected(old_slope)}"
+    )
