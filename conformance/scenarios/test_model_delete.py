@@ -1,0 +1,111 @@
+"""Seed row 10: deleting a registered model (the container) with its versions."""
+
+from __future__ import annotations
+
+from mlflow.exceptions import MlflowException
+
+from conformance.markers import feature
+from conformance.refusals import Kind, classify
+from conformance.scenarios._helpers import (
+    SOURCE_ROOT,
+    expect_error,
+    names_present,
+    versions_present,
+)
+
+MISSING = "RESOURCE_DOES_NOT_EXIST"
+
+
+def _model_with_versions(client, probe, name, count):
+    """Create ``name`` with ``count`` versions; ``{version: source}``."""
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    sources = {}
+    for index in range(count):
+        source = f"{SOURCE_ROOT}/{name}/model-{index}"
+        with probe.prerequisite("create_model_version"):
+            made = client.create_model_version(name, source, run_id=None)
+        sources[str(made.version)] = source
+    return sources
+
+
+@feature("model.delete")
+def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
+    # given a model with two versions, and a bystander model with one
+    doomed, bystander = names("delete-doomed"), names("delete-bystander")
+    doomed_versions = _model_with_versions(client, probe, doomed, 2)
+    bystander_versions = _model_with_versions(client, probe, bystander, 1)
+
+    # when the first model is deleted
+    with probe.feature(
+        "delete_registered_model",
+        state=lambda: (
+            names_present(client, doomed),
+            versions_present(client, doomed, doomed_versions),
+        ),
+    ):
+        client.delete_registered_model(doomed)
+
+    # then it and each of its versions answer RESOURCE_DOES_NOT_EXIST; the bystander is intact
+    expect_error(
+        MISSING,
+        f"get_registered_model of the deleted {doomed!r}",
+        client.get_registered_model,
+        doomed,
+    )
+    for version in doomed_versions:
+        expect_error(
+            MISSING,
+            f"get_model_version of v{version} of the deleted {doomed!r}",
+            client.get_model_version,
+            doomed,
+            version,
+        )
+    assert client.get_registered_model(bystander).name == bystander
+    still = versions_present(client, bystander, bystander_versions)
+    assert still == bystander_versions, (
+        f"deleting {doomed!r} changed the versions of {bystander!r}: "
+        f"{bystander_versions} -> {still}"
+    )
+
+
+@feature("model.delete")
+def test_deleted_name_registers_again_from_scratch(client, names, probe):
+    # given a model with two versions, and a brand-new model to compare numbering with
+    name, fresh = names("delete-reuse"), names("delete-fresh")
+    old_versions = _model_with_versions(client, probe, name, 2)
+    first_of_fresh = next(iter(_model_with_versions(client, probe, fresh, 1)))
+
+    # when the model is deleted
+    with probe.feature(
+        "delete_registered_model",
+        state=lambda: (names_present(client, name), versions_present(client, name, old_versions)),
+    ):
+        client.delete_registered_model(name)
+
+    # then the name can be registered again, and its first version is numbered like a new model's
+    try:
+        client.create_registered_model(name)
+    except MlflowException as exc:
+        verdict = classify(exc)
+        if verdict.kind is not Kind.REFUSAL:
+            raise
+        raise AssertionError(
+            f"create_registered_model({name!r}) after deleting that model was refused: "
+            f"{verdict.reason}; the name should be free"
+        ) from exc
+    reborn = client.get_registered_model(name)
+    assert reborn.name == name
+    source = f"{SOURCE_ROOT}/{name}/reborn"
+    with probe.prerequisite("create_model_version on the re-registered model"):
+        made = client.create_model_version(name, source, run_id=None)
+    assert str(made.version) == first_of_fresh, (
+        f"the first version of the re-registered {name!r} is v{made.version}; a new model's first "
+        f"version is v{first_of_fresh} (the deleted model had {sorted(old_versions)})"
+    )
+    remaining = versions_present(client, name, old_versions)
+    expected = {v: (source if v == first_of_fresh else None) for v in old_versions}
+    assert remaining == expected, (
+        f"after re-registering {name!r}, the deleted model's versions read {remaining}, "
+        f"expected {expected} (only the new version)"
+    )

@@ -1,0 +1,69 @@
+"""Seed row 15: search registered models by tag.
+
+Our models carry tag values that contain this run's prefix, so ``=`` and ``LIKE`` on them can
+only match ours; ``!=`` may also match other models of a shared registry that carry the same
+key, so results are judged on our models only. Tags are set when the models are created (a
+prerequisite: registered-model tags are a feature of their own).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.markers import feature
+from conformance.scenarios._helpers import names_of, search_all
+
+COLOR, SIZE, SPACED = "rccolor", "rcsize", "rc.team key"
+
+# model role: its tags, as functions of the run's unique value prefix
+_MODELS = {
+    "red": lambda v: {COLOR: f"{v}red", SPACED: f"{v}core"},
+    "blue": lambda v: {COLOR: f"{v}blue", SPACED: f"{v}edge"},
+    "untagged": lambda v: {},
+    "red-big": lambda v: {COLOR: f"{v}red", SIZE: f"{v}big"},
+}
+
+# id: (filter as a function of the value prefix, roles expected)
+_FILTERS = {
+    "equals": (lambda v: f"tags.{COLOR} = '{v}red'", {"red", "red-big"}),
+    "not-equals": (lambda v: f"tags.{COLOR} != '{v}red'", {"blue"}),
+    "like": (lambda v: f"tags.{COLOR} LIKE '{v}bl%'", {"blue"}),
+    "two-tags-and": (
+        lambda v: f"tags.{COLOR} = '{v}red' AND tags.{SIZE} = '{v}big'",
+        {"red-big"},
+    ),
+    "back-quoted-key": (lambda v: f"tags.`{SPACED}` = '{v}core'", {"red"}),
+}
+
+
+@pytest.mark.parametrize("case", list(_FILTERS))
+@feature("search.by-tag")
+def test_tag_filter_matches_exactly(client, names, probe, case):
+    # given four models: red, blue, one without tags, and one red and big
+    minted = {role: names(f"tag-{role}") for role in _MODELS}
+    value_prefix = _value_prefix(minted["red"], "tag-red")
+    for role, name in minted.items():
+        tags = _MODELS[role](value_prefix)
+        with probe.prerequisite("create_registered_model with tags"):
+            client.create_registered_model(name, tags=tags or None)
+    build, roles = _FILTERS[case]
+    filter_string = build(value_prefix)
+
+    # when the registry is searched with the tag filter
+    with probe.feature("search_registered_models(tags...)"):
+        found = names_of(search_all(client, filter_string))
+
+    # then exactly the expected models of ours match, each once (the untagged one never)
+    ours = set(minted.values())
+    ours_found = sorted(name for name in found if name in ours)
+    expected = sorted(minted[role] for role in roles)
+    by_name = {name: role for role, name in minted.items()}
+    assert ours_found == expected, (
+        f"filter {filter_string} returned our models {[by_name[n] for n in ours_found]}, "
+        f"expected exactly {sorted(roles)} (models: {by_name})"
+    )
+
+
+def _value_prefix(name: str, hint: str) -> str:
+    """``<namespace>-<worker>-``: unique to this run, so tag values built on it are ours."""
+    return name.removesuffix(f"-{hint}").rsplit("-", 1)[0] + "-"

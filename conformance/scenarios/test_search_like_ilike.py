@@ -1,0 +1,71 @@
+"""Seed row 14: search registered models with LIKE (case-sensitive) and ILIKE (case-insensitive).
+
+Minted names read ``<namespace>-<worker>-<counter>-<hint>``; the counter differs from name to
+name, so every pattern starts with this run's prefix ``<namespace>-<worker>-``, skips the counter
+with ``%`` and then tests ``%``, ``_`` and case on the hints. Other models cannot match a
+pattern that starts with our unique prefix, but a registry that wrongly matched case-
+insensitively could return names of the prefix in other case, so results are judged on every
+name that starts with the prefix in any case.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.markers import feature
+from conformance.scenarios._helpers import names_of, search_all
+
+HINTS = ("Alpha", "alpha", "alphA2", "beta")
+
+# id: (comparator, pattern after the prefix, hints expected); "{PREFIX}" in a pattern stands
+# for the prefix in swapped case (so the pattern starts with it instead of the prefix).
+_PATTERNS = {
+    "like-is-case-sensitive": ("LIKE", "%-Alpha", {"Alpha"}),
+    "like-lower-case": ("LIKE", "%-alpha", {"alpha"}),
+    "like-percent-matches-any-run": ("LIKE", "%-alph%", {"alpha", "alphA2"}),
+    "like-underscore-matches-one": ("LIKE", "%-alph_", {"alpha"}),
+    "like-two-underscores": ("LIKE", "%-alph__", {"alphA2"}),
+    "like-prefix-in-other-case": ("LIKE", "{PREFIX}%", set()),
+    "ilike-ignores-case": ("ILIKE", "%-ALPHA", {"Alpha", "alpha"}),
+    "ilike-percent": ("ILIKE", "%-alpha%", {"Alpha", "alpha", "alphA2"}),
+    "ilike-underscore": ("ILIKE", "%-ALPH_", {"Alpha", "alpha"}),
+    "ilike-prefix-in-other-case": ("ILIKE", "{PREFIX}%-BETA", {"beta"}),
+}
+
+
+@pytest.mark.parametrize("case", list(_PATTERNS))
+@feature("search.like-ilike")
+def test_pattern_matches_exactly(client, names, probe, case):
+    # given four models whose hints differ in case and in one character
+    minted = {hint: names(hint) for hint in HINTS}
+    prefix = _run_prefix(minted)
+    for name in minted.values():
+        with probe.prerequisite("create_registered_model"):
+            client.create_registered_model(name)
+    comparator, tail, hints = _PATTERNS[case]
+    if tail.startswith("{PREFIX}"):
+        pattern = prefix.swapcase() + tail.removeprefix("{PREFIX}")
+    else:
+        pattern = prefix + tail
+    filter_string = f"name {comparator} '{pattern}'"
+
+    # when the registry is searched with that pattern
+    with probe.feature(f"search_registered_models(name {comparator} ...)"):
+        found = names_of(search_all(client, filter_string))
+
+    # then exactly the expected models of ours match, each once
+    ours_found = sorted(name for name in found if name.casefold().startswith(prefix.casefold()))
+    expected = sorted(minted[hint] for hint in hints)
+    assert ours_found == expected, (
+        f"filter {filter_string} returned {ours_found} among the names of this run, "
+        f"expected exactly {expected}"
+    )
+
+
+def _run_prefix(minted: dict[str, str]) -> str:
+    """``<namespace>-<worker>-``, read off the minted names (the counter comes after it)."""
+    prefixes = {
+        name.removesuffix(f"-{hint}").rsplit("-", 1)[0] + "-" for hint, name in minted.items()
+    }
+    assert len(prefixes) == 1, f"minted names do not share a prefix: {sorted(minted.values())}"
+    return prefixes.pop()

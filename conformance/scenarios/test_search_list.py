@@ -1,0 +1,141 @@
+"""Seed row 5: search/list registered models, every one exactly once, in the requested order.
+
+No filter is used here (filters are rows 13-15); the MLflow 3 client appends its own
+"not a prompt" tag condition to every search, which is part of how the stock client lists.
+The registry may hold other models: listings walk every page, and judge global properties
+(no name twice, sorted by the key) on everything, and membership and relative order on ours.
+Offset page tokens shift when other clients create or delete models during the walk, so a
+listing that shows gaps or repeats is walked again (up to ``ATTEMPTS`` times) before it fails.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from itertools import pairwise
+
+import pytest
+
+from conformance.markers import feature
+from conformance.probe import Inconclusive
+from conformance.scenarios._helpers import names_of, search_all
+
+PAGE_SIZE = 2
+ATTEMPTS = 3
+#: Timestamps are milliseconds: a few of them between steps make every timestamp distinct.
+TICK_S = 0.005
+
+
+@feature("search.list")
+def test_unfiltered_listing_returns_every_model_exactly_once(client, names, probe):
+    # given five models of ours, among whatever else the registry holds
+    ours = [names(f"list-{index}") for index in range(5)]
+    for name in ours:
+        with probe.prerequisite("create_registered_model"):
+            client.create_registered_model(name)
+
+    # when every page of an unfiltered search is walked, two models a page
+    for _attempt in range(ATTEMPTS):
+        with probe.feature("search_registered_models"):
+            listed = names_of(search_all(client, page_size=PAGE_SIZE))
+        problems = _exactly_once_problems(listed, ours)
+        if not problems:
+            break
+
+    # then each of ours is listed exactly once, and no name is listed twice
+    assert not problems, (
+        f"unfiltered search_registered_models(max_results={PAGE_SIZE}) over all pages "
+        f"({len(listed)} models listed, {ATTEMPTS} attempts): " + "; ".join(problems)
+    )
+
+
+_ORDER_FIELDS = {
+    "name": "name",
+    "creation_timestamp": "creation_timestamp",
+    "last_updated_timestamp": "last_updated_timestamp",
+}
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize("key", list(_ORDER_FIELDS))
+@feature("search.list")
+def test_order_by_key_and_direction(client, names, probe, key, direction):
+    # given three models whose name order, creation order and last-update order all differ
+    first, second, third = sorted(names("order") for _ in range(3))
+    for name in (second, third, first):
+        with probe.prerequisite("create_registered_model"):
+            client.create_registered_model(name)
+        time.sleep(TICK_S)
+    if key != "name":
+        # (the last update goes third, first, second: a key mixed up with another shows)
+        for name in (third, first, second):
+            with probe.prerequisite("update_registered_model (description, to bump its time)"):
+                client.update_registered_model(name, description=f"touched after {key}")
+            time.sleep(TICK_S)
+    ours = (first, second, third)
+    field = _ORDER_FIELDS[key]
+    values = {name: getattr(client.get_registered_model(name), field) for name in ours}
+    if len(set(values.values())) < len(ours):
+        raise Inconclusive(f"our three models share a {field} ({values}): no order to judge")
+    expected = sorted(ours, key=values.__getitem__, reverse=direction == "DESC")
+
+    # when every page is listed with that order
+    order_by = [f"{key} {direction}"]
+    for _attempt in range(ATTEMPTS):
+        with probe.feature(f"search_registered_models(order_by={order_by})"):
+            listed = search_all(client, order_by=order_by, page_size=PAGE_SIZE)
+        ours_listed = [model.name for model in listed if model.name in ours]
+        problems = _order_problems(listed, field, direction)
+        if ours_listed != expected:
+            problems.append(f"our models came as {ours_listed}, expected {expected} ({values})")
+        if not problems:
+            break
+
+    # then our models come in that order, and so does the whole listing
+    assert not problems, f"search_registered_models(order_by={order_by}): " + "; ".join(problems)
+
+
+def _exactly_once_problems(listed: list[str], ours: list[str]) -> list[str]:
+    counts = Counter(listed)
+    problems = []
+    missing = [name for name in ours if counts[name] == 0]
+    if missing:
+        problems.append(f"never listed: {missing}")
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        problems.append(f"listed more than once: {repeated[:10]}")
+    return problems
+
+
+def _order_problems(listed: list, field: str, direction: str) -> list[str]:
+    values = [getattr(model, field) for model in listed]
+    if None in values:
+        missing = [model.name for model in listed if getattr(model, field) is None]
+        return [f"listed models without a {field}: {missing[:10]}"]
+    if field == "name":
+        # Code-point order, or the order of a locale collation (case and punctuation ignored at
+        # first), as a PostgreSQL database with a non-C collation sorts a shared registry.
+        keys = (lambda name: name, lambda name: (re.sub(r"[\W_]+", "", name.casefold()), name))
+    else:
+        keys = (lambda value: value,)
+    for sort_key in keys:
+        if _is_sorted([sort_key(value) for value in values], descending=direction == "DESC"):
+            return []
+    at = next(
+        index
+        for index in range(1, len(values))
+        if (values[index] < values[index - 1]) != (direction == "DESC")
+        and values[index] != values[index - 1]
+    )
+    return [
+        f"not sorted by {field} {direction}: {listed[at - 1].name} ({values[at - 1]}) "
+        f"is listed before {listed[at].name} ({values[at]})"
+    ]
+
+
+def _is_sorted(values: list, *, descending: bool) -> bool:
+    pairs = list(pairwise(values))
+    if descending:
+        return all(left >= right for left, right in pairs)
+    return all(left <= right for left, right in pairs)

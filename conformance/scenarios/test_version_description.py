@@ -1,0 +1,96 @@
+"""Seed row 7: editing a model version's description."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.markers import feature
+from conformance.scenarios._helpers import SOURCE_ROOT, description_of
+
+_TEXTS = {
+    "plain": "scored 0.91 on the holdout set",
+    "markdown-unicode": "# Résumé\n\n* précision 0,91 — 模型 ✓\n* `threshold = 0.5`\n",
+}
+
+
+def _two_versions(client, probe, name):
+    """Versions ``(first, second, second's description as the registry made it)``."""
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    with probe.prerequisite("create_model_version"):
+        first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
+    with probe.prerequisite("create_model_version with a description"):
+        second = client.create_model_version(
+            name, f"{SOURCE_ROOT}/{name}/v2", run_id=None, description="version two as made"
+        )
+    # (judged against what the registry made of it: creating is not the feature here)
+    v1, v2 = str(first.version), str(second.version)
+    return v1, v2, description_of(client.get_model_version(name, v2))
+
+
+@pytest.mark.parametrize("text", list(_TEXTS))
+@feature("version.description")
+def test_update_description_is_returned_read_back_and_confined(client, names, probe, text):
+    # given a model with two versions, the second with a description of its own
+    name = names("describe")
+    v1, v2, v2_description = _two_versions(client, probe, name)
+    new = _TEXTS[text]
+
+    # when version 1's description is updated
+    with probe.feature(
+        "update_model_version", state=lambda: description_of(client.get_model_version(name, v1))
+    ):
+        returned = client.update_model_version(name, v1, description=new)
+
+    # then the returned version carries it, a read shows it, and version 2 keeps its own
+    assert returned is not None, "update_model_version returned nothing, expected the version"
+    assert (returned.name, str(returned.version)) == (name, v1), (
+        f"update_model_version returned version {returned.name} v{returned.version}, "
+        f"expected {name} v{v1}"
+    )
+    assert description_of(returned) == new, (
+        f"update_model_version returned description {returned.description!r}, expected {new!r}"
+    )
+    read = client.get_model_version(name, v1)
+    assert description_of(read) == new, (
+        f"get_model_version v1 reads description {read.description!r}, expected {new!r}"
+    )
+    assert read.source == f"{SOURCE_ROOT}/{name}/v1", f"v1's source changed to {read.source!r}"
+    other = client.get_model_version(name, v2)
+    assert description_of(other) == v2_description, (
+        f"updating v1 changed v2's description from {v2_description!r} to {other.description!r}"
+    )
+
+
+@feature("version.description")
+def test_second_update_overwrites_the_first(client, names, probe):
+    # given a model with two versions, version 1 already described once
+    name = names("redescribe")
+    v1, v2, v2_description = _two_versions(client, probe, name)
+    with probe.feature("update_model_version"):
+        first = client.update_model_version(name, v1, description="first description")
+    assert first is not None, "update_model_version returned nothing, expected the version"
+    assert description_of(first) == "first description", (
+        f"the first update_model_version returned description {first.description!r}"
+    )
+
+    # when it is described again
+    with probe.feature("update_model_version"):
+        second = client.update_model_version(name, v1, description="second description")
+
+    # then the second description replaces the first, in the answer and on read
+    assert second is not None, "update_model_version returned nothing, expected the version"
+    assert description_of(second) == "second description", (
+        f"the second update_model_version returned description {second.description!r}, "
+        "expected 'second description'"
+    )
+    read = client.get_model_version(name, v1)
+    assert description_of(read) == "second description", (
+        f"get_model_version v1 reads description {read.description!r} after two updates, "
+        "expected 'second description'"
+    )
+    other = client.get_model_version(name, v2)
+    assert description_of(other) == v2_description, (
+        f"updating v1 twice changed v2's description from {v2_description!r} "
+        f"to {other.description!r}"
+    )

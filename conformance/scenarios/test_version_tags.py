@@ -1,0 +1,150 @@
+"""Seed row 8: setting, overwriting and deleting a model version's tags.
+
+Every change is judged against the version's tags as read just before it (a registry may add
+tags of its own to new versions), and the other version of the same model, which carries the
+same key with another value, must keep its tags through every change.
+"""
+
+from __future__ import annotations
+
+import pytest
+from mlflow.exceptions import MlflowException
+
+from conformance.markers import feature
+from conformance.probe import Inconclusive
+from conformance.refusals import Kind, classify
+from conformance.scenarios._helpers import SOURCE_ROOT, version_tags
+
+KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
+
+
+def _two_versions(client, probe, name, key):
+    """Versions ``(mine, other)``; the other one carries ``key`` with a value of its own."""
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    with probe.prerequisite("create_model_version"):
+        mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
+    with probe.prerequisite("create_model_version with tags"):
+        other = client.create_model_version(
+            name, f"{SOURCE_ROOT}/{name}/v2", run_id=None, tags={key: "the other version's"}
+        )
+    return str(mine.version), str(other.version)
+
+
+@pytest.mark.parametrize("key_kind", list(KEYS))
+@feature("version.tags")
+def test_set_tag_is_read_back_on_that_version_only(client, names, probe, key_kind):
+    # given a model with two versions, the other one already tagged with the same key
+    key = KEYS[key_kind]
+    name = names("tag-set")
+    mine, other = _two_versions(client, probe, name, key)
+    before_mine, before_other = version_tags(client, name, mine), version_tags(client, name, other)
+
+    # when a tag is set on one version
+    with probe.feature("set_model_version_tag", state=lambda: version_tags(client, name, mine)):
+        client.set_model_version_tag(name, mine, key, "team-a")
+
+    # then that version reads it back, and the other version's tags are unchanged
+    after_mine = version_tags(client, name, mine)
+    assert after_mine == {**before_mine, key: "team-a"}, (
+        f"v{mine} tags after setting {key!r}='team-a': {after_mine}, "
+        f"expected { ({**before_mine, key: 'team-a'}) }"
+    )
+    after_other = version_tags(client, name, other)
+    assert after_other == before_other, (
+        f"setting a tag on v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+    )
+
+
+@feature("version.tags")
+def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
+    # given a version tagged once
+    key = KEYS["plain"]
+    name = names("tag-overwrite")
+    mine, other = _two_versions(client, probe, name, key)
+    before_mine, before_other = version_tags(client, name, mine), version_tags(client, name, other)
+    with probe.feature("set_model_version_tag"):
+        client.set_model_version_tag(name, mine, key, "first")
+
+    # when the same key is set to another value
+    with probe.feature("set_model_version_tag", state=lambda: version_tags(client, name, mine)):
+        client.set_model_version_tag(name, mine, key, "second")
+
+    # then only the new value is read back, and the other version is unchanged
+    after_mine = version_tags(client, name, mine)
+    assert after_mine == {**before_mine, key: "second"}, (
+        f"v{mine} tags after setting {key!r} to 'first' then 'second': {after_mine}, "
+        f"expected { ({**before_mine, key: 'second'}) }"
+    )
+    after_other = version_tags(client, name, other)
+    assert after_other == before_other, (
+        f"overwriting a tag on v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+    )
+
+
+@feature("version.tags")
+def test_delete_tag_removes_that_key_only(client, names, probe):
+    # given a version with two tags, the other version carrying one of the keys too
+    key, kept = KEYS["plain"], "rc.kept"
+    name = names("tag-delete")
+    mine, other = _two_versions(client, probe, name, key)
+    before_other = version_tags(client, name, other)
+    with probe.feature("set_model_version_tag"):
+        client.set_model_version_tag(name, mine, key, "to delete")
+        client.set_model_version_tag(name, mine, kept, "to keep")
+    tagged = version_tags(client, name, mine)
+
+    # when one tag is deleted
+    with probe.feature("delete_model_version_tag", state=lambda: version_tags(client, name, mine)):
+        client.delete_model_version_tag(name, mine, key)
+
+    # then that key is gone from that version only
+    after_mine = version_tags(client, name, mine)
+    expected = {k: v for k, v in tagged.items() if k != key}
+    assert after_mine == expected, (
+        f"v{mine} tags after deleting {key!r}: {after_mine}, expected {expected}"
+    )
+    after_other = version_tags(client, name, other)
+    assert after_other == before_other, (
+        f"deleting {key!r} from v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+    )
+
+
+@feature("version.tags")
+def test_deleting_an_absent_tag_is_harmless(client, names, probe):
+    # given a version whose tag was just deleted
+    key = KEYS["plain"]
+    name = names("tag-delete-absent")
+    mine, other = _two_versions(client, probe, name, key)
+    before_other = version_tags(client, name, other)
+    with probe.feature("set_model_version_tag"):
+        client.set_model_version_tag(name, mine, key, "short-lived")
+    with probe.feature("delete_model_version_tag"):
+        client.delete_model_version_tag(name, mine, key)
+    before_mine = version_tags(client, name, mine)
+    assert key not in before_mine, f"v{mine} still has {key!r} after its deletion: {before_mine}"
+
+    # when the same, now absent, key is deleted again
+    refusal = None
+    try:
+        client.delete_model_version_tag(name, mine, key)
+    except MlflowException as exc:
+        refusal = exc
+
+    # then it is a no-op (MLflow) or a clean refusal, and no tag of either version changed
+    if refusal is not None:
+        verdict = classify(refusal)
+        if verdict.kind is Kind.TRANSPORT:
+            raise Inconclusive(f"delete_model_version_tag: {verdict.reason}") from refusal
+        assert verdict.kind is Kind.REFUSAL, (
+            f"deleting the absent tag {key!r} of v{mine} broke the registry: {verdict.reason}"
+        )
+    after_mine = version_tags(client, name, mine)
+    assert after_mine == before_mine, (
+        f"deleting the absent tag {key!r} changed v{mine}'s tags: {before_mine} -> {after_mine}"
+    )
+    after_other = version_tags(client, name, other)
+    assert after_other == before_other, (
+        f"deleting the absent tag {key!r} of v{mine} changed v{other}'s tags: "
+        f"{before_other} -> {after_other}"
+    )
