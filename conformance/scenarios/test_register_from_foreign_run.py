@@ -1,0 +1,183 @@
+"""Seed row 4: registering a model from a run tracked on another (foreign) tracking server.
+
+The producer's client tracks on the foreign server and registers into the target registry; the
+consumer knows only the target (its registry and its own tracking server) and must still get
+the model. Two ways a foreign run holds an MLflow-format model:
+
+* ``run-artifacts``: an MLmodel folder among the run's artifacts, registered with
+  ``mlflow.register_model("runs:/<run>/model")``; the client sends the folder's concrete
+  artifact location (and the foreign run id) to the registry.
+* ``logged-model``: an MLflow 3 logged model, registered from its concrete artifact location
+  (``create_model_version(source=<logged model's artifact_location>, run_id=<foreign run>)``).
+
+Not a way: ``register_model("runs:/<run>/<logged model>")`` or ``register_model(models:/m-<id>)``.
+For a logged model MLflow 3's client sends the source ``models:/m-<id>``, a name that only the
+foreign tracking server can resolve; the registry is never told which server that is. MLflow's
+in-process stores happen to resolve it through the producer's process-wide tracking URI at
+registration, a remote registry cannot (MLflow's server answers 500), so the outcome would
+measure where the registry runs, not what it supports.
+
+Whether the target can take the foreign artifacts depends on how the foreign server stores
+them: directly addressable storage (a path both sides see, s3, gs, ...) works, a server-proxied
+``mlflow-artifacts:`` location is relative to the foreign server, and MLflow's server refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from conformance import scenario_support as support
+from conformance import tiny_model
+from conformance.markers import feature
+
+WAYS = ("run-artifacts", "logged-model")
+
+
+@contextmanager
+def _fluent_uris(tracking_uri: str, registry_uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at the given servers, restoring the previous ones afterwards."""
+    previous = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(registry_uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous[0])
+        mlflow.set_registry_uri(previous[1])
+
+
+@dataclass(frozen=True)
+class ForeignModel:
+    run_id: str
+    #: For logged-model: the logged model's artifact location; None for run-artifacts.
+    artifact_location: str | None
+    #: What the model's folder holds (relative path -> bytes), as the producer has it.
+    files: dict[str, bytes]
+
+
+def _log_foreign(way: str, foreign_uri: str, experiment_id: str, slope: float, workdir):
+    """Log a tiny model in a run on the foreign tracking server."""
+    with _fluent_uris(foreign_uri, foreign_uri), mlflow.start_run(experiment_id=experiment_id):
+        run_id = mlflow.active_run().info.run_id
+        if way == "run-artifacts":
+            folder = tiny_model.save(workdir / "model", slope)
+            mlflow.log_artifacts(str(folder), "model")
+            return ForeignModel(run_id, None, support.read_tree(folder))
+        info = tiny_model.log("model", slope)
+    location = MlflowClient(tracking_uri=foreign_uri).get_logged_model(info.model_id)
+    files = support.download_tree(
+        location.artifact_location, workdir / "producer-copy", tracking_uri=foreign_uri
+    )
+    return ForeignModel(run_id, location.artifact_location, files)
+
+
+def _register_foreign(way: str, model: ForeignModel, name: str, foreign_uri: str, target):
+    """Register the foreign run's model into the target registry, as the producer does."""
+    with _fluent_uris(foreign_uri, target.registry_uri):
+        if way == "run-artifacts":
+            return mlflow.register_model(f"runs:/{model.run_id}/model", name)
+        producer = MlflowClient(tracking_uri=foreign_uri, registry_uri=target.registry_uri)
+        return producer.create_model_version(
+            name, source=model.artifact_location, run_id=model.run_id
+        )
+
+
+def _given_registered(way, target, client, names, probe, foreign_uri, experiment_id, tmp_path):
+    """Log a model on the foreign server and register it into the target (the call under test)."""
+    slope = 6.0
+    name = names(f"foreign-{way}")
+    with probe.prerequisite(f"log a model in a run on the foreign tracking server ({way})"):
+        model = _log_foreign(way, foreign_uri, experiment_id, slope, tmp_path)
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    with probe.feature(
+        f"register a foreign run's model ({way})",
+        state=lambda: support.latest_version_numbers(client, name),
+    ):
+        created = _register_foreign(way, model, name, foreign_uri, target)
+    assert created.name == name, f"registration returned a version of {created.name!r}"
+    assert str(created.version) == "1", f"first version of a new model is {created.version!r}"
+    assert created.status in support.CREATION_STATUSES, (
+        f"registration returned status {created.status!r}"
+    )
+    return name, slope, model
+
+
+@feature("register.from-foreign-run")
+@pytest.mark.parametrize("way", WAYS)
+def test_consumer_of_the_registry_loads_a_foreign_runs_model(
+    target,
+    client,
+    names,
+    probe,
+    fluent,
+    foreign_tracking_uri,
+    foreign_experiment_id,
+    way,
+    tmp_path,
+):
+    # given a model logged in a run on the foreign tracking server, registered into the target
+    name, slope, _ = _given_registered(
+        way, target, client, names, probe, foreign_tracking_uri, foreign_experiment_id, tmp_path
+    )
+
+    # when a consumer that knows only the target loads models:/<name>/1
+    with (
+        _fluent_uris(target.tracking_uri, target.registry_uri),
+        probe.feature(f"load_model(models:/{name}/1) knowing only the target"),
+    ):
+        got = support.predictions(f"models:/{name}/1")
+
+    # then it predicts as the foreign run's model did
+    assert got == tiny_model.expected(slope), (
+        f"models:/{name}/1 predicts {got}, the foreign run's model predicts "
+        f"{tiny_model.expected(slope)}"
+    )
+
+
+@feature("register.from-foreign-run")
+@pytest.mark.parametrize("way", WAYS)
+def test_foreign_version_keeps_its_run_and_downloads_intact(
+    target,
+    client,
+    names,
+    probe,
+    fluent,
+    foreign_tracking_uri,
+    foreign_experiment_id,
+    way,
+    tmp_path,
+):
+    # given a model logged in a run on the foreign tracking server
+    # when it is registered into the target (inside _given_registered)
+    name, _, model = _given_registered(
+        way, target, client, names, probe, foreign_tracking_uri, foreign_experiment_id, tmp_path
+    )
+
+    # then the version records the foreign run it came from
+    stored = client.get_model_version(name, "1")
+    assert stored.run_id == model.run_id, (
+        f"{name} v1 records run_id {stored.run_id!r}, registered from foreign run {model.run_id!r}"
+    )
+    assert stored.status == "READY", f"{name} v1 is {stored.status!r}, not READY"
+
+    # and a consumer that knows only the target asks for its download URI and downloads it
+    with _fluent_uris(target.tracking_uri, target.registry_uri):
+        with probe.feature(f"get_model_version_download_uri({name}, 1)"):
+            download_uri = client.get_model_version_download_uri(name, "1")
+        assert download_uri, f"{name} v1 has no download URI"
+        with probe.feature(f"download_artifacts(models:/{name}/1) knowing only the target"):
+            downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
+
+    # then every file of the foreign run's model comes back, byte for byte
+    difference = support.tree_difference(model.files, downloaded)
+    assert not difference, (
+        f"models:/{name}/1 (download URI {download_uri}) differs from the foreign run's model: "
+        f"{difference}"
+    )
