@@ -1,0 +1,201 @@
+"""Seed row 12: managing MLflow model stages.
+
+MLflow 3 deprecates the stage API (FutureWarning) but every stock client still has it. Versions
+point at an object-store source (``s3://...``) except where a scenario loads a model by stage.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import scenario_support as support
+from conformance import tiny_model
+from conformance.markers import feature
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+STAGES = ("None", "Staging", "Production", "Archived")
+SOURCE_ROOT = "s3://rc-bucket/stages"
+
+
+def _model_with_versions(client, probe, name: str, count: int) -> list[str]:
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    with probe.prerequisite("create_model_version"):
+        return [
+            str(client.create_model_version(name, f"{SOURCE_ROOT}/{name}/{n}").version)
+            for n in range(1, count + 1)
+        ]
+
+
+def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
+    """Each version's current stage, read with get_model_version."""
+    return {version: client.get_model_version(name, version).current_stage for version in versions}
+
+
+def _transition(client, probe, name: str, version: str, stage: str, archive: bool = False):
+    """Transition (the call under test) and check the returned version."""
+    with probe.feature(
+        "transition_model_version_stage",
+        state=lambda: client.get_model_version(name, version).current_stage,
+    ):
+        returned = client.transition_model_version_stage(
+            name, version, stage, archive_existing_versions=archive
+        )
+    assert returned.name == name, f"transition returned a version of {returned.name!r}"
+    assert str(returned.version) == version, (
+        f"transitioning {name} v{version} returned version {returned.version!r}"
+    )
+    return returned
+
+
+@feature("stages")
+def test_every_listed_stage_can_be_taken(client, names, probe):
+    # given a version in stage None
+    name = names("stages-listed")
+    versions = _model_with_versions(client, probe, name, 1)
+
+    # when the stages a version can take are listed
+    # (MLflow's client answers this itself; the transitions below ask the registry)
+    with probe.feature("get_model_version_stages"):
+        listed = list(client.get_model_version_stages(name, versions[0]))
+
+    # then they are the four MLflow stages
+    assert sorted(listed) == sorted(STAGES), f"listed stages {listed}, expected {list(STAGES)}"
+
+    # and the version can be moved into each of them, None last
+    for stage in sorted(listed, key=lambda s: s == "None"):
+        returned = _transition(client, probe, name, "1", stage)
+        assert returned.current_stage == stage, (
+            f"transition to {stage!r} returned stage {returned.current_stage!r}"
+        )
+        stored = client.get_model_version(name, "1").current_stage
+        assert stored == stage, f"after transition to {stage!r}, {name} v1 is in {stored!r}"
+
+
+@feature("stages")
+@pytest.mark.parametrize(
+    ("requested", "canonical"),
+    [
+        ("Staging", "Staging"),
+        ("Production", "Production"),
+        ("Archived", "Archived"),
+        ("staging", "Staging"),
+        ("PRODUCTION", "Production"),
+        ("archived", "Archived"),
+    ],
+)
+def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
+    # given a model with two versions in stage None
+    name = names(f"stages-{requested}")
+    _model_with_versions(client, probe, name, 2)
+
+    # when version 1 is transitioned to the requested stage name
+    returned = _transition(client, probe, name, "1", requested)
+
+    # then the returned and the stored version are in the canonical stage; version 2 is not moved
+    assert returned.current_stage == canonical, (
+        f"transition to {requested!r} returned stage {returned.current_stage!r}, "
+        f"expected {canonical!r}"
+    )
+    stages = _stages_of(client, name, ["1", "2"])
+    assert stages == {"1": canonical, "2": "None"}, (
+        f"after moving v1 to {requested!r}: stages are {stages}, expected v1 {canonical!r} and "
+        "v2 'None'"
+    )
+
+
+@feature("stages")
+@pytest.mark.parametrize("stage", ["Staging", "Production"])
+def test_several_versions_share_a_stage(client, names, probe, stage):
+    # given a model with three versions in stage None
+    name = names(f"stages-shared-{stage}")
+    _model_with_versions(client, probe, name, 3)
+
+    # when versions 1 and 2 are moved to the same stage without archiving
+    for version in ("1", "2"):
+        returned = _transition(client, probe, name, version, stage)
+        assert returned.current_stage == stage, (
+            f"transition of v{version} to {stage!r} returned {returned.current_stage!r}"
+        )
+
+    # then both are in that stage at once, and version 3 stays in None
+    stages = _stages_of(client, name, ["1", "2", "3"])
+    assert stages == {"1": stage, "2": stage, "3": "None"}, (
+        f"after moving v1 and v2 to {stage!r} (archive_existing_versions=False): {stages}"
+    )
+
+
+@feature("stages")
+@pytest.mark.parametrize(("stage", "other"), [("Staging", "Production"), ("Production", "Staging")])
+def test_archive_existing_versions(client, names, probe, stage, other):
+    # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
+    name = names(f"stages-archive-{stage}")
+    _model_with_versions(client, probe, name, 5)
+    for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
+        _transition(client, probe, name, version, target_stage)
+
+    # when version 4 is moved to the stage with archive_existing_versions=True
+    returned = _transition(client, probe, name, "4", stage, archive=True)
+
+    # then 4 is in the stage, 1 and 2 are archived, 3 and 5 are left alone
+    assert returned.current_stage == stage, (
+        f"transition of v4 to {stage!r} returned {returned.current_stage!r}"
+    )
+    stages = _stages_of(client, name, ["1", "2", "3", "4", "5"])
+    expected = {"1": "Archived", "2": "Archived", "3": other, "4": stage, "5": "None"}
+    assert stages == expected, (
+        f"after moving v4 to {stage!r} with archive_existing_versions=True: stages are "
+        f"{stages}, expected {expected}"
+    )
+
+
+@feature("stages")
+def test_latest_versions_per_stage(client, names, probe):
+    # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
+    name = names("stages-latest")
+    layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
+    _model_with_versions(client, probe, name, len(layout))
+    for version, stage in enumerate(layout, start=1):
+        if stage != "None":
+            _transition(client, probe, name, str(version), stage)
+    highest = {"Production": "4", "Staging": "6", "Archived": "3", "None": "7"}
+
+    # when the latest versions of some stages are asked for
+    for stages in (["Production"], ["Staging"], ["Archived"], ["None"], ["Staging", "Production"]):
+        with probe.feature(f"get_latest_versions(stages={stages})"):
+            latest = client.get_latest_versions(name, stages=stages)
+
+        # then there is exactly the highest version of each of those stages
+        got = sorted((v.current_stage, str(v.version)) for v in latest)
+        expected = sorted((stage, highest[stage]) for stage in stages)
+        assert got == expected, (
+            f"get_latest_versions({name!r}, stages={stages}) returned (stage, version) {got}, "
+            f"expected {expected}"
+        )
+
+
+@feature("stages")
+@pytest.mark.parametrize("stage", ["Staging", "Production"])
+def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage, tmp_path):
+    # given versions 1-4 (slopes 1-4): 1 and 3 in Staging, 2 in Production, 4 in None
+    slopes = [1.0, 2.0, 3.0, 4.0]
+    name = names(f"stages-load-{stage}")
+    with probe.prerequisite("register tiny models from run artifacts"):
+        versions = support.register_tiny_models(client, experiment_id, name, slopes, tmp_path)
+    assert versions == ["1", "2", "3", "4"], f"four registrations gave versions {versions}"
+    for version, target_stage in (("1", "Staging"), ("2", "Production"), ("3", "Staging")):
+        _transition(client, probe, name, version, target_stage)
+    resolved = {"Staging": "3", "Production": "2"}[stage]
+
+    # when models:/<name>/<stage> is loaded
+    with probe.feature(f"load_model(models:/{name}/{stage})"):
+        got = support.predictions(f"models:/{name}/{stage}")
+
+    # then it is the highest version in that stage
+    slope = slopes[int(resolved) - 1]
+    assert got == tiny_model.expected(slope), (
+        f"models:/{name}/{stage} predicts {got}: expected version {resolved}'s "
+        f"{tiny_model.expected(slope)} (predictions of versions 1-4: "
+        f"{[tiny_model.expected(s) for s in slopes]})"
+    )
