@@ -87,7 +87,7 @@ def test_get_model_version_reports_documented_fields(client, names, probe, exper
 def test_version_created_with_tags_reports_them(client, names, probe):
     # given a version created with tags (and none set afterwards)
     name = names("details-tags")
-    tags = {"framework": "tiny", "stage-hint": "candidate", "empty": ""}
+    tags = {"framework": "tiny", "stage-hint": "candidate", "owner.team": "ml platform"}
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
