@@ -55,6 +55,7 @@ from mlflow.utils.validation import (
     _validate_tag_name,
     missing_value,
 )
+from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.name_index import NameIndex
 from reference_backend.search_filter import (
@@ -191,6 +192,7 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _version_entity(model: _Model, mv: _Version) -> ModelVersion:
+        # An explicit workspace, as the SQL store gives, spares MLflow an environment lookup.
         return ModelVersion(
             name=mv.name,
             version=mv.version,
@@ -204,6 +206,7 @@ class InMemoryRegistryStore(AbstractStore):
             run_link=mv.run_link,
             aliases=[alias for alias, number in model.aliases.items() if number == mv.version],
             model_id=mv.model_id,
+            workspace=DEFAULT_WORKSPACE_NAME,
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:
@@ -290,18 +293,19 @@ class InMemoryRegistryStore(AbstractStore):
         if leading == "name":
             # Names are unique, so the name index already is the requested order: walk it from
             # the cursor and stop as soon as the page is full.
-            names = self._names.walk(
-                query.name_prefix, None if after is None else after[0], ascending
-            )
-            page, token = take_page(self._matching_models(names, query), order, max_results)
+            after_name = None if after is None else after[0]
+            names = self._names.walk(query.name_prefix, after_name, ascending)
+            page, token = take_page(self._matching(names, query), order, max_results)
         else:
-            names = self._names.walk(query.name_prefix)
-            page, token = sort_page(self._matching_models(names, query), order, after, max_results)
+            names = self._names.walk(query.name_prefix) if query.name_prefix else self._models
+            page, token = sort_page(self._matching(names, query), order, after, max_results)
         return PagedList([self._model_entity(model) for model in page], token)
 
-    def _matching_models(self, names: Iterable[str], query: CompiledFilter) -> Iterator[_Model]:
+    def _matching(self, names: Iterable[str], query: CompiledFilter) -> Iterator[_Model]:
+        """The named models that the query selects (prompts only when it asks for them)."""
+        models = self._models
         for name in names:
-            model = self._models[name]
+            model = models[name]
             if (
                 query.include_prompts or model.tags.get(IS_PROMPT_TAG_KEY) != "true"
             ) and query.matches(model):

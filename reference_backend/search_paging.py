@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from mlflow.exceptions import MlflowException
@@ -173,6 +173,13 @@ def sort_page(
     records: Iterable[R], order: SortOrder, after: tuple[Any, ...] | None, max_results: int
 ) -> tuple[list[R], str | None]:
     """Sort records and take the page that follows the ``after`` key."""
-    keyed = sorted(((order.sort_key(order.raw_key(r)), r) for r in records), key=itemgetter(0))
-    start = 0 if after is None else bisect_right(keyed, order.sort_key(after), key=itemgetter(0))
-    return take_page((record for _, record in islice(keyed, start, None)), order, max_results)
+    ordered = list(records)
+    # One stable sort per field, least significant first: C-level keys, no per-record tuples.
+    for attribute, ascending in reversed(order.fields):
+        ordered.sort(key=attrgetter(attribute), reverse=not ascending)
+    start = 0
+    if after is not None:
+        start = bisect_right(
+            ordered, order.sort_key(after), key=lambda r: order.sort_key(order.raw_key(r))
+        )
+    return take_page(islice(ordered, start, None), order, max_results)
