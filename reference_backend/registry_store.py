@@ -474,10 +474,10 @@ class InMemoryRegistryStore(AbstractStore):
         query = compile_model_version_filter(filter_string)
         order = model_version_order(tuple(order_by or ()))
         after = decode_page_token(page_token, order)
-        models = [self._models[name] for name in self._names.walk(query.name_prefix)]
+        names = self._names.walk(query.name_prefix) if query.name_prefix else self._models
         matches = (
             mv
-            for model in models
+            for model in map(self._models.__getitem__, names)
             # Like the SQL store, a model with a prompt-tagged version is a prompt.
             if query.include_prompts or not model.has_prompt_version()
             for mv in model.versions.values()
@@ -524,6 +524,11 @@ class InMemoryRegistryStore(AbstractStore):
         _validate_model_alias_name(alias)
         model = self._model(name)
         return self._version_entity(model, self._alias_target(model, alias))
+
+    def list_webhooks_by_event(self, event, max_results=None, page_token=None) -> PagedList[Any]:
+        """No webhooks can be created here, so none listens: MLflow's server asks on every create
+        and would log an error for the NotImplementedError of the base class."""
+        return PagedList([], None)
 
     def _await_model_version_creation(self, mv, await_creation_for) -> None:
         """Versions are READY on creation, as in the SQL store: nothing to wait for."""
