@@ -28,16 +28,11 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def _instance_name(value: str) -> str:
-    from mlflow.exceptions import MlflowException
-
-    from reference_backend.instances import Address
-
-    try:
-        if Address.parse(f"memory://{value}").name == value:
-            return value
-    except (MlflowException, ValueError):
-        pass
-    raise argparse.ArgumentTypeError(f"{value!r} cannot be used in a memory:// URI")
+    # Checked without importing MLflow: argparse converts the default too, and a busy port
+    # must be reported before anything slow happens.
+    if value and all(c.isalnum() or c in "-_." for c in value):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r}: use letters, digits, '-', '_' and '.'")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from reference_backend.ports import PortInUseError, listen
+
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as e:
+        reason = e.strerror if isinstance(e, PortInUseError) else f"cannot listen: {e}"
+        print(f"reference-backend: {reason}", file=sys.stderr)
+        return EXIT_CANNOT_START
+
     import mlflow
 
     from reference_backend import server
@@ -68,13 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Like `mlflow server`: code inside the server that resolves URIs finds this instance.
     mlflow.set_tracking_uri(instance.uri)
     mlflow.set_registry_uri(instance.uri)
-    try:
-        serving = server.bind(instance, args.host, args.port, access_log=not args.quiet)
-    except OSError as e:
-        reason = e.strerror if isinstance(e, server.PortInUseError) else f"cannot listen: {e}"
-        print(f"reference-backend: {reason}", file=sys.stderr)
-        drop_instance(instance.uri)
-        return EXIT_CANNOT_START
+    serving = server.bind(instance, sock, access_log=not args.quiet)
     try:
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)

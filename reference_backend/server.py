@@ -8,7 +8,6 @@ forks workers, which would each get their own empty registry).
 
 from __future__ import annotations
 
-import errno
 import os
 import socket
 import threading
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reference_backend.instances import Instance, get_instance
+from reference_backend.ports import listen
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -31,13 +31,6 @@ PROXIED_ARTIFACT_ROOT = "mlflow-artifacts:/"
 
 _serving = threading.Lock()
 _middleware_installed = False
-
-
-class PortInUseError(OSError):
-    """The requested port already has a listener."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(errno.EADDRINUSE, f"port {port} is already in use; pass --port")
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -61,22 +54,6 @@ class Serving:
     @property
     def ready_message(self) -> str:
         return f"reference-backend serving {self.instance.uri} at {self.url}"
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """Bind ourselves so a busy port is a clean error; werkzeug would print and exit instead."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)
-        sock.listen(socket.SOMAXCONN)
-    except OSError as e:
-        sock.close()
-        if e.errno == errno.EADDRINUSE:
-            raise PortInUseError(port) from e
-        raise
-    return sock
 
 
 def server_environment(instance: Instance) -> dict[str, str]:
@@ -118,18 +95,17 @@ def open_instance(name: str) -> Instance:
     return get_instance(f"memory://{name}", artifact_root=PROXIED_ARTIFACT_ROOT)
 
 
-def bind(instance: Instance, host: str, port: int, access_log: bool = True) -> Serving:
-    """Bind a threaded server for ``instance``; raises :class:`PortInUseError` if taken.
+def bind(instance: Instance, sock: socket.socket, access_log: bool = True) -> Serving:
+    """A threaded server for ``instance`` on a listening socket (see :func:`ports.listen`).
 
     The caller must have applied :func:`server_environment` to ``os.environ`` first.
     """
-    app = _mlflow_app(instance)
-    sock = _listen(host, port)
+    host, port = sock.getsockname()[:2]
     try:
         server = make_server(
             host,
-            sock.getsockname()[1],
-            app,
+            port,
+            _mlflow_app(instance),
             threaded=True,
             request_handler=None if access_log else _QuietRequestHandler,
             fd=sock.fileno(),
@@ -173,7 +149,7 @@ def serve_in_thread(
     try:
         instance = open_instance(name)
         with _patched_environ(server_environment(instance)):
-            serving = bind(instance, host, port, access_log=False)
+            serving = bind(instance, listen(host, port), access_log=False)
             thread = threading.Thread(target=serving.server.serve_forever, daemon=True)
             thread.start()
             try:
