@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflow.entities import (
     DatasetInput,
@@ -60,6 +60,7 @@ from mlflow.utils.uri import append_to_uri_path, resolve_uri_if_local
 from mlflow.utils.validation import (
     _validate_batch_log_data,
     _validate_batch_log_limits,
+    _validate_experiment_artifact_location_length,
     _validate_experiment_name,
     _validate_experiment_tag,
     _validate_logged_model_name,
@@ -67,6 +68,9 @@ from mlflow.utils.validation import (
     _validate_param_keys_unique,
     _validate_tag_name,
 )
+
+if TYPE_CHECKING:
+    from mlflow.models import Model
 
 DEFAULT_EXPERIMENT_ID = "0"
 _ARTIFACTS = "artifacts"
@@ -258,8 +262,15 @@ class InMemoryTrackingStore(AbstractStore):
                 f"Experiment(name={name}) already exists.", RESOURCE_ALREADY_EXISTS
             )
 
-    def create_experiment(self, name, artifact_location=None, tags=None):
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: list[ExperimentTag] | None = None,
+    ) -> str:
         _validate_experiment_name(name)
+        if artifact_location:
+            _validate_experiment_artifact_location_length(artifact_location)
         for tag in tags or []:
             _validate_experiment_tag(tag.key, tag.value)
         with self._lock:
@@ -267,11 +278,11 @@ class InMemoryTrackingStore(AbstractStore):
             experiment_id = str(next(self._experiment_ids))
             return self._add_experiment(experiment_id, name, artifact_location, tags or [])
 
-    def get_experiment(self, experiment_id):
+    def get_experiment(self, experiment_id: str) -> Experiment:
         with self._lock:
             return self._experiment(experiment_id).to_entity()
 
-    def get_experiment_by_name(self, experiment_name):
+    def get_experiment_by_name(self, experiment_name: str) -> Experiment | None:
         with self._lock:
             for record in self._experiments.values():
                 if record.name == experiment_name:
@@ -280,12 +291,12 @@ class InMemoryTrackingStore(AbstractStore):
 
     def search_experiments(
         self,
-        view_type=ViewType.ACTIVE_ONLY,
-        max_results=SEARCH_MAX_RESULTS_DEFAULT,
-        filter_string=None,
-        order_by=None,
-        page_token=None,
-    ):
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        filter_string: str | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Experiment]:
         _check_max_results(max_results)
         with self._lock:
             experiments = [
@@ -316,15 +327,15 @@ class InMemoryTrackingStore(AbstractStore):
             if run.experiment_id == record.experiment_id:
                 run.lifecycle_stage = stage
 
-    def delete_experiment(self, experiment_id):
+    def delete_experiment(self, experiment_id: str) -> None:
         with self._lock:
             self._set_experiment_stage(experiment_id, LifecycleStage.DELETED)
 
-    def restore_experiment(self, experiment_id):
+    def restore_experiment(self, experiment_id: str) -> None:
         with self._lock:
             self._set_experiment_stage(experiment_id, LifecycleStage.ACTIVE)
 
-    def rename_experiment(self, experiment_id, new_name):
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         _validate_experiment_name(new_name)
         with self._lock:
             record = self._experiment(experiment_id)
@@ -335,12 +346,12 @@ class InMemoryTrackingStore(AbstractStore):
             record.name = new_name
             record.last_update_time = get_current_time_millis()
 
-    def set_experiment_tag(self, experiment_id, tag):
+    def set_experiment_tag(self, experiment_id: str, tag: ExperimentTag) -> None:
         _validate_experiment_tag(tag.key, tag.value)
         with self._lock:
             self._active_experiment(experiment_id).tags[tag.key] = tag.value
 
-    def delete_experiment_tag(self, experiment_id, key):
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
         with self._lock:
             tags = self._active_experiment(experiment_id).tags
             if tags.pop(key, None) is None:
@@ -363,7 +374,14 @@ class InMemoryTrackingStore(AbstractStore):
             )
         return record
 
-    def create_run(self, experiment_id, user_id, start_time, tags, run_name):
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str | None,
+        start_time: int | None,
+        tags: list[RunTag] | None,
+        run_name: str | None,
+    ) -> Run:
         tags = list(tags or [])
         tag_name = next((t.value for t in tags if t.key == MLFLOW_RUN_NAME), None)
         if run_name and tag_name and run_name != tag_name:
@@ -390,11 +408,13 @@ class InMemoryTrackingStore(AbstractStore):
             self._runs[run_id] = record
             return record.to_entity()
 
-    def get_run(self, run_id):
+    def get_run(self, run_id: str) -> Run:
         with self._lock:
             return self._run(run_id).to_entity()
 
-    def update_run_info(self, run_id, run_status, end_time, run_name):
+    def update_run_info(
+        self, run_id: str, run_status: int | None, end_time: int | None, run_name: str | None
+    ) -> RunInfo:
         with self._lock:
             record = self._active_run(run_id)
             if run_status is not None:
@@ -406,15 +426,17 @@ class InMemoryTrackingStore(AbstractStore):
                 record.tags[MLFLOW_RUN_NAME] = run_name
             return record.to_info()
 
-    def delete_run(self, run_id):
+    def delete_run(self, run_id: str) -> None:
         with self._lock:
             self._run(run_id).lifecycle_stage = LifecycleStage.DELETED
 
-    def restore_run(self, run_id):
+    def restore_run(self, run_id: str) -> None:
         with self._lock:
             self._run(run_id).lifecycle_stage = LifecycleStage.ACTIVE
 
-    def log_batch(self, run_id, metrics, params, tags):
+    def log_batch(
+        self, run_id: str, metrics: list[Metric], params: list[Param], tags: list[RunTag]
+    ) -> None:
         metrics, params, tags = _validate_batch_log_data(metrics, params, tags)
         _validate_batch_log_limits(metrics, params, tags)
         _validate_param_keys_unique(params)
@@ -429,25 +451,29 @@ class InMemoryTrackingStore(AbstractStore):
                     f" for run ID='{run_id}'.",
                     INVALID_PARAMETER_VALUE,
                 )
-            models = [self._model(m.model_id) for m in metrics if m.model_id is not None]
+            models = {m.model_id: self._model(m.model_id) for m in metrics if m.model_id}
             record.params.update((p.key, p.value) for p in params)
             for metric in metrics:
                 record.metric_history.setdefault(metric.key, []).append(metric)
-            models_by_id = {model.model_id: model for model in models}
-            for metric in metrics:
-                if metric.model_id is not None:
-                    models_by_id[metric.model_id].metrics.append(metric)
+                if metric.model_id:
+                    models[metric.model_id].metrics.append(metric)
             for tag in tags:
                 record.tags[tag.key] = tag.value
                 if tag.key == MLFLOW_RUN_NAME:
                     record.run_name = tag.value
 
-    def delete_tag(self, run_id, key):
+    def delete_tag(self, run_id: str, key: str) -> None:
         with self._lock:
             if self._active_run(run_id).tags.pop(key, None) is None:
                 raise _not_found(f"Tag '{key}' of run {run_id}")
 
-    def get_metric_history(self, run_id, metric_key, max_results=None, page_token=None):
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
         with self._lock:
             history = list(self._run(run_id).metric_history.get(metric_key, []))
         history.sort(key=lambda m: (m.timestamp, m.step, m.value))
@@ -459,8 +485,14 @@ class InMemoryTrackingStore(AbstractStore):
         return PagedList(page, token)
 
     def _search_runs(
-        self, experiment_ids, filter_string, run_view_type, max_results, order_by, page_token
-    ):
+        self,
+        experiment_ids: list[str],
+        filter_string: str | None,
+        run_view_type: int,
+        max_results: int,
+        order_by: list[str] | None,
+        page_token: str | None,
+    ) -> tuple[list[Run], str | None]:
         _check_max_results(max_results)
         wanted = {str(e) for e in experiment_ids}
         with self._lock:
@@ -473,7 +505,12 @@ class InMemoryTrackingStore(AbstractStore):
         ordered = SearchUtils.sort(SearchUtils.filter(runs, filter_string), order_by)
         return SearchUtils.paginate(ordered, page_token, max_results)
 
-    def log_inputs(self, run_id, datasets=None, models=None):
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: list[DatasetInput] | None = None,
+        models: list[LoggedModelInput] | None = None,
+    ) -> None:
         with self._lock:
             record = self._active_run(run_id)
             for dataset_input in datasets or []:
@@ -483,14 +520,14 @@ class InMemoryTrackingStore(AbstractStore):
                 if model_input.model_id not in record.model_inputs:
                     record.model_inputs.append(model_input.model_id)
 
-    def log_outputs(self, run_id, models):
+    def log_outputs(self, run_id: str, models: list[LoggedModelOutput]) -> None:
         with self._lock:
             record = self._active_run(run_id)
             for output in models:
                 self._model(output.model_id)
                 record.model_outputs[output.model_id] = output.step
 
-    def record_logged_model(self, run_id, mlflow_model):
+    def record_logged_model(self, run_id: str, mlflow_model: Model) -> None:
         """Append the model to the run's ``mlflow.log-model.history`` tag (MLflow 2 lineage)."""
         with self._lock:
             record = self._active_run(run_id)
@@ -512,13 +549,13 @@ class InMemoryTrackingStore(AbstractStore):
 
     def create_logged_model(
         self,
-        experiment_id=DEFAULT_EXPERIMENT_ID,
-        name=None,
-        source_run_id=None,
-        tags=None,
-        params=None,
-        model_type=None,
-    ):
+        experiment_id: str = DEFAULT_EXPERIMENT_ID,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: list[LoggedModelTag] | None = None,
+        params: list[LoggedModelParameter] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
         _validate_logged_model_name(name)
         for param in params or []:
             _validate_param(param.key, param.value)
@@ -545,24 +582,24 @@ class InMemoryTrackingStore(AbstractStore):
             self._models[model_id] = record
             return record.to_entity()
 
-    def get_logged_model(self, model_id, allow_deleted=False):
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
         with self._lock:
             return self._model(model_id, allow_deleted).to_entity()
 
-    def finalize_logged_model(self, model_id, status):
+    def finalize_logged_model(self, model_id: str, status: LoggedModelStatus) -> LoggedModel:
         with self._lock:
             record = self._model(model_id)
             record.status = status
             record.last_updated_timestamp = get_current_time_millis()
             return record.to_entity()
 
-    def set_logged_model_tags(self, model_id, tags: list[LoggedModelTag]):
+    def set_logged_model_tags(self, model_id: str, tags: list[LoggedModelTag]) -> None:
         for tag in tags:
             _validate_tag_name(tag.key)
         with self._lock:
             self._model(model_id).tags.update((t.key, t.value) for t in tags)
 
-    def delete_logged_model_tag(self, model_id, key):
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
         with self._lock:
             if self._model(model_id).tags.pop(key, None) is None:
                 raise MlflowException(
@@ -570,13 +607,13 @@ class InMemoryTrackingStore(AbstractStore):
                     RESOURCE_DOES_NOT_EXIST,
                 )
 
-    def log_logged_model_params(self, model_id, params: list[LoggedModelParameter]):
+    def log_logged_model_params(self, model_id: str, params: list[LoggedModelParameter]) -> None:
         for param in params:
             _validate_param(param.key, param.value)
         with self._lock:
             self._model(model_id).params.update((p.key, p.value) for p in params)
 
-    def delete_logged_model(self, model_id):
+    def delete_logged_model(self, model_id: str) -> None:
         with self._lock:
             record = self._model(model_id)
             record.lifecycle_stage = LifecycleStage.DELETED
@@ -584,13 +621,13 @@ class InMemoryTrackingStore(AbstractStore):
 
     def search_logged_models(
         self,
-        experiment_ids,
-        filter_string=None,
-        datasets=None,
-        max_results=None,
-        order_by=None,
-        page_token=None,
-    ):
+        experiment_ids: list[str],
+        filter_string: str | None = None,
+        datasets: list[dict[str, Any]] | None = None,
+        max_results: int | None = None,
+        order_by: list[dict[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
         if datasets and not all(d.get("dataset_name") for d in datasets):
             raise MlflowException(
                 "`dataset_name` in the `datasets` clause must be specified.",
