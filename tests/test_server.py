@@ -23,6 +23,7 @@ from mlflow.tracking._model_registry import utils as registry_utils
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
 from reference_backend.server import serve_in_thread
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Add type hints")]
 
@@ -41,12 +42,6 @@ class Served:
     name: str
     url: str
     port: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
