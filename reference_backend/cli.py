@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Installed first, so a stop during the slow start-up is as clean as one while serving.
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        return _run(args)
+    except _Stop as stop:
+        print(f"reference-backend: stopped by {stop}", flush=True)
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     from reference_backend.ports import PortInUseError, listen
 
     try:
@@ -74,15 +85,11 @@ def _serve(args: argparse.Namespace) -> int:
     mlflow.set_registry_uri(instance.uri)
     serving = server.bind(instance, sock, access_log=not args.quiet)
     try:
-        signal.signal(signal.SIGTERM, _raise_stop)
-        signal.signal(signal.SIGINT, _raise_stop)
         print(serving.ready_message, flush=True)
         serving.server.serve_forever()
-    except _Stop as stop:
-        print(f"reference-backend: stopped by {stop}", flush=True)
     finally:
         serving.server.server_close()
-        drop_instance(instance.uri)
+        drop_instance(instance.uri)  # its temp folder goes now, not at interpreter exit
     return 0
 
 
