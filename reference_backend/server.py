@@ -135,8 +135,10 @@ def serve_in_thread(
 ) -> Iterator[str]:
     """Serve ``memory://name`` from a daemon thread of this process and yield its base URL.
 
-    For tool authors' tests: point ``MlflowClient(url)`` at the URL. MLflow's handlers are
-    process-global, so only one instance can be served per process at a time.
+    For tool authors' tests: point ``MlflowClient(url)`` at the URL. Without ``name`` a fresh
+    instance is served and dropped afterwards; a named one is kept, and must not already exist
+    in this process with local artifacts (served instances proxy them, as ``mlflow server``
+    does). MLflow's handlers are process-global, so one instance is served at a time.
     """
     from mlflow.server import handlers
 
