@@ -12,8 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,24 +20,6 @@ sys.path.insert(0, str(ROOT))
 from tests import servers  # noqa: E402  (the launchers the test session itself uses)
 
 GOAL_EMBEDDED_S = 20.0
-
-
-@contextmanager
-def reference_over_http(workdir: Path) -> Iterator[str]:
-    port = servers.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference_backend.cli", "serve", "--port", str(port), "--quiet"],
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    process.stdout.readline()  # the ready line
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def timed_run(args: list[str], cwd: Path) -> tuple[float, int]:
@@ -64,7 +44,7 @@ def main() -> None:
             print(f"{label:<28} {rows[-1][1]:<7} {seconds:7.1f} s  exit {code}", flush=True)
 
     measure("embedded reference", [])
-    with reference_over_http(workdir) as url:
+    with servers.reference_server() as url:
         measure("reference over HTTP", ["--registry-uri", url])
     database = servers.migrated_sqlite(workdir)
     with servers.mlflow_server(f"sqlite:///{database}", workdir) as url:

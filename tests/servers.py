@@ -103,3 +103,34 @@ def _stop_group(process: subprocess.Popen) -> None:
 def copy_database(source: Path, destination: Path) -> Path:
     shutil.copyfile(source, destination)
     return destination
+
+
+@contextmanager
+def reference_server(name: str = "default") -> Iterator[str]:
+    """Run ``reference-backend serve`` in its own process; yield its URL once it is ready."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reference_backend",
+            "serve",
+            "--port",
+            str(port),
+            "--name",
+            name,
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    ready = process.stdout.readline()
+    try:
+        if "serving" not in ready:
+            raise RuntimeError(f"reference-backend did not start: {ready}{process.stdout.read()}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop_group(process)

@@ -1,0 +1,113 @@
+"""On a shared registry the suite touches only what it created, leaves nothing behind, and does
+not collide with itself (parallel workers, concurrent runs, interrupted runs)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests import servers
+
+pytestmark = pytest.mark.slow
+
+
+def _suite(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "-q", "-p", "no:warnings", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _snapshot(client: MlflowClient, name: str) -> dict:
+    model = client.get_registered_model(name)
+    versions = client.search_model_versions(f"name = '{name}'")
+    return {
+        "model": (model.description, model.tags, model.aliases, model.last_updated_timestamp),
+        "versions": sorted(
+            (str(v.version), v.current_stage, v.tags, v.description, v.last_updated_timestamp)
+            for v in versions
+        ),
+    }
+
+
+def _model_names(client: MlflowClient) -> set[str]:
+    names, token = set(), None
+    while True:
+        page = client.search_registered_models(max_results=1000, page_token=token)
+        names |= {model.name for model in page}
+        token = page.token
+        if not token:
+            return names
+
+
+def test_concurrent_runs_share_a_server_and_spare_what_is_not_theirs(tmp_path: Path):
+    with servers.reference_server("safety") as url:
+        client = MlflowClient(tracking_uri=url, registry_uri=url)
+        # given a model the suite did not create, with every kind of state
+        client.create_registered_model("precious", tags={"owner": "ops"}, description="keep")
+        for source in ("s3://b/one", "s3://b/two"):
+            client.create_model_version("precious", source)
+        client.set_model_version_tag("precious", "1", "approved", "yes")
+        client.set_registered_model_alias("precious", "champion", "2")
+        client.transition_model_version_stage("precious", "1", "Production")
+        before = _snapshot(client, "precious")
+
+        # when two runs (one of them with two workers) measure the same server at once
+        runs = [
+            _suite(
+                "--registry-uri",
+                url,
+                "--results-json",
+                str(tmp_path / "a.json"),
+                "-n",
+                "2",
+                cwd=tmp_path,
+            ),
+            _suite("--registry-uri", url, "--results-json", str(tmp_path / "b.json"), cwd=tmp_path),
+        ]
+        outputs = [run.communicate(timeout=600)[0] for run in runs]
+
+        # then both see the same, untroubled matrix, and only "precious" is left, unchanged
+        documents = [json.loads((tmp_path / f"{x}.json").read_text()) for x in "ab"]
+        for document, output in zip(documents, outputs, strict=True):
+            verdicts = {v["feature"]: v["verdict"] for v in document["verdicts"]}
+            troubled = {
+                f: v for f, v in verdicts.items() if v in ("non-conformant", "inconclusive")
+            }
+            assert troubled == {}, output[-3000:]
+            assert document["leftovers"] == []
+        assert documents[0]["namespace"] != documents[1]["namespace"]
+        assert _snapshot(client, "precious") == before
+        assert _model_names(client) == {"precious"}
+        assert [e.name for e in client.search_experiments()] == ["Default"]
+
+
+def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, migrated_sqlite):
+    database = servers.copy_database(migrated_sqlite, tmp_path / "interrupted.db")
+    uri = f"sqlite:///{database}"
+    results = tmp_path / "results.json"
+    run = _suite(
+        "--registry-uri", uri, "--results-json", str(results), "-p", "no:xdist", cwd=tmp_path
+    )
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    deadline = time.monotonic() + 120
+    while not _model_names(client) and time.monotonic() < deadline:
+        time.sleep(0.05)  # interrupt while scenarios have models in flight
+    assert _model_names(client), "the run never created a model"
+    run.send_signal(signal.SIGINT)
+    output = run.communicate(timeout=120)[0]
+
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
+    document = json.loads(results.read_text())
+    assert document["complete"] is False
+    assert _model_names(client) == set()
