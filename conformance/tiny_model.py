@@ -6,6 +6,7 @@ process that has the suite installed.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import mlflow.pyfunc
@@ -14,17 +15,21 @@ import mlflow.pyfunc
 _PIP_REQUIREMENTS = ["mlflow"]
 
 
-class Affine(mlflow.pyfunc.PythonModel):
-    """Predicts ``slope * x + intercept``; distinct parameters tell versions apart."""
+# MLflow warns at class creation that `predict` has no type hints; annotating it would switch on
+# type-hint schema validation and signature inference, which this model avoids on purpose.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*Add type hints", category=UserWarning)
 
-    def __init__(self, slope: float, intercept: float) -> None:
-        self.slope = slope
-        self.intercept = intercept
+    class Affine(mlflow.pyfunc.PythonModel):
+        """Predicts ``slope * x + intercept``; distinct parameters tell versions apart."""
 
-    # Unannotated on purpose: MLflow would otherwise try (and warn about) signature inference.
-    def predict(self, context, model_input, params=None):
-        values = model_input.iloc[:, 0] if hasattr(model_input, "iloc") else model_input
-        return [self.slope * float(x) + self.intercept for x in values]
+        def __init__(self, slope: float, intercept: float) -> None:
+            self.slope = slope
+            self.intercept = intercept
+
+        def predict(self, context, model_input, params=None):
+            values = model_input.iloc[:, 0] if hasattr(model_input, "iloc") else model_input
+            return [self.slope * float(x) + self.intercept for x in values]
 
 
 def save(path: Path, slope: float, intercept: float = 0.0) -> Path:
