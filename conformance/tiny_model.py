@@ -7,6 +7,8 @@ process that has the suite installed.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow.pyfunc
@@ -15,10 +17,16 @@ import mlflow.pyfunc
 _PIP_REQUIREMENTS = ["mlflow"]
 
 
-# MLflow warns at class creation that `predict` has no type hints; annotating it would switch on
-# type-hint schema validation and signature inference, which this model avoids on purpose.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*Add type hints", category=UserWarning)
+@contextmanager
+def _without_type_hint_advice() -> Iterator[None]:
+    """MLflow advises type hints on ``predict`` at every save; this model avoids them on purpose
+    (they would switch on schema validation and signature inference)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Add type hints", category=UserWarning)
+        yield
+
+
+with _without_type_hint_advice():  # MLflow checks the hints when the class is made, too
 
     class Affine(mlflow.pyfunc.PythonModel):
         """Predicts ``slope * x + intercept``; distinct parameters tell versions apart."""
@@ -34,17 +42,19 @@ with warnings.catch_warnings():
 
 def save(path: Path, slope: float, intercept: float = 0.0) -> Path:
     """Save an MLflow-format model folder at ``path``."""
-    mlflow.pyfunc.save_model(
-        str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
-    )
+    with _without_type_hint_advice():
+        mlflow.pyfunc.save_model(
+            str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+        )
     return path
 
 
 def log(name: str, slope: float, intercept: float = 0.0) -> mlflow.models.model.ModelInfo:
     """Log an MLflow 3 logged model in the active run."""
-    return mlflow.pyfunc.log_model(
-        name=name, python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
-    )
+    with _without_type_hint_advice():
+        return mlflow.pyfunc.log_model(
+            name=name, python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+        )
 
 
 def expected(slope: float, intercept: float = 0.0, inputs: tuple[float, ...] = (1.0, 2.0)):
