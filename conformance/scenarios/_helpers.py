@@ -12,7 +12,8 @@ from typing import Any
 
 from mlflow.exceptions import MlflowException
 
-from conformance.probe import Inconclusive
+from conformance.probe import Inconclusive, Probe
+from conformance.refusals import Kind, classify
 
 #: How many registered models an exhaustive listing may walk before the scenario gives up.
 LISTING_CAP = 10_000
@@ -107,6 +108,25 @@ def expect_error(code: str, what: str, call: Callable[..., Any], *args: Any) -> 
         f"{what}: expected error {code}, got {error.error_code}: {str(error.message)[:300]}"
     )
     return error
+
+
+def best_effort(
+    probe: Probe, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any
+) -> bool:
+    """A setup step the scenario can do without: ``False`` if the registry cleanly refuses it.
+
+    Used where a refused step (another feature) only makes a scenario judge less, so that a
+    registry lacking that other feature does not change this feature's verdict. Any other
+    failure of the step is a broken prerequisite, as usual.
+    """
+    with probe.prerequisite(what):
+        try:
+            call(*args, **kwargs)
+        except Exception as exc:
+            if classify(exc).kind is Kind.REFUSAL:
+                return False
+            raise
+    return True
 
 
 def description_of(entity: Any) -> str:

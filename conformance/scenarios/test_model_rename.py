@@ -5,6 +5,7 @@ from __future__ import annotations
 from conformance.markers import feature
 from conformance.scenarios._helpers import (
     SOURCE_ROOT,
+    best_effort,
     expect_error,
     names_present,
     versions_present,
@@ -15,13 +16,21 @@ MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 @feature("model.rename")
 def test_rename_moves_versions_and_frees_old_name(client, names, probe):
-    # given a model with a tag and one version
+    # given a model with a tag, a description and one version
     old, new = names("rename-old"), names("rename-new")
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(old, tags={"team": "a"}, description="d")
+        client.create_registered_model(old)
+    # (tags and descriptions are features of their own: without them there is less to judge)
+    best_effort(
+        probe, "set_registered_model_tag", client.set_registered_model_tag, old, "team", "a"
+    )
+    best_effort(
+        probe, "update_registered_model", client.update_registered_model, old, description="d"
+    )
     with probe.prerequisite("create_model_version"):
         made = client.create_model_version(old, "s3://bucket/model", run_id=None)
     version = str(made.version)
+    before = client.get_registered_model(old)  # what the registry made of the tag and description
 
     # when it is renamed
     with probe.feature("rename_registered_model", state=lambda: names_present(client, old, new)):
@@ -29,11 +38,17 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
 
     # then only the new name exists, with its tag, description and version
     renamed = client.get_registered_model(new)
-    assert renamed.name == new
-    assert renamed.tags == {"team": "a"}
-    assert renamed.description == "d"
+    assert renamed.name == new, f"get_registered_model({new!r}) answered {renamed.name!r}"
+    assert renamed.tags == before.tags, (
+        f"the rename changed the model's tags: {before.tags} -> {renamed.tags}"
+    )
+    assert (renamed.description or "") == (before.description or ""), (
+        f"the rename changed the description: {before.description!r} -> {renamed.description!r}"
+    )
     moved = client.get_model_version(new, version)
-    assert moved.name == new
+    assert (moved.name, str(moved.version)) == (new, version), (
+        f"get_model_version({new!r}, {version!r}) answered {moved.name} v{moved.version}"
+    )
     expect_error(
         MISSING, f"get_registered_model of the old name {old!r}", client.get_registered_model, old
     )

@@ -14,24 +14,22 @@ _TEXTS = {
 
 
 def _two_versions(client, probe, name):
-    """Versions ``(first, second, second's description as the registry made it)``."""
+    """Versions ``(first, second, second's description)``; the second one is described first."""
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
         first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
-    with probe.prerequisite("create_model_version with a description"):
-        second = client.create_model_version(
-            name, f"{SOURCE_ROOT}/{name}/v2", run_id=None, description="version two as made"
-        )
-    # (judged against what the registry made of it: creating is not the feature here)
+        second = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     v1, v2 = str(first.version), str(second.version)
+    with probe.feature("update_model_version"):
+        client.update_model_version(name, v2, description="version two's own")
     return v1, v2, description_of(client.get_model_version(name, v2))
 
 
 @pytest.mark.parametrize("text", list(_TEXTS))
 @feature("version.description")
 def test_update_description_is_returned_read_back_and_confined(client, names, probe, text):
-    # given a model with two versions, the second with a description of its own
+    # given a model with two versions, the second already described
     name = names("describe")
     v1, v2, v2_description = _two_versions(client, probe, name)
     new = _TEXTS[text]

@@ -24,11 +24,11 @@ def _two_versions(client, probe, name, key):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
         mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
-    with probe.prerequisite("create_model_version with tags"):
-        other = client.create_model_version(
-            name, f"{SOURCE_ROOT}/{name}/v2", run_id=None, tags={key: "the other version's"}
-        )
-    return str(mine.version), str(other.version)
+        other = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
+    mine, other = str(mine.version), str(other.version)
+    with probe.feature("set_model_version_tag"):
+        client.set_model_version_tag(name, other, key, "the other version's")
+    return mine, other
 
 
 @pytest.mark.parametrize("key_kind", list(KEYS))
