@@ -1,0 +1,661 @@
+"""Reference backends that each break exactly one seed feature, for proving the verdicts true.
+
+Importing this module (``pytest -p tests.broken_backends``) registers the MLflow store scheme
+``broken`` for both the registry and the tracking side. ``broken://<slug>--<mode>`` (``slug``: a
+feature id with ``.`` replaced by ``-``; ``mode``: ``wrong`` or ``refuse``) is a reference-backend
+instance of its own whose registry store is wrapped so that only that feature's operations are
+sabotaged; its tracking store is the instance's own, untouched. The stock MLflow client talks to
+it as to any store.
+
+* ``wrong``: the operation is accepted and answers plausibly, but violates the feature's spec
+  paragraph (``conformance/catalogue.py``): the verdict must be ``non-conformant``.
+* ``refuse``: the operation is refused with an MLflow error code (``NOT_IMPLEMENTED`` or
+  ``INVALID_PARAMETER_VALUE``) before anything changes: the verdict must be ``unsupported``.
+
+Each sabotage is the smallest change that violates its feature's paragraph and nothing else, so
+every other feature of that target must stay ``supported`` (``tests/test_verdicts_are_true.py``).
+Sabotages go through the reference store's public API where they can; where a wrong state
+cannot be expressed that way (a run id not recorded, numbers reused, versions orphaned), they
+edit the store's own records through ``_record``/``_model_record``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import shutil
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlflow.entities.model_registry import RegisteredModelTag
+from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, NOT_IMPLEMENTED
+from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
+from mlflow.store.artifact.utils.models import _parse_model_uri
+from mlflow.store.entities.paged_list import PagedList
+from mlflow.tracking._model_registry.utils import _get_store_registry
+from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+from mlflow.utils.file_utils import local_file_uri_to_path
+from mlflow.utils.search_utils import SearchModelUtils
+
+from reference_backend.instances import Instance, get_instance
+
+SCHEME = "broken"
+MODES = ("wrong", "refuse")
+
+Replacement = Callable[..., Any]
+
+
+# --- the store wrapper ----------------------------------------------------------------------
+
+
+class SabotagedRegistryStore:
+    """A reference instance's registry store with some operations replaced.
+
+    Every attribute not replaced is the wrapped store's own. A replacement is called as
+    ``replacement(store, call, **arguments)``: ``store`` is this wrapper, ``call`` the wrapped
+    store's original method, ``arguments`` the call's arguments bound by name (MLflow's client
+    passes some positionally, some by keyword). Replaced methods keep the original signature,
+    which MLflow's client inspects.
+    """
+
+    def __init__(self, instance: Instance, replacements: dict[str, Replacement]) -> None:
+        self.instance = instance
+        self.inner = instance.registry_store
+        self.tracking = instance.tracking_store
+        #: Registered models deleted by a ``model.delete`` sabotage, by name, with their versions.
+        self.orphans: dict[str, Any] = {}
+        for method, replacement in replacements.items():
+            setattr(self, method, _bind(self, getattr(self.inner, method), replacement))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _bind(store: SabotagedRegistryStore, original: Callable, replacement: Replacement):
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def sabotaged(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return replacement(store, original, **bound.arguments)
+
+    return sabotaged
+
+
+def _record(store: SabotagedRegistryStore, name: str, version: Any) -> Any:
+    """The reference store's own record of a version (callers hold ``store.inner._lock``)."""
+    return store.inner._models[name].versions[int(version)]
+
+
+def _model_record(store: SabotagedRegistryStore, name: str) -> Any:
+    """The reference store's own record of a registered model (callers hold the lock)."""
+    return store.inner._models[name]
+
+
+def _answer_with(entity: Any, **fields: Any) -> Any:
+    """A copy of a ModelVersion entity whose answer carries other values for some fields."""
+    changed = copy.copy(entity)
+    for name, value in fields.items():
+        attribute = {"creation_timestamp": "_creation_time"}.get(name, f"_{name}")
+        assert hasattr(changed, attribute), f"ModelVersion has no {attribute} (MLflow changed?)"
+        setattr(changed, attribute, value)
+    return changed
+
+
+# --- what a source is -----------------------------------------------------------------------
+
+
+def _local_folder(store: SabotagedRegistryStore, source: str) -> Path | None:
+    """The folder a version's source names, when it is one this process can read."""
+    try:
+        scheme = urllib.parse.urlparse(source).scheme
+        location = source
+        if scheme == "models":
+            model_id = _parse_model_uri(source).model_id
+            if model_id is None:
+                return None
+            location = store.tracking.get_logged_model(model_id).artifact_location
+        elif scheme == "runs":
+            run_id, path = RunsArtifactRepository.parse_runs_uri(source)
+            root = store.tracking.get_run(run_id).info.artifact_uri.rstrip("/")
+            location = f"{root}/{path}" if path else root
+        if urllib.parse.urlparse(location).scheme not in ("file", ""):
+            return None
+        folder = Path(local_file_uri_to_path(location))
+    except MlflowException:
+        return None
+    return folder if folder.is_dir() else None
+
+
+def _is_mlflow_model(store: SabotagedRegistryStore, source: str) -> bool:
+    folder = _local_folder(store, source)
+    return folder is not None and (folder / "MLmodel").is_file()
+
+
+def _is_plain_folder(store: SabotagedRegistryStore, source: str) -> bool:
+    """A folder without ``MLmodel`` (seed row 2's kind of model)."""
+    folder = _local_folder(store, source)
+    return folder is not None and not (folder / "MLmodel").is_file()
+
+
+def _is_own_run(store: SabotagedRegistryStore, run_id: str | None) -> bool:
+    """Whether ``run_id`` names a run of this registry's own tracking server."""
+    if not run_id:
+        return False
+    try:
+        store.tracking.get_run(run_id)
+    except MlflowException:
+        return False
+    return True
+
+
+def _is_foreign_run(store: SabotagedRegistryStore, run_id: str | None) -> bool:
+    return bool(run_id) and not _is_own_run(store, run_id)
+
+
+def _is_local_folder_without_run(source: str, run_id: str | None, model_id: str | None) -> bool:
+    """A model handed over as a local folder (``file://``), not as a run's or logged model's."""
+    return not run_id and not model_id and urllib.parse.urlparse(source).scheme in ("file", "")
+
+
+def _copy_into_registry(
+    store: SabotagedRegistryStore, folder: Path, keep: Callable[[str], bool]
+) -> str:
+    """Copy the files of ``folder`` that ``keep`` (relative POSIX path) accepts into the
+    instance's own storage, as a registry that snapshots sources does; the copy's URI."""
+    destination = store.instance.workdir / "registry-copies" / uuid.uuid4().hex
+    destination.mkdir(parents=True)
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and keep(relative):
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    return destination.as_uri()
+
+
+# --- search filters -------------------------------------------------------------------------
+
+
+def _comparisons(filter_string: str | None) -> tuple[list[dict], list[dict]]:
+    """The filter's comparisons: (the caller's own, the client's "not a prompt" condition)."""
+    parsed = SearchModelUtils.parse_search_filter(filter_string) if filter_string else []
+    own = [c for c in parsed if not (c["type"] == "tag" and c["key"] == IS_PROMPT_TAG_KEY)]
+    prompt = [c for c in parsed if c not in own]
+    return own, prompt
+
+
+def _filter_text(comparisons: list[dict]) -> str | None:
+    def quoted(value: str) -> str:
+        assert "'" not in value, f"cannot re-quote {value!r}"
+        return f"'{value}'"
+
+    def text(c: dict) -> str:
+        key = f"tags.`{c['key']}`" if c["type"] == "tag" else c["key"]
+        value = c["value"]
+        value = f"({', '.join(map(quoted, value))})" if isinstance(value, tuple) else quoted(value)
+        return f"{key} {c['comparator']} {value}"
+
+    return " AND ".join(map(text, comparisons)) or None
+
+
+def _is_name(c: dict, *comparators: str) -> bool:
+    return c["type"] == "attribute" and c["key"] == "name" and c["comparator"] in comparators
+
+
+def _search_rewritten(
+    rewrite: Callable[[list[dict]], list[dict]],
+) -> Replacement:
+    """Search with the caller's comparisons rewritten (the client's prompt condition kept)."""
+
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        own, prompt = _comparisons(filter_string)
+        filter_string = _filter_text(rewrite(own) + prompt)
+        return call(filter_string, max_results, order_by, page_token)
+
+    return search
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+def _refusal(message: str, code: int) -> MlflowException:
+    return MlflowException(f"broken backend: {message}", error_code=code)
+
+
+def _refuse(message: str, code: int = NOT_IMPLEMENTED) -> Replacement:
+    def refuse(store, call, **arguments):
+        raise _refusal(message, code)
+
+    return refuse
+
+
+def _refuse_if(test: Callable[..., bool], message: str, code: int = NOT_IMPLEMENTED):
+    """Refuse the calls whose arguments pass ``test(store, **arguments)``; do the others."""
+
+    def refuse_or_call(store, call, **arguments):
+        if test(store, **arguments):
+            raise _refusal(message, code)
+        return call(**arguments)
+
+    return refuse_or_call
+
+
+def _refuse_search_if(test: Callable[[list[dict]], bool], message: str) -> Replacement:
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        if test(_comparisons(filter_string)[0]):
+            raise _refusal(message, INVALID_PARAMETER_VALUE)
+        return call(filter_string, max_results, order_by, page_token)
+
+    return search
+
+
+# --- the wrong answers, one per seed feature ------------------------------------------------
+
+
+def _local_folders_stay_pending(store, call, name, version):
+    mv = call(name, version)
+    if _is_local_folder_without_run(mv.source, mv.run_id, mv.model_id):
+        return _answer_with(mv, status="PENDING_REGISTRATION")
+    return mv
+
+
+def _copy_plain_folders_flat(store, call, **arguments):
+    created = call(**arguments)
+    folder = _local_folder(store, arguments["source"])
+    if folder is not None and not (folder / "MLmodel").is_file():
+        copied = _copy_into_registry(store, folder, keep=lambda relative: "/" not in relative)
+        with store.inner._lock:
+            _record(store, created.name, created.version).storage_location = copied
+    return created
+
+
+def _forget_own_run_of_models(store, call, **arguments):
+    created = call(**arguments)
+    if _is_own_run(store, arguments["run_id"]) and _is_mlflow_model(store, arguments["source"]):
+        with store.inner._lock:
+            _record(store, created.name, created.version).run_id = None
+        return store.inner.get_model_version(created.name, created.version)
+    return created
+
+
+def _copy_foreign_models_without_artifacts(store, call, **arguments):
+    created = call(**arguments)
+    folder = _local_folder(store, arguments["source"])
+    if _is_foreign_run(store, arguments["run_id"]) and folder is not None:
+        copied = _copy_into_registry(store, folder, keep=lambda relative: relative == "MLmodel")
+        with store.inner._lock:
+            _record(store, created.name, created.version).storage_location = copied
+    return created
+
+
+def _pages_lose_their_last_model(store, call, filter_string, max_results, order_by, page_token):
+    page = call(filter_string, max_results, order_by, page_token)
+    if page.token and not _comparisons(filter_string)[0]:
+        return PagedList(list(page)[:-1], page.token)
+    return page
+
+
+def _timestamps_in_seconds(store, call, name, version):
+    mv = call(name, version)
+    return _answer_with(
+        mv,
+        creation_timestamp=mv.creation_timestamp // 1000,
+        last_updated_timestamp=mv.last_updated_timestamp // 1000,
+    )
+
+
+def _answer_as_before_the_update(store, call, name, version, description):
+    before = store.inner.get_model_version(name, version)
+    call(name=name, version=version, description=description)
+    return before
+
+
+def _ignore(store, call, **arguments):
+    return None
+
+
+def _rename_without_versions(store, call, name, new_name):
+    model = store.inner.get_registered_model(name)
+    tags = [RegisteredModelTag(key, value) for key, value in model.tags.items()]
+    store.inner.create_registered_model(new_name, tags=tags, description=model.description)
+    store.inner.delete_registered_model(name)
+    return store.inner.get_registered_model(new_name)
+
+
+def _delete_orphaning_versions(store, call, name):
+    with store.inner._lock:
+        model = store.inner._models.get(name)
+        call(name)
+        store.orphans[name] = model
+
+
+def _create_adopting_orphans(store, call, **arguments):
+    created = call(**arguments)
+    name = arguments["name"]
+    with store.inner._lock:
+        orphan = store.orphans.pop(name, None)
+        if orphan is None:
+            return created
+        model = _model_record(store, name)
+        model.versions, model.last_version = orphan.versions, orphan.last_version
+    return store.inner.get_registered_model(name)
+
+
+def _delete_version_freeing_its_number(store, call, name, version):
+    call(name, version)
+    with store.inner._lock:
+        model = _model_record(store, name)
+        model.last_version = max(model.versions, default=0)
+
+
+def _transition_never_archiving(store, call, name, version, stage, archive_existing_versions):
+    return call(name, version, stage, False)
+
+
+def _name_equals_ignoring_case(comparisons: list[dict]) -> list[dict]:
+    return [
+        {**c, "comparator": "ILIKE"} if _is_name(c, "=") and not set(c["value"]) & {"%", "_"} else c
+        for c in comparisons
+    ]
+
+
+def _like_ignoring_case(comparisons: list[dict]) -> list[dict]:
+    return [{**c, "comparator": "ILIKE"} if _is_name(c, "LIKE") else c for c in comparisons]
+
+
+def _first_tag_condition_only(comparisons: list[dict]) -> list[dict]:
+    tags = [c for c in comparisons if c["type"] == "tag"]
+    return [c for c in comparisons if c["type"] != "tag" or c is tags[0]]
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    """One way of breaking a feature: what it does, and the store methods it replaces."""
+
+    does: str
+    replacements: dict[str, Replacement] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sabotage:
+    wrong: Break
+    #: None when no clean refusal of the feature alone exists (``impossible`` says why).
+    refuse: Break | None
+    impossible: str = ""
+
+
+def _has_own(*comparators: str) -> Callable[[list[dict]], bool]:
+    return lambda own: any(_is_name(c, *comparators) for c in own)
+
+
+SABOTAGES: dict[str, Sabotage] = {
+    "register.mlflow-format": Sabotage(
+        wrong=Break(
+            "a version registered from a local folder (no run) never leaves PENDING_REGISTRATION",
+            {"get_model_version": _local_folders_stay_pending},
+        ),
+        refuse=Break(
+            "refuses sources that are MLflow-format models",
+            {
+                "create_model_version": _refuse_if(
+                    lambda s, source, **_: _is_mlflow_model(s, source),
+                    "MLflow-format models cannot be registered here",
+                )
+            },
+        ),
+    ),
+    "register.non-mlflow-format": Sabotage(
+        wrong=Break(
+            "copies a folder without MLmodel into its storage without its subfolders",
+            {"create_model_version": _copy_plain_folders_flat},
+        ),
+        refuse=Break(
+            "refuses sources without an MLmodel file",
+            {
+                "create_model_version": _refuse_if(
+                    lambda s, source, **_: _is_plain_folder(s, source),
+                    "a model version's source must hold an MLmodel file",
+                    INVALID_PARAMETER_VALUE,
+                )
+            },
+        ),
+    ),
+    "register.from-run": Sabotage(
+        wrong=Break(
+            "does not record the run id of a model registered from a run of its own "
+            "tracking server",
+            {"create_model_version": _forget_own_run_of_models},
+        ),
+        refuse=Break(
+            "refuses a model registered with the run id of a run of its own tracking server",
+            {
+                "create_model_version": _refuse_if(
+                    lambda s, source, run_id, **_: (
+                        _is_own_run(s, run_id) and _is_mlflow_model(s, source)
+                    ),
+                    "registering a run's model with its run id is not supported",
+                )
+            },
+        ),
+    ),
+    "register.from-foreign-run": Sabotage(
+        wrong=Break(
+            "copies a foreign run's model into its storage without its artifacts (MLmodel only)",
+            {"create_model_version": _copy_foreign_models_without_artifacts},
+        ),
+        refuse=Break(
+            "refuses run ids that its own tracking server does not know",
+            {
+                "create_model_version": _refuse_if(
+                    lambda s, run_id, **_: _is_foreign_run(s, run_id),
+                    "the run is not a run of this registry's tracking server",
+                    INVALID_PARAMETER_VALUE,
+                )
+            },
+        ),
+    ),
+    "search.list": Sabotage(
+        wrong=Break(
+            "an unfiltered search drops the last model of every page that has a next page",
+            {"search_registered_models": _pages_lose_their_last_model},
+        ),
+        refuse=Break(
+            "refuses searches without a filter of the caller's",
+            {
+                "search_registered_models": _refuse_search_if(
+                    lambda own: not own, "listing registered models needs a filter"
+                )
+            },
+        ),
+    ),
+    "version.details": Sabotage(
+        wrong=Break(
+            "get_model_version reports timestamps in seconds",
+            {"get_model_version": _timestamps_in_seconds},
+        ),
+        refuse=None,
+        impossible=(
+            "every scenario of every feature reads versions back with get_model_version (and "
+            "models with get_registered_model), and MLflow's protocol has no finer call to "
+            "refuse: any refusal of version details breaks every row"
+        ),
+    ),
+    "version.description": Sabotage(
+        wrong=Break(
+            "update_model_version stores the description but answers with the version as it was",
+            {"update_model_version": _answer_as_before_the_update},
+        ),
+        refuse=Break(
+            "refuses update_model_version",
+            {"update_model_version": _refuse("editing a version's description is not supported")},
+        ),
+    ),
+    "version.tags": Sabotage(
+        wrong=Break(
+            "delete_model_version_tag answers success and deletes nothing",
+            {"delete_model_version_tag": _ignore},
+        ),
+        refuse=Break(
+            "refuses set_model_version_tag and delete_model_version_tag",
+            {
+                "set_model_version_tag": _refuse("editing version tags is not supported"),
+                "delete_model_version_tag": _refuse("editing version tags is not supported"),
+            },
+        ),
+    ),
+    "model.rename": Sabotage(
+        wrong=Break(
+            "rename makes a new model with the tags and description, and drops the versions",
+            {"rename_registered_model": _rename_without_versions},
+        ),
+        refuse=Break(
+            "refuses rename_registered_model",
+            {"rename_registered_model": _refuse("renaming registered models is not supported")},
+        ),
+    ),
+    "model.delete": Sabotage(
+        wrong=Break(
+            "delete_registered_model leaves the versions behind; registering the name again "
+            "brings them back",
+            {
+                "delete_registered_model": _delete_orphaning_versions,
+                "create_registered_model": _create_adopting_orphans,
+            },
+        ),
+        refuse=Break(
+            "refuses delete_registered_model",
+            {"delete_registered_model": _refuse("deleting registered models is not supported")},
+        ),
+    ),
+    "version.delete": Sabotage(
+        wrong=Break(
+            "delete_model_version frees the number of the highest version for reuse",
+            {"delete_model_version": _delete_version_freeing_its_number},
+        ),
+        refuse=Break(
+            "refuses delete_model_version",
+            {"delete_model_version": _refuse("deleting model versions is not supported")},
+        ),
+    ),
+    "stages": Sabotage(
+        wrong=Break(
+            "transition_model_version_stage ignores archive_existing_versions",
+            {"transition_model_version_stage": _transition_never_archiving},
+        ),
+        refuse=Break(
+            "refuses transition_model_version_stage",
+            {"transition_model_version_stage": _refuse("model stages are not supported")},
+        ),
+    ),
+    "search.by-name": Sabotage(
+        wrong=Break(
+            "name = '...' matches names case-insensitively",
+            {"search_registered_models": _search_rewritten(_name_equals_ignoring_case)},
+        ),
+        refuse=Break(
+            "refuses filters with name = or name IN",
+            {
+                "search_registered_models": _refuse_search_if(
+                    _has_own("=", "IN"), "filtering on the exact name is not supported"
+                )
+            },
+        ),
+    ),
+    "search.like-ilike": Sabotage(
+        wrong=Break(
+            "name LIKE matches case-insensitively",
+            {"search_registered_models": _search_rewritten(_like_ignoring_case)},
+        ),
+        refuse=Break(
+            "refuses filters with name LIKE or ILIKE",
+            {
+                "search_registered_models": _refuse_search_if(
+                    _has_own("LIKE", "ILIKE"), "LIKE and ILIKE are not supported"
+                )
+            },
+        ),
+    ),
+    "search.by-tag": Sabotage(
+        wrong=Break(
+            "only the first tag condition of a filter is applied",
+            {"search_registered_models": _search_rewritten(_first_tag_condition_only)},
+        ),
+        refuse=Break(
+            "refuses filters on tags (other than the client's own prompt condition)",
+            {
+                "search_registered_models": _refuse_search_if(
+                    lambda own: any(c["type"] == "tag" for c in own),
+                    "filtering on tags is not supported",
+                )
+            },
+        ),
+    ),
+}
+
+
+def slug(feature_id: str) -> str:
+    return feature_id.replace(".", "-")
+
+
+def uri(feature_id: str, mode: str) -> str:
+    """The store URI of the reference backend that breaks ``feature_id`` the ``mode`` way."""
+    return f"{SCHEME}://{slug(feature_id)}--{mode}"
+
+
+def sabotage_of(feature_id: str, mode: str) -> Break | None:
+    return getattr(SABOTAGES[feature_id], mode)
+
+
+# --- the MLflow store plugin ----------------------------------------------------------------
+
+_lock = threading.Lock()
+_stores: dict[tuple[str, str], SabotagedRegistryStore] = {}
+_BY_SLUG = {slug(feature_id): feature_id for feature_id in SABOTAGES}
+
+
+def _instance_and_store(store_uri: str) -> tuple[Instance, SabotagedRegistryStore]:
+    parsed = urllib.parse.urlsplit(store_uri)
+    feature_slug, _, mode = parsed.netloc.partition("--")
+    feature_id = _BY_SLUG.get(feature_slug)
+    broken = sabotage_of(feature_id, mode) if feature_id and mode in MODES else None
+    if parsed.scheme != SCHEME or parsed.path not in ("", "/") or broken is None:
+        raise MlflowException(
+            f"Not a broken-backend URI: {store_uri!r}; expected '{SCHEME}://<feature>--<mode>' "
+            f"with a feature of {sorted(_BY_SLUG)} and a mode of {MODES} that has a sabotage.",
+            INVALID_PARAMETER_VALUE,
+        )
+    instance = get_instance(f"memory://broken-{feature_slug}-{mode}")
+    with _lock:
+        store = _stores.get((feature_id, mode))
+        if store is None:
+            store = _stores[(feature_id, mode)] = SabotagedRegistryStore(
+                instance, broken.replacements
+            )
+    return instance, store
+
+
+def registry_store(store_uri: str, tracking_uri: str | None = None, **_: Any) -> Any:
+    """Builder for MLflow's registry-store registry, called as ``(store_uri=, tracking_uri=)``."""
+    return _instance_and_store(store_uri)[1]
+
+
+def tracking_store(store_uri: str, artifact_uri: str | None = None) -> Any:
+    """Builder for MLflow's tracking-store registry, called as ``(store_uri=, artifact_uri=)``."""
+    return _instance_and_store(store_uri)[0].tracking_store
+
+
+_get_store_registry().register(SCHEME, registry_store)
+_tracking_store_registry.register(SCHEME, tracking_store)

@@ -1,0 +1,185 @@
+"""Proof that the verdicts are true.
+
+For every seed row, a reference backend that breaks only that feature (once silently wrong, once
+as a clean refusal; ``tests/broken_backends.py``) must make exactly that row ``non-conformant``
+or ``unsupported`` while every other row stays ``supported``. One run of the shipped scenarios
+measures all of them side by side, one column per broken backend, plus an intact one.
+
+Where one feature cannot be refused without refusing part of another, because the other row
+does the very same thing (MLflow's protocol offers no narrower call), the overlap is declared
+in ``OVERLAPS`` with its reason; there the other row may only drop to ``partial`` or
+``unsupported``, never to ``non-conformant`` or ``inconclusive``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.catalogue import FEATURES
+from tests import broken_backends as broken
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CLEAN_URI = "memory://proof-clean"
+FOREIGN_URI = "memory://proof-foreign"
+SEED_FEATURES = [feature.id for feature in FEATURES if feature.seed_row is not None]
+CASES = [(feature_id, mode) for feature_id in SEED_FEATURES for mode in broken.MODES]
+BROKEN_URIS = [broken.uri(f, m) for f, m in CASES if broken.sabotage_of(f, m) is not None]
+EXPECTED = {"wrong": "non-conformant", "refuse": "unsupported"}
+
+#: (broken feature, mode) -> {another feature that must drop too: why it is unavoidable}
+OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
+    ("register.mlflow-format", "refuse"): {
+        "register.from-run": "a run's model that register_model('runs:/...') registers and "
+        "models:/<name>/latest loads is an MLflow-format model",
+        "register.from-foreign-run": "the foreign run's model that the consumer loads is an "
+        "MLflow-format model",
+        "stages": "loading models:/<name>/<Stage> needs registered MLflow-format models "
+        "(a prerequisite, refused)",
+    },
+    ("register.from-run", "refuse"): {
+        "register.mlflow-format": "two of its ways (register_model('runs:/...') of a run's "
+        "MLmodel folder, and create_model_version from that folder with the run id) are "
+        "registrations from a run of the same tracking server, request for request",
+        "stages": "loading models:/<name>/<Stage> registers models from a run's artifacts "
+        "with its run id (a prerequisite, refused)",
+    },
+}
+OVERLAP_VERDICTS = frozenset({"partial", "unsupported"})
+
+
+@dataclass(frozen=True)
+class Proof:
+    completed: subprocess.CompletedProcess[str]
+    document: dict[str, Any]
+
+    def target_id(self, registry_uri: str) -> str:
+        return next(t["id"] for t in self.document["targets"] if t["registry_uri"] == registry_uri)
+
+    def verdicts(self, registry_uri: str) -> dict[str, dict[str, str]]:
+        target = self.target_id(registry_uri)
+        return {v["feature"]: v for v in self.document["verdicts"] if v["target"] == target}
+
+    def scenarios(self, registry_uri: str) -> list[dict[str, Any]]:
+        target = self.target_id(registry_uri)
+        return [s for s in self.document["scenarios"] if s["target"] == target]
+
+    def output(self) -> str:
+        return f"{self.completed.stdout[-6000:]}\n{self.completed.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def proof(tmp_path_factory: pytest.TempPathFactory) -> Proof:
+    """The shipped scenarios against every broken backend and an intact one, in one run."""
+    folder = tmp_path_factory.mktemp("proof")
+    results = folder / "results.json"
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.cli",
+        "-p",
+        "tests.broken_backends",
+        *(f"--registry-uri={uri}" for uri in [*BROKEN_URIS, CLEAN_URI]),
+        f"--foreign-tracking-uri={FOREIGN_URI}",
+        f"--results-json={results}",
+        "-n",
+        "2",
+        "--dist",
+        "load",
+    ]
+    # This session's own pytest variables (xdist worker names, ...) are not the run's business.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    completed = subprocess.run(
+        command, cwd=folder, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert results.is_file(), f"no results document:\n{completed.stdout[-4000:]}{completed.stderr}"
+    return Proof(completed, json.loads(results.read_text()))
+
+
+def test_one_run_measured_every_target(proof):
+    # exit code 1: scenarios failed (the wrong backends); anything else is a broken run
+    assert proof.completed.returncode == 1, proof.output()
+    assert proof.document["complete"] is True
+    measured = [target["registry_uri"] for target in proof.document["targets"]]
+    assert measured == [*BROKEN_URIS, CLEAN_URI]
+
+
+def test_the_intact_backend_passes_every_scenario(proof):
+    outcomes = {s["nodeid"]: s["outcome"] for s in proof.scenarios(CLEAN_URI)}
+    assert outcomes, "no scenario ran against the intact backend"
+    not_passed = {nodeid: outcome for nodeid, outcome in outcomes.items() if outcome != "passed"}
+    assert not not_passed, proof.output()
+    verdicts = {feature: v["verdict"] for feature, v in proof.verdicts(CLEAN_URI).items()}
+    assert verdicts == {feature.id: "supported" for feature in FEATURES}
+
+
+@pytest.mark.parametrize(
+    ("feature_id", "mode"), CASES, ids=[f"{feature_id}--{mode}" for feature_id, mode in CASES]
+)
+def test_breaking_one_feature_changes_exactly_its_verdict(proof, feature_id, mode):
+    if broken.sabotage_of(feature_id, mode) is None:
+        pytest.skip(
+            f"no clean refusal of {feature_id} alone: {broken.SABOTAGES[feature_id].impossible}"
+        )
+    verdicts = proof.verdicts(broken.uri(feature_id, mode))
+    overlaps = OVERLAPS.get((feature_id, mode), {})
+
+    wrong = {}
+    for other, verdict in verdicts.items():
+        if other == feature_id:
+            allowed = {EXPECTED[mode]}
+        elif other in overlaps:
+            allowed = OVERLAP_VERDICTS
+        else:
+            allowed = {"supported"}
+        if verdict["verdict"] not in allowed:
+            wrong[other] = f"{verdict['verdict']} (allowed: {sorted(allowed)}): {verdict['note']}"
+
+    assert not wrong, (
+        f"breaking {feature_id} ({mode}: {broken.sabotage_of(feature_id, mode).does}) gave:\n"
+        + "\n".join(f"  {feature}: {text[:600]}" for feature, text in wrong.items())
+    )
+
+
+def test_refusals_are_the_broken_backends_own(proof):
+    # every scenario of a refused feature names the refusal it met: the sabotage's, not another
+    for feature_id, mode in CASES:
+        if mode != "refuse" or broken.sabotage_of(feature_id, mode) is None:
+            continue
+        scenarios = [
+            s for s in proof.scenarios(broken.uri(feature_id, mode)) if feature_id in s["features"]
+        ]
+        assert scenarios
+        for scenario in scenarios:
+            assert scenario["outcome"] == "unsupported", scenario["nodeid"]
+            assert "broken backend:" in scenario["reason"], (scenario["nodeid"], scenario["reason"])
+
+
+def test_no_sabotage_makes_a_scenario_inconclusive(proof):
+    # an error means a prerequisite broke in an unclean way: the sabotage leaked out of its feature
+    errors = [
+        f"{s['nodeid']}: {s['reason'][:300]}"
+        for s in proof.document["scenarios"]
+        if s["outcome"] == "error"
+    ]
+    assert not errors, "\n".join(errors)
+
+
+def test_every_seed_feature_is_broken_both_ways_or_says_why_not():
+    assert list(broken.SABOTAGES) == SEED_FEATURES
+    for feature_id, sabotage in broken.SABOTAGES.items():
+        assert sabotage.wrong.replacements, feature_id
+        assert (sabotage.refuse is None) == bool(sabotage.impossible), feature_id
+    for (feature_id, mode), others in OVERLAPS.items():
+        assert broken.sabotage_of(feature_id, mode) is not None
+        assert mode == "refuse", "a wrong answer must stay within its own feature"
+        assert feature_id not in others
+        assert set(others) <= set(SEED_FEATURES)
