@@ -28,7 +28,7 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
         probe, "update_registered_model", client.update_registered_model, old, description="d"
     )
     with probe.prerequisite("create_model_version"):
-        made = client.create_model_version(old, "s3://bucket/model", run_id=None)
+        made = client.create_model_version(old, f"{SOURCE_ROOT}/{old}/model", run_id=None)
     version = str(made.version)
     before = client.get_registered_model(old)  # what the registry made of the tag and description
 

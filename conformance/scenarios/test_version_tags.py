@@ -45,10 +45,9 @@ def test_set_tag_is_read_back_on_that_version_only(client, names, probe, key_kin
         client.set_model_version_tag(name, mine, key, "team-a")
 
     # then that version reads it back, and the other version's tags are unchanged
-    after_mine = version_tags(client, name, mine)
-    assert after_mine == {**before_mine, key: "team-a"}, (
-        f"v{mine} tags after setting {key!r}='team-a': {after_mine}, "
-        f"expected { ({**before_mine, key: 'team-a'}) }"
+    after_mine, expected = version_tags(client, name, mine), {**before_mine, key: "team-a"}
+    assert after_mine == expected, (
+        f"v{mine} tags after setting {key!r}='team-a': {after_mine}, expected {expected}"
     )
     after_other = version_tags(client, name, other)
     assert after_other == before_other, (
@@ -71,10 +70,10 @@ def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
         client.set_model_version_tag(name, mine, key, "second")
 
     # then only the new value is read back, and the other version is unchanged
-    after_mine = version_tags(client, name, mine)
-    assert after_mine == {**before_mine, key: "second"}, (
+    after_mine, expected = version_tags(client, name, mine), {**before_mine, key: "second"}
+    assert after_mine == expected, (
         f"v{mine} tags after setting {key!r} to 'first' then 'second': {after_mine}, "
-        f"expected { ({**before_mine, key: 'second'}) }"
+        f"expected {expected}"
     )
     after_other = version_tags(client, name, other)
     assert after_other == before_other, (
