@@ -25,48 +25,71 @@ def new_namespace() -> str:
     return f"rc{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(3)}"
 
 
-@dataclass
-class Ledger:
-    """Names minted by one process of one run (an xdist worker has its own ledger)."""
-
-    namespace: str
-    worker: str = field(default_factory=lambda: os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def mint(self, hint: str) -> str:
-        """A fresh name of this run; ``hint`` says what it is for, to help a human reading it."""
-        with self._lock:
-            number = next(self._counter)
-        return f"{self.namespace}-{self.worker}-{number}-{hint}"
-
-    def owns(self, name: str) -> bool:
-        return name.startswith(f"{self.namespace}-{self.worker}-")
-
-
-@dataclass
+@dataclass(frozen=True)
 class Leftover:
     name: str
     reason: str
 
 
-def remove_models(client: MlflowClient, names: list[str], ledger: Ledger) -> list[Leftover]:
-    """Delete the given ledger names (aliases, versions, then the model); never raise."""
-    leftovers = []
-    for name in names:
-        if not ledger.owns(name):
-            raise ValueError(f"refusing to delete {name!r}: not minted by this run")
-        try:
-            _remove_model(client, name)
-        except MlflowException as exc:
-            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
-                leftovers.append(Leftover(name, str(exc.message).splitlines()[0][:300]))
-        except Exception as exc:
-            leftovers.append(Leftover(name, f"{type(exc).__name__}: {exc}"[:300]))
-    return leftovers
+@dataclass
+class Ledger:
+    """Names minted by one process of one run (an xdist worker has its own ledger).
+
+    A name stays *pending* from the moment it is minted until its removal is confirmed, so a
+    cleanup cut short (a failure, an interrupt) is completed by the final :meth:`sweep`.
+    """
+
+    namespace: str
+    worker: str = field(default_factory=lambda: os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: pending name -> (tracking URI, registry URI) of the registry it may exist in
+    _pending: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def mint(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
+        """A fresh name of this run; ``hint`` says what it is for, to help a human reading it."""
+        with self._lock:
+            name = f"{self.namespace}-{self.worker}-{next(self._counter)}-{hint}"
+            self._pending[name] = (tracking_uri, registry_uri)
+        return name
+
+    def remove(self, names: list[str]) -> list[Leftover]:
+        """Delete what these minted names name (aliases, versions, model); never raise."""
+        leftovers = []
+        for name in names:
+            with self._lock:
+                where = self._pending.get(name)
+            if where is None:
+                continue
+            client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
+            reason = _remove_model(client, name)
+            if reason is None:
+                with self._lock:
+                    self._pending.pop(name, None)
+            else:
+                leftovers.append(Leftover(name, reason))
+        return leftovers
+
+    def sweep(self) -> list[Leftover]:
+        """Retry every name whose removal was never confirmed; what remains is left behind."""
+        with self._lock:
+            pending = list(self._pending)
+        return self.remove(pending)
 
 
-def _remove_model(client: MlflowClient, name: str) -> None:
+def _remove_model(client: MlflowClient, name: str) -> str | None:
+    """Remove one model; None when it is gone (or never existed), else why it is not."""
+    try:
+        _remove_existing_model(client, name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            return str(exc.message).splitlines()[0][:300]
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
+
+
+def _remove_existing_model(client: MlflowClient, name: str) -> None:
     model = client.get_registered_model(name)
     for alias in model.aliases or {}:
         _ignore_missing(client.delete_registered_model_alias, name, alias)

@@ -19,13 +19,14 @@ from mlflow.tracking import MlflowClient
 
 from conformance import matrix_text, preflight, results
 from conformance.catalogue import FEATURES, FEATURES_BY_MARKER
-from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment, remove_models
+from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment
 from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
 from conformance.probe import Inconclusive, Probe
 from conformance.refusals import Kind, classify
 from conformance.targets import Target, TargetError, mask_text, resolve_targets
 
 _STATE = pytest.StashKey["RunState"]()
+_LEFTOVERS_SHOWN = 10
 # The MLflow client retries 5xx for minutes by default; one broken endpoint must cost seconds.
 _CLIENT_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
 
@@ -111,18 +112,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = state
     config.pluginmanager.register(ConformancePlugin(state), "registry-conformance-run")
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_XdistHooks(namespace), "registry-conformance-xdist")
+        config.pluginmanager.register(_XdistHooks(state), "registry-conformance-xdist")
 
 
 class _XdistHooks:
-    """Hand the controller's namespace to every worker, so one run has one namespace."""
+    """One run, one namespace: the controller hands its namespace to every worker, and
+    collects what each worker could not clean up."""
 
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
+    def __init__(self, state: RunState) -> None:
+        self.state = state
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput["rc_namespace"] = self.namespace
+        node.workerinput["rc_namespace"] = self.state.ledger.namespace
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        self.state.leftovers += [Leftover(**item) for item in output.get("rc_leftovers", [])]
 
 
 # --- fixtures for scenarios -------------------------------------------------------------------
@@ -147,17 +154,18 @@ def probe() -> Probe:
 
 
 @pytest.fixture
-def names(client: MlflowClient, conformance_state: RunState) -> Iterator[Any]:
+def names(target: Target, conformance_state: RunState) -> Iterator[Any]:
     """Mint registered-model names of this run; whatever they name is removed afterwards."""
     minted: list[str] = []
 
     def mint(hint: str) -> str:
-        name = conformance_state.ledger.mint(hint)
+        name = conformance_state.ledger.mint(hint, target.tracking_uri, target.registry_uri)
         minted.append(name)
         return name
 
     yield mint
-    conformance_state.leftovers += remove_models(client, minted, conformance_state.ledger)
+    # What cannot be removed now stays pending in the ledger: the final sweep retries it.
+    conformance_state.ledger.remove(minted)
 
 
 @pytest.fixture
@@ -336,11 +344,15 @@ class ConformancePlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state = self.state
+        state.leftovers += state.ledger.sweep()
         for tracking_uri, experiment in state.experiments.items():
             state.leftovers += remove_experiment(
                 MlflowClient(tracking_uri=tracking_uri), experiment
             )
-        if state.is_worker or not state.records:
+        if state.is_worker:
+            session.config.workeroutput["rc_leftovers"] = [vars(x) for x in state.leftovers]
+            return
+        if not state.records:
             return
         self.document = results.build_document(
             state.targets,
@@ -365,7 +377,14 @@ class ConformancePlugin:
         terminalreporter.write_line("")
         for line in matrix_text.render(self.document):
             terminalreporter.write_line(line)
-        for leftover in self.document["leftovers"]:
+        leftovers = self.document["leftovers"]
+        for leftover in leftovers[:_LEFTOVERS_SHOWN]:
             terminalreporter.write_line(
                 f"left behind: {leftover['name']} ({leftover['reason']})", yellow=True
+            )
+        if len(leftovers) > _LEFTOVERS_SHOWN:
+            terminalreporter.write_line(
+                f"... and {len(leftovers) - _LEFTOVERS_SHOWN} more left behind "
+                "(all of them under 'leftovers' in --results-json)",
+                yellow=True,
             )

@@ -111,3 +111,35 @@ def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, 
     document = json.loads(results.read_text())
     assert document["complete"] is False
     assert _model_names(client) == set()
+
+
+def test_what_cannot_be_removed_is_reported_from_every_worker(tmp_path: Path):
+    # given a registry that refuses to delete registered models
+    def leftovers(*parallel: str) -> tuple[list[dict], str]:
+        results = tmp_path / f"results{len(parallel)}.json"
+        run = _suite(
+            "-p",
+            "tests.broken_backends",
+            "--registry-uri",
+            "broken://model-delete--refuse",
+            "-m",
+            "feature_model_rename",
+            "--results-json",
+            str(results),
+            *parallel,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        output = run.communicate(timeout=300)[0]
+        document = json.loads(results.read_text())
+        assert all(x["name"].startswith(document["namespace"]) for x in document["leftovers"])
+        return document["leftovers"], output
+
+    # when the same scenarios run in one process and on two workers
+    serial, serial_output = leftovers()
+    parallel, parallel_output = leftovers("-n", "2")
+
+    # then both report the same number of models left behind, with the registry's reason
+    assert serial, serial_output[-2000:]
+    assert len(parallel) == len(serial), parallel_output[-2000:]
+    assert all("not supported" in x["reason"] for x in serial + parallel)
+    assert "left behind:" in parallel_output
