@@ -6,9 +6,10 @@ from mlflow.exceptions import MlflowException
 
 from conformance.markers import feature
 from conformance.refusals import Kind, classify
-from conformance.scenarios._helpers import (
+from conformance.scenario_support import (
     SOURCE_ROOT,
     expect_error,
+    model_with_versions,
     names_present,
     versions_present,
 )
@@ -16,25 +17,12 @@ from conformance.scenarios._helpers import (
 MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
-def _model_with_versions(client, probe, name, count):
-    """Create ``name`` with ``count`` versions; ``{version: source}``."""
-    with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
-    sources = {}
-    for index in range(count):
-        source = f"{SOURCE_ROOT}/{name}/model-{index}"
-        with probe.prerequisite("create_model_version"):
-            made = client.create_model_version(name, source, run_id=None)
-        sources[str(made.version)] = source
-    return sources
-
-
 @feature("model.delete")
 def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
     # given a model with two versions, and a bystander model with one
     doomed, bystander = names("delete-doomed"), names("delete-bystander")
-    doomed_versions = _model_with_versions(client, probe, doomed, 2)
-    bystander_versions = _model_with_versions(client, probe, bystander, 1)
+    doomed_versions = model_with_versions(client, probe, doomed, 2)
+    bystander_versions = model_with_versions(client, probe, bystander, 1)
 
     # when the first model is deleted
     with probe.feature(
@@ -73,8 +61,8 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
 def test_deleted_name_registers_again_from_scratch(client, names, probe):
     # given a model with two versions, and a brand-new model to compare numbering with
     name, fresh = names("delete-reuse"), names("delete-fresh")
-    old_versions = _model_with_versions(client, probe, name, 2)
-    first_of_fresh = next(iter(_model_with_versions(client, probe, fresh, 1)))
+    old_versions = model_with_versions(client, probe, name, 2)
+    first_of_fresh = next(iter(model_with_versions(client, probe, fresh, 1)))
 
     # when the model is deleted
     with probe.feature(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.markers import feature
-from conformance.scenarios._helpers import (
+from conformance.scenario_support import (
     SOURCE_ROOT,
     best_effort,
     expect_error,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.markers import feature
-from conformance.scenarios._helpers import names_of, search_all
+from conformance.scenario_support import names_of, search_all
 
 
 @feature("search.by-name")

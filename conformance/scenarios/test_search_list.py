@@ -21,7 +21,7 @@ import pytest
 
 from conformance.markers import feature
 from conformance.probe import Inconclusive
-from conformance.scenarios._helpers import best_effort, names_of, search_all
+from conformance.scenario_support import best_effort, names_of, search_all
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
 #: about ``MAX_PAGES`` pages (at most ``SIZING_PAGE_SIZE`` models each, MLflow's default).

@@ -11,21 +11,12 @@ import pytest
 from conformance import scenario_support as support
 from conformance import tiny_model
 from conformance.markers import feature
+from conformance.scenario_support import model_with_versions
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
 STAGES = ("None", "Staging", "Production", "Archived")
 SOURCE_ROOT = "s3://rc-bucket/stages"
-
-
-def _model_with_versions(client, probe, name: str, count: int) -> list[str]:
-    with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
-    with probe.prerequisite("create_model_version"):
-        return [
-            str(client.create_model_version(name, f"{SOURCE_ROOT}/{name}/{n}").version)
-            for n in range(1, count + 1)
-        ]
 
 
 def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
@@ -53,7 +44,7 @@ def _transition(client, probe, name: str, version: str, stage: str, archive: boo
 def test_every_listed_stage_can_be_taken(client, names, probe):
     # given a version in stage None
     name = names("stages-listed")
-    versions = _model_with_versions(client, probe, name, 1)
+    versions = list(model_with_versions(client, probe, name, 1, SOURCE_ROOT))
 
     # when the stages a version can take are listed
     # (MLflow's client answers this itself; the transitions below ask the registry)
@@ -88,7 +79,7 @@ def test_every_listed_stage_can_be_taken(client, names, probe):
 def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
     # given a model with two versions in stage None
     name = names(f"stages-{requested}")
-    _model_with_versions(client, probe, name, 2)
+    model_with_versions(client, probe, name, 2, SOURCE_ROOT)
 
     # when version 1 is transitioned to the requested stage name
     returned = _transition(client, probe, name, "1", requested)
@@ -110,7 +101,7 @@ def test_transition_reports_the_canonical_stage(client, names, probe, requested,
 def test_several_versions_share_a_stage(client, names, probe, stage):
     # given a model with three versions in stage None
     name = names(f"stages-shared-{stage}")
-    _model_with_versions(client, probe, name, 3)
+    model_with_versions(client, probe, name, 3, SOURCE_ROOT)
 
     # when versions 1 and 2 are moved to the same stage without archiving
     for version in ("1", "2"):
@@ -131,7 +122,7 @@ def test_several_versions_share_a_stage(client, names, probe, stage):
 def test_archive_existing_versions(client, names, probe, stage, other):
     # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
     name = names(f"stages-archive-{stage}")
-    _model_with_versions(client, probe, name, 5)
+    model_with_versions(client, probe, name, 5, SOURCE_ROOT)
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
         _transition(client, probe, name, version, target_stage)
 
@@ -155,7 +146,7 @@ def test_latest_versions_per_stage(client, names, probe):
     # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
     name = names("stages-latest")
     layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
-    _model_with_versions(client, probe, name, len(layout))
+    model_with_versions(client, probe, name, len(layout), SOURCE_ROOT)
     for version, stage in enumerate(layout, start=1):
         if stage != "None":
             _transition(client, probe, name, str(version), stage)

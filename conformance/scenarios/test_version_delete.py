@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conformance.markers import feature
-from conformance.scenarios._helpers import (
+from conformance.scenario_support import (
     SOURCE_ROOT,
     expect_error,
+    model_with_versions,
     names_present,
     versions_present,
 )
@@ -15,25 +16,12 @@ from conformance.scenarios._helpers import (
 MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
-def _model_with_versions(client, probe, name, count):
-    """Create ``name`` with ``count`` versions; ``{version: source}`` in creation order."""
-    with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
-    sources = {}
-    for index in range(count):
-        source = f"{SOURCE_ROOT}/{name}/model-{index}"
-        with probe.prerequisite("create_model_version"):
-            made = client.create_model_version(name, source, run_id=None)
-        sources[str(made.version)] = source
-    return sources
-
-
 @pytest.mark.parametrize("which", ["first", "middle", "last"])
 @feature("version.delete")
 def test_delete_removes_that_version_only(client, names, probe, which):
     # given a model with three versions
     name = names(f"vdelete-{which}")
-    sources = _model_with_versions(client, probe, name, 3)
+    sources = model_with_versions(client, probe, name, 3)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
 
     # when one of them is deleted
@@ -64,7 +52,7 @@ def test_delete_removes_that_version_only(client, names, probe, which):
 def test_deleted_number_is_never_handed_out_again(client, names, probe, count, which):
     # given a model with versions, the latest (or only) one of which is deleted
     name = names(f"vdelete-renumber-{which}")
-    sources = _model_with_versions(client, probe, name, count)
+    sources = model_with_versions(client, probe, name, count)
     doomed = list(sources)[-1]
     with probe.feature(
         "delete_model_version", state=lambda: versions_present(client, name, sources)

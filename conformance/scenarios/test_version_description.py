@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.markers import feature
-from conformance.scenarios._helpers import SOURCE_ROOT, description_of
+from conformance.scenario_support import SOURCE_ROOT, description_of
 
 _TEXTS = {
     "plain": "scored 0.91 on the holdout set",

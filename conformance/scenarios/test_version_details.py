@@ -15,6 +15,7 @@ from mlflow.exceptions import MlflowException
 from conformance.markers import feature
 from conformance.probe import Inconclusive
 from conformance.refusals import Kind, classify
+from conformance.scenario_support import model_with_versions
 
 SOURCE_ROOT = "s3://rc-bucket/version-details"
 #: Allowance between this machine's clock and the registry's when checking timestamps; far
@@ -24,16 +25,6 @@ CLOCK_SKEW_MS = 5_000
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _create_versions(client, probe, name: str, count: int) -> list[str]:
-    with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
-    with probe.prerequisite("create_model_version"):
-        return [
-            str(client.create_model_version(name, f"{SOURCE_ROOT}/{name}/{n}").version)
-            for n in range(1, count + 1)
-        ]
 
 
 @feature("version.details")
@@ -107,7 +98,7 @@ def test_version_created_with_tags_reports_them(client, names, probe):
 def test_registered_model_reports_latest_version(client, names, probe):
     # given a model with three versions, all in stage None
     name = names("details-latest")
-    versions = _create_versions(client, probe, name, 3)
+    versions = list(model_with_versions(client, probe, name, 3, SOURCE_ROOT))
     assert versions == ["1", "2", "3"], f"three creations gave versions {versions}"
 
     # when the model is read
@@ -138,7 +129,7 @@ def test_missing_version_is_resource_does_not_exist(client, names, probe, missin
     # given a model with one version, or a name that was never registered
     name = names(f"details-missing-{missing}")
     if missing == "version":
-        _create_versions(client, probe, name, 1)
+        model_with_versions(client, probe, name, 1, SOURCE_ROOT)
         version = "7"
     else:
         version = "1"

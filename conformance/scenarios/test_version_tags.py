@@ -13,7 +13,7 @@ from mlflow.exceptions import MlflowException
 from conformance.markers import feature
 from conformance.probe import Inconclusive
 from conformance.refusals import Kind, classify
-from conformance.scenarios._helpers import SOURCE_ROOT, version_tags
+from conformance.scenario_support import SOURCE_ROOT, version_tags
 
 KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
 
