@@ -43,6 +43,22 @@ class RunState:
         self.records: dict[str, results.ScenarioRecord] = {}
         self.started = results.now_iso()
         self.is_worker = hasattr(config, "workerinput")
+        self._prepared: set[str] = set()
+
+    def prepare(self, target: Target) -> None:
+        """Once per process and target, before its first scenario: client settings and the
+        server probe. Done here, not at start-up, so a pytest run of other tests in an
+        environment where this plugin is installed never touches MLflow settings or the network.
+        """
+        if target.id in self._prepared:
+            return
+        self._prepared.add(target.id)
+        for name, value in _CLIENT_ENV_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        try:
+            preflight.probe_server(target)
+        except Exception as exc:  # a server that answers garbage still gets measured
+            target.server["preflight_error"] = mask_text(str(exc))[:300]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,8 +106,6 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_configure(config: pytest.Config) -> None:
     for feature in FEATURES:
         config.addinivalue_line("markers", f"{feature.marker}: {feature.title} ({feature.id})")
-    for name, value in _CLIENT_ENV_DEFAULTS.items():
-        os.environ.setdefault(name, value)
     try:
         targets = resolve_targets(
             config.getoption("registry_uri"),
@@ -141,8 +155,9 @@ def conformance_state(request: pytest.FixtureRequest) -> RunState:
 
 
 @pytest.fixture
-def client(target: Target) -> MlflowClient:
+def client(target: Target, conformance_state: RunState) -> MlflowClient:
     """A stock MLflow client pointed at the target."""
+    conformance_state.prepare(target)
     if target.unreachable:
         raise Inconclusive(target.unreachable)
     return MlflowClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri)
@@ -281,19 +296,6 @@ class ConformancePlugin:
         if unmarked:
             raise pytest.UsageError(f"scenarios without a feature marker: {', '.join(unmarked)}")
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self.state.is_worker:
-            return
-        for target in self.state.targets:
-            try:
-                preflight.probe_server(target)
-            except Exception as exc:  # a server that answers garbage still gets measured
-                target.server["preflight_error"] = str(exc)[:300]
-            if target.unreachable:
-                session.config.issue_config_time_warning(
-                    pytest.PytestWarning(target.unreachable), stacklevel=2
-                )
-
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -307,6 +309,8 @@ class ConformancePlugin:
         report.user_properties.append(("rc_target", target.id))
         report.user_properties.append(("rc_features", _features_of(item)))
         report.user_properties.append(("rc_outcome", _phase_outcome(report, call).value))
+        if target.server:
+            report.user_properties.append(("rc_server", target.server))
         probe = getattr(item, "funcargs", {}).get("probe")
         if report.when == "call" and isinstance(probe, Probe) and probe.evidence:
             report.user_properties.append(("rc_evidence", probe.evidence))
@@ -321,6 +325,7 @@ class ConformancePlugin:
         if "rc_outcome" not in properties:
             return
         outcome = Outcome(properties["rc_outcome"])
+        self._learn_server(properties)
         record = self.state.records.setdefault(
             report.nodeid,
             results.ScenarioRecord(
@@ -340,6 +345,14 @@ class ConformancePlugin:
             record.evidence.append(
                 {"phase": report.when, "traceback": mask_text(report.longreprtext[-3000:])}
             )
+
+    def _learn_server(self, properties: dict[str, Any]) -> None:
+        """Workers probe the servers; the controller writes the document: reports carry it."""
+        if "rc_server" not in properties:
+            return
+        for target in self.state.targets:
+            if target.id == properties["rc_target"] and not target.server:
+                target.server.update(properties["rc_server"])
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

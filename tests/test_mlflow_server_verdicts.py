@@ -33,7 +33,12 @@ def _verdicts(document: dict) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server_run(mlflow_sqlite_server: str, tmp_path_factory: pytest.TempPathFactory):
-    """One whole-suite run against the server, in parallel, as a user would start it."""
+    """One whole-suite run against the server, as a user would start it.
+
+    Serial on purpose: MLflow's page tokens are offsets, so a second worker creating and deleting
+    models while search.list walks its pages can make that walk unjudgeable (inconclusive). That
+    is an honest verdict, but not a reproducible one; -n 2 is exercised in test_safety.py.
+    """
     folder = tmp_path_factory.mktemp("server-run")
     results = folder / "results.json"
     completed = subprocess.run(
@@ -49,8 +54,6 @@ def server_run(mlflow_sqlite_server: str, tmp_path_factory: pytest.TempPathFacto
             "srvrun",
             "--results-json",
             str(results),
-            "-n",
-            "2",
         ],
         cwd=folder,
         capture_output=True,
