@@ -208,8 +208,8 @@ def experiment_id(
 
 @pytest.fixture
 def foreign_tracking_uri(target: Target) -> str:
-    if not target.foreign_tracking_uri:
-        pytest.skip("needs --foreign-tracking-uri (a second, independent tracking server)")
+    """The second tracking server (scenarios that need one are skipped without it)."""
+    assert target.foreign_tracking_uri, "skipped in pytest_runtest_setup"
     return target.foreign_tracking_uri
 
 
@@ -239,6 +239,12 @@ def _features_of(item: pytest.Item) -> list[str]:
         for mark in item.iter_markers()
         if mark.name in FEATURES_BY_MARKER
     ]
+
+
+def _target_of(item: pytest.Item) -> Target | None:
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get("target") if callspec else None
+    return target if isinstance(target, Target) else None
 
 
 def _phase_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
@@ -296,15 +302,22 @@ class ConformancePlugin:
         if unmarked:
             raise pytest.UsageError(f"scenarios without a feature marker: {', '.join(unmarked)}")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        # Before any fixture: a missing option makes "not tested", whatever else would fail.
+        target = _target_of(item)
+        needs_foreign = "foreign_tracking_uri" in getattr(item, "fixturenames", ())
+        if target and needs_foreign and not target.foreign_tracking_uri:
+            pytest.skip("needs --foreign-tracking-uri (a second, independent tracking server)")
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Iterator[None]:
         result = yield
         report: pytest.TestReport = result.get_result()
-        callspec = getattr(item, "callspec", None)
-        target = callspec.params.get("target") if callspec else None
-        if not isinstance(target, Target):
+        target = _target_of(item)
+        if target is None:
             return
         report.user_properties.append(("rc_target", target.id))
         report.user_properties.append(("rc_features", _features_of(item)))

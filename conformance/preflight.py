@@ -47,9 +47,9 @@ def probe_server(target: Target) -> None:
             max_retries=0,
             timeout=_PREFLIGHT_TIMEOUT_S,
         )
-    except Exception as exc:
+    except Exception as exc:  # only "nobody answers" is decided here; bad answers are judged
         verdict = classify(exc)
-        if verdict.kind is Kind.TRANSPORT or "failed with exception" in str(exc):
+        if verdict.kind is Kind.TRANSPORT:
             target.unreachable = mask_text(
                 f"{target.registry_uri} is unreachable: {verdict.reason}"
             )

@@ -17,6 +17,9 @@ import requests
 from mlflow.exceptions import MlflowException, RestException
 
 _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
+# With retries lowered, urllib3 turns a retryable status into this instead of returning the answer.
+_RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
+_TRANSIENT_STATUSES = frozenset({408, 429, 503, 504})
 _REFUSING_BARE_STATUSES = frozenset({404, 405, 501})
 # Codes that say "try again later" or "who are you": no verdict about the feature can be drawn.
 _TRANSIENT_CODES = frozenset(
@@ -47,6 +50,11 @@ class Classification:
 
 def classify(exc: BaseException) -> Classification:
     """Classify an exception raised by a registry call."""
+    retried = _RETRIED_STATUS.search(str(exc))
+    if retried:
+        status = int(retried.group(1))
+        kind = Kind.TRANSPORT if status in _TRANSIENT_STATUSES else Kind.MALFORMED
+        return Classification(kind, f"HTTP {status} from the registry")
     if _is_transport(exc):
         return Classification(Kind.TRANSPORT, _first_line(exc))
     if isinstance(exc, NotImplementedError):

@@ -62,3 +62,19 @@ def test_transport_errors_are_found_through_the_exception_chain():
     outer = MlflowException("API request to http://h failed with exception refused")
     outer.__context__ = requests.exceptions.ConnectionError("refused")
     assert classify(outer).kind is Kind.TRANSPORT
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(500, Kind.MALFORMED), (502, Kind.MALFORMED), (503, Kind.TRANSPORT), (429, Kind.TRANSPORT)],
+)
+def test_statuses_hidden_behind_exhausted_retries(status, kind):
+    # What MLflow's client raises for a retryable status once MLFLOW_HTTP_REQUEST_MAX_RETRIES=0.
+    exc = MlflowException(
+        "API request to http://h/api/2.0/mlflow/model-versions/get failed with exception "
+        "HTTPConnectionPool(host='h', port=5000): Max retries exceeded with url: /x "
+        f"(Caused by ResponseError('too many {status} error responses'))"
+    )
+    verdict = classify(exc)
+    assert verdict.kind is kind
+    assert verdict.reason == f"HTTP {status} from the registry"
