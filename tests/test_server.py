@@ -76,8 +76,10 @@ def start(tmp_path: Path) -> Served:
     return Served(process, name, url, port)
 
 
-def stop(served: Served) -> subprocess.CompletedProcess[str]:
-    served.process.send_signal(signal.SIGTERM)
+def stop(
+    served: Served, signum: signal.Signals = signal.SIGTERM
+) -> subprocess.CompletedProcess[str]:
+    served.process.send_signal(signum)
     stdout, stderr = served.process.communicate(timeout=20)
     return subprocess.CompletedProcess(
         served.process.args, served.process.returncode, stdout, stderr
@@ -154,12 +156,13 @@ def test_busy_port_is_a_one_line_error(served: Served, tmp_path: Path):
     assert stderr == f"reference-backend: port {served.port} is already in use; pass --port\n"
 
 
-def test_sigterm_stops_cleanly_and_removes_the_temp_folder(tmp_path: Path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_exits_cleanly_and_removes_the_temp_folder(tmp_path: Path, signum):
     served = start(tmp_path)
     assert len(workdirs(served.name)) == 1
-    finished = stop(served)
+    finished = stop(served, signum)
     assert finished.returncode == 0, finished.stderr
-    assert finished.stdout == "reference-backend: stopped by SIGTERM\n"
+    assert finished.stdout == f"reference-backend: stopped by {signum.name}\n"
     assert "Traceback" not in finished.stderr
     assert workdirs(served.name) == []
 
