@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from mlflow.exceptions import MlflowException
+from mlflow.tracking._model_registry.utils import _get_store as _get_registry_store
 from mlflow.tracking._model_registry.utils import _get_store_registry
+from mlflow.tracking._tracking_service.utils import _get_store as _get_tracking_store
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
@@ -34,9 +36,28 @@ def check_schemes(target: Target) -> None:
 
 
 def probe_server(target: Target) -> None:
-    """Record the server's version and whether it answers at all (HTTP targets only)."""
-    if not target.is_http:
-        return
+    """Find out once whether the target can be reached at all, and what runs there."""
+    if target.is_http:
+        _probe_http(target)
+    else:
+        _open_stores(target)
+
+
+def _open_stores(target: Target) -> None:
+    """In-process stores fail on first use when their driver or database is missing; say so
+    once, clearly, instead of in every scenario."""
+    for uri, open_store in (
+        (target.registry_uri, _get_registry_store),
+        (target.tracking_uri, _get_tracking_store),
+    ):
+        try:
+            open_store(uri)
+        except Exception as exc:
+            target.unreachable = mask_text(f"cannot open {uri}: {type(exc).__name__}: {exc}")
+            return
+
+
+def _probe_http(target: Target) -> None:
     creds = get_default_host_creds(target.registry_uri)
     try:
         response = http_request(

@@ -115,3 +115,26 @@ def test_no_verdict_is_drawn_from_a_server_that_is_not_a_registry(
         assert set(verdicts.values()) <= {"inconclusive", "non-conformant"}, verdicts
         assert "non-conformant" in verdicts.values()
     assert completed.returncode == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_database_that_cannot_be_opened_is_said_once_and_clearly(tmp_path: Path):
+    # (MLflow creates missing folders, but not inside a file)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    missing = blocker / "mlflow.db"
+    completed = _suite(
+        "--registry-uri",
+        f"sqlite:///{missing}",
+        "-m",
+        "feature_model_rename",
+        "--results-json",
+        str(tmp_path / "r.json"),
+        cwd=tmp_path,
+    )
+
+    document = json.loads((tmp_path / "r.json").read_text())
+    rename = next(v for v in document["verdicts"] if v["feature"] == "model.rename")
+    assert rename["verdict"] == "inconclusive"
+    assert f"cannot open sqlite:///{missing}" in rename["note"]
+    assert completed.returncode == pytest.ExitCode.TESTS_FAILED
+    assert blocker.read_text() == "not a folder"
