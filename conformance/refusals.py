@@ -20,6 +20,10 @@ _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
 # With retries lowered, urllib3 turns a retryable status into this instead of returning the answer.
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
 _TRANSIENT_STATUSES = frozenset({408, 429, 503, 504})
+# How SQLAlchemy prefixes a database driver's exception: "(psycopg.errors.UndefinedFunction) ...".
+_DATABASE_ERROR = re.compile(
+    r"\((sqlalchemy|psycopg2?|pymysql|MySQLdb|mysql\.connector|sqlite3|pyodbc|pymssql)[\w.]*\)"
+)
 _REFUSING_BARE_STATUSES = frozenset({404, 405, 501})
 # Codes that say "try again later" or "who are you": no verdict about the feature can be drawn.
 _TRANSIENT_CODES = frozenset(
@@ -78,6 +82,9 @@ def _classify_mlflow(exc: MlflowException) -> Classification:
         return Classification(Kind.MALFORMED, f"HTTP {status} without an MLflow error body")
     if isinstance(exc, RestException) and not exc.json.get("error_code"):
         return Classification(Kind.MALFORMED, f"error body without error_code: {message}")
+    if name == "BAD_REQUEST" and _DATABASE_ERROR.search(message):
+        # MLflow's SQL stores report any database exception as BAD_REQUEST: a crash, not a no.
+        return Classification(Kind.MALFORMED, f"database error reported as BAD_REQUEST: {message}")
     if exc.get_http_status_code() < 500 or name in _REFUSING_SERVER_CODES:
         return Classification(Kind.REFUSAL, message if name in message else f"{name}: {message}")
     return Classification(Kind.MALFORMED, message if name in message else f"{name}: {message}")

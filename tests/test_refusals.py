@@ -3,7 +3,7 @@
 import pytest
 import requests
 from mlflow.exceptions import MlflowException, RestException
-from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlflow.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 
 from conformance.refusals import Kind, classify
 
@@ -78,3 +78,14 @@ def test_statuses_hidden_behind_exhausted_retries(status, kind):
     verdict = classify(exc)
     assert verdict.kind is kind
     assert verdict.reason == f"HTTP {status} from the registry"
+
+
+def test_a_database_crash_reported_as_bad_request_is_not_a_refusal():
+    # MLflow's SQL store on PostgreSQL, archive_existing_versions with a string version (3.17.2).
+    crash = MlflowException(
+        "(psycopg.errors.UndefinedFunction) operator does not exist: integer <> character varying",
+        error_code=BAD_REQUEST,
+    )
+    assert classify(crash).kind is Kind.MALFORMED
+    refusal = MlflowException("Invalid order by key 'creation_timestamp'", error_code=BAD_REQUEST)
+    assert classify(refusal).kind is Kind.REFUSAL
