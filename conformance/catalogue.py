@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: Bumped whenever a feature is added, removed or changes meaning: results documents of different
+#: catalogue versions do not merge into one matrix (their rows would not mean the same).
+CATALOGUE_VERSION = "1"
+
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)?$")
 
 

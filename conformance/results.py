@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 
 from conformance import __version__
-from conformance.catalogue import FEATURES, Feature
+from conformance.catalogue import CATALOGUE_VERSION, FEATURES, Feature
 from conformance.outcomes import Outcome, Verdict, feature_verdict
 from conformance.targets import Target
 
@@ -99,7 +99,7 @@ def build_document(
     target_ids = [target.id for target in targets]
     return {
         "schema": SCHEMA_ID,
-        "suite": {"version": __version__},
+        "suite": {"version": __version__, "catalogue": CATALOGUE_VERSION},
         "started": started,
         "finished": now_iso(),
         "complete": complete,

@@ -1,0 +1,43 @@
+"""The catalogue's shape, and its version following its content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from conformance.catalogue import CATALOGUE_VERSION, FEATURES, Feature, validate_catalogue
+
+# The digest of (id, seed_row) per catalogue version: a change of the rows without a new
+# version would let documents whose rows mean different things merge into one matrix.
+KNOWN_CATALOGUES = {"1": "fe647392e77073ac"}
+
+
+def _digest(features: tuple[Feature, ...]) -> str:
+    rows = [[feature.id, feature.seed_row] for feature in features]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+
+
+def test_the_shipped_catalogue_is_valid():
+    validate_catalogue()
+
+
+def test_catalogue_version_changes_with_its_rows():
+    assert KNOWN_CATALOGUES.get(CATALOGUE_VERSION) == _digest(FEATURES), (
+        "the catalogue's rows changed: bump CATALOGUE_VERSION and record "
+        f"{{{CATALOGUE_VERSION!r}: {_digest(FEATURES)!r}}} here"
+    )
+
+
+@pytest.mark.parametrize(
+    ("features", "complaint"),
+    [
+        ((FEATURES[0], FEATURES[0]), "duplicate"),
+        ((Feature("Bad_Id", "t", "s", seed_row=1),), "kebab-case"),
+        ((FEATURES[1],), "seed rows"),
+    ],
+)
+def test_a_malformed_catalogue_is_refused(features, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        validate_catalogue(features)
