@@ -79,12 +79,30 @@ def mask_uri(uri: str) -> str:
 
 _USER_AND_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@/\s]+@")
 _USER_ONLY = re.compile(r"://[^/\s:@]+@")
+# `Authorization: Basic xyz`, `'Authorization': 'token xyz'` (a headers dict's repr), `Bearer xyz`.
+_AUTHORIZATION = re.compile(
+    r"""(authorization["']?\s*[:=]\s*["']?)(?:(basic|bearer|digest|token)\s+)?[^\r\n"']+""",
+    re.I,
+)
+_BEARER = re.compile(r"\b(bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+_SECRET_QUERY_VALUE = re.compile(
+    rf"([?&][^=&#\s]*(?:{_SECRET_QUERY_KEY.pattern})[^=&#\s]*=)[^&#\s\"'<>]+", re.I
+)
 _SECRET_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD")
 
 
+def _mask_authorization(match: re.Match[str]) -> str:
+    scheme = f"{match.group(2)} " if match.group(2) else ""
+    return f"{match.group(1)}{scheme}***"
+
+
 def mask_text(text: str) -> str:
-    """Mask credentials in free text: URI userinfo and the values of MLflow's secret variables."""
+    """Mask credentials in free text (exception messages, tracebacks, HTTP exchanges): URI
+    userinfo, secret-looking query values, Authorization headers, bearer tokens, and the values
+    of MLflow's secret variables."""
     text = _USER_ONLY.sub("://***@", _USER_AND_PASSWORD.sub(r"\1***@", text))
+    text = _SECRET_QUERY_VALUE.sub(r"\1***", text)
+    text = _BEARER.sub(r"\1***", _AUTHORIZATION.sub(_mask_authorization, text))
     for variable in _SECRET_VARIABLES:
         secret = os.environ.get(variable)
         if secret:

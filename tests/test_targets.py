@@ -5,6 +5,7 @@ import pytest
 from conformance.targets import (
     EMBEDDED_REGISTRY_URI,
     TargetError,
+    mask_text,
     mask_uri,
     resolve_targets,
     target_id,
@@ -67,3 +68,28 @@ def test_target_ids_are_unique_and_hide_credentials():
     assert first != second
     assert "pw" not in first
     assert "other" not in second
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        ("GET /api\nAuthorization: Bearer abc.def-123\nAccept: */*", "abc.def-123", "Bearer ***"),
+        ("headers={'Authorization': 'Basic dXNlcjpwdw==', 'X': '1'}", "dXNlcjpwdw==", "Basic ***"),
+        ("authorization=AWS4 Credential=AKIA/x, Signature=f00", "AKIA", "authorization=***"),
+        ("401 for token Bearer eyJhbGciOi.x.y from server", "eyJhbGciOi", "Bearer ***"),
+        ("GET https://h/api?a=1&token=xyz&b=2 failed", "xyz", "?a=1&token=***&b=2"),
+        ("see http://h/x?X-Amz-Signature=deadbeef#frag", "deadbeef", "X-Amz-Signature=***#"),
+        ("fetch https://h/p?api_key=k3y&sig=s1g", "k3y", "api_key=***&sig=***"),
+        ("connect https://user:secret@host/db", "secret", "https://user:***@host/db"),
+    ],
+)
+def test_mask_text_hides_credentials_in_free_text(text, secret, kept):
+    masked = mask_text(text)
+    assert secret not in masked
+    assert kept in masked
+    assert mask_text(masked) == masked
+
+
+def test_mask_text_keeps_ordinary_text():
+    text = "search_registered_models(order_by=['name ASC']): Authorization header missing, ?page=2"
+    assert mask_text(text) == text
