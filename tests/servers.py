@@ -1,17 +1,20 @@
-"""Real servers for the test session: ``mlflow server`` on SQLite (or PostgreSQL), started and
-stopped by the tests themselves, each in its own process group."""
+"""Real servers for the test session (and for ``reports/``): ``mlflow server`` on SQLite, PostgreSQL
+or MySQL/MariaDB and ``reference-backend serve``, each started in its own process group and
+stopped with it; fresh databases on a running PostgreSQL or MySQL/MariaDB server."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -36,11 +39,14 @@ def migrated_sqlite(folder: Path) -> Path:
 
 
 @contextmanager
-def mlflow_server(backend_store_uri: str, workdir: Path) -> Iterator[str]:
-    """Run ``mlflow server`` with proxied artifacts under ``workdir``; yield its URL."""
+def mlflow_server(
+    backend_store_uri: str, workdir: Path, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Run ``mlflow server`` with proxied artifacts under ``workdir``; yield its URL.
+    ``env`` adds variables to the server's environment."""
     port = free_port()
     log = (workdir / f"mlflow-server-{port}.log").open("wb")
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env = {**os.environ, **(env or {}), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -106,8 +112,9 @@ def copy_database(source: Path, destination: Path) -> Path:
 
 
 @contextmanager
-def reference_server(name: str = "default") -> Iterator[str]:
-    """Run ``reference-backend serve`` in its own process; yield its URL once it is ready."""
+def reference_server(name: str = "default", env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run ``reference-backend serve`` in its own process; yield its URL once it is ready.
+    ``env`` adds variables to the server's environment."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -124,6 +131,7 @@ def reference_server(name: str = "default") -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
     assert process.stdout is not None
@@ -134,3 +142,38 @@ def reference_server(name: str = "default") -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop_group(process)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database made by :func:`fresh_database`: its SQLAlchemy URI and what serves it."""
+
+    uri: str
+    name: str
+    #: The server's own words, e.g. "PostgreSQL 15.20 (Debian ...)" or "10.11.19-MariaDB-...".
+    version: str
+    #: The DBAPI driver SQLAlchemy picked for the URI's scheme (it changes between versions).
+    driver: str
+
+
+@contextmanager
+def fresh_database(server_uri: str, prefix: str = "rc") -> Iterator[Database]:
+    """Create an empty database on the PostgreSQL or MySQL/MariaDB server at ``server_uri`` (a
+    SQLAlchemy URI without a database name) and drop it afterwards, even if still in use."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(server_uri, isolation_level="AUTOCOMMIT")
+    force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
+    try:
+        with admin.connect() as connection:
+            version = connection.execute(text("SELECT version()")).scalar_one()
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        try:
+            uri = make_url(server_uri).set(database=name).render_as_string(hide_password=False)
+            yield Database(uri, name, version.split(" on ")[0], admin.dialect.driver)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+    finally:
+        admin.dispose()
