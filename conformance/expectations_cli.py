@@ -1,0 +1,163 @@
+"""``registry-conformance expectations ...``: write expectations from a run, check, list profiles.
+
+Only ``register`` is public: the console command adds this subcommand to its own parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance import expectations, results
+
+#: Verdicts a generated file may not turn into claims without --allow-failures.
+_FAILURES = ("non-conformant", "inconclusive")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``expectations`` with its three actions; each sets ``func(args) -> exit code``."""
+    parser = subparsers.add_parser(
+        "expectations",
+        help="write, check or list the expectations files of the CI gate (--expect)",
+        description="Expectations files state what a registry claims per feature; "
+        "`--expect FILE-OR-PROFILE` gates a run on them.",
+    )
+    actions = parser.add_subparsers(dest="expectations_action", required=True)
+
+    generate = actions.add_parser(
+        "from-results",
+        help="write an expectations file whose claims are a run's verdicts",
+        description="Claims reproduce the run's verdicts (the run passes them even with "
+        "--strict-expectations): partial and unsupported become claims with the verdict's "
+        "note as reason, not-tested becomes ignored, supported is the default.",
+    )
+    generate.add_argument("results_json", type=Path, metavar="RESULTS.json")
+    generate.add_argument("--target", help="target id, when the document has several")
+    generate.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    generate.add_argument(
+        "--allow-failures",
+        action="store_true",
+        help="write non-conformant and inconclusive verdicts as 'ignored' instead of refusing",
+    )
+    generate.set_defaults(func=_from_results)
+
+    check = actions.add_parser("check", help="validate expectations files or profile names")
+    check.add_argument("specs", nargs="+", metavar="FILE-OR-PROFILE")
+    check.set_defaults(func=_check)
+
+    listing = actions.add_parser("profiles", help="list the built-in profiles")
+    listing.set_defaults(func=_profiles)
+
+
+def _from_results(args: argparse.Namespace) -> int:
+    try:
+        document = json.loads(args.results_json.read_text(encoding="utf-8"))
+        results.validate(document)
+        text = _expectations_text(document, args.target, args.allow_failures)
+    except (OSError, ValueError, jsonschema.ValidationError) as exc:
+        message = exc.message if isinstance(exc, jsonschema.ValidationError) else str(exc)
+        print(f"{args.results_json}: {message}", file=sys.stderr)
+        return 1
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    code = 0
+    for spec in args.specs:
+        try:
+            loaded = expectations.load(spec)
+        except expectations.ExpectationsError as exc:
+            print(exc, file=sys.stderr)
+            code = 1
+            continue
+        print(f"{spec}: valid, {len(loaded.features)} claims, default {loaded.default}")
+    return code
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    for name in expectations.profile_names():
+        profile = expectations.load_profile(name)
+        print(f"{name:<20} {profile.basis:<11} {profile.title}")
+        print(f"{'':<20} {'':<11} {profile.link}")
+    return 0
+
+
+def _expectations_text(document: dict[str, Any], target: str | None, allow_failures: bool) -> str:
+    """The TOML text, written by hand (values through ``_string``) and parsed back before it
+    is returned, so a file this command writes always loads."""
+    target_id, label = _pick_target(document, target)
+    verdicts = [v for v in document["verdicts"] if v["target"] == target_id]
+    failures = [v for v in verdicts if v["verdict"] in _FAILURES]
+    if failures and not allow_failures:
+        listed = "; ".join(f"{v['feature']} {v['verdict']}" for v in failures)
+        raise ValueError(
+            f"target {target_id!r} has failures ({listed}); an expectations file must not "
+            "enshrine a bug: fix them, or pass --allow-failures to write them as 'ignored'"
+        )
+    suite = document["suite"]["version"]
+    lines = [
+        f"# Written by `registry-conformance expectations from-results` (suite {suite}).",
+        f'schema = "{expectations.SCHEMA_ID}"',
+        'default = "supported"',
+        "",
+        "[about]",
+        f"title = {_string(label)}",
+        'basis = "measured"',
+        f"description = {_string(_description(document, target_id))}",
+    ]
+    for verdict in verdicts:
+        claim = _claim(verdict["verdict"])
+        if claim == "supported":
+            continue
+        reason = verdict["note"]
+        if verdict["verdict"] != claim:
+            reason = f"measured {verdict['verdict']}: {reason}"
+        lines += [
+            "",
+            f"[features.{_string(verdict['feature'])}]",
+            f"claim = {_string(claim)}",
+            f"reason = {_string(reason)}",
+        ]
+    text = "\n".join(lines) + "\n"
+    expectations.parse(text, "generated expectations")
+    return text
+
+
+def _claim(verdict: str) -> str:
+    return verdict if verdict in ("supported", "partial", "unsupported") else "ignored"
+
+
+def _pick_target(document: dict[str, Any], wanted: str | None) -> tuple[str, str]:
+    targets = {t["id"]: t["label"] for t in document["targets"]}
+    if wanted is None and len(targets) == 1:
+        wanted = next(iter(targets))
+    if wanted not in targets:
+        choice = "no such target" if wanted else "several targets"
+        raise ValueError(f"{choice}: pass --target with one of {', '.join(targets)}")
+    return wanted, targets[wanted]
+
+
+def _description(document: dict[str, Any], target_id: str) -> str:
+    target = next(t for t in document["targets"] if t["id"] == target_id)
+    versions = ", ".join(
+        f"{side} {name} {version}"
+        for side in ("client", "server")
+        for name, version in target[side].items()
+        if name == "mlflow"
+    )
+    versions = versions or "versions unknown"
+    return f"Measured {document['started']} against {target['label']} ({versions})."
+
+
+def _string(value: str) -> str:
+    """A TOML basic string. JSON's escapes are TOML's, except that TOML also forbids a raw DEL."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
