@@ -1,0 +1,103 @@
+"""Several results documents into one multi-target matrix (DESIGN.md, "Scale": one CI job per
+target, one report for all of them)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import jsonschema
+
+from conformance import results, timestamps
+
+
+class MergeError(ValueError):
+    """Documents that cannot be one matrix, with a message fit for the command line."""
+
+
+def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> dict[str, Any]:
+    """One document with every target of ``documents``, in order.
+
+    ``sources`` name the documents (file names) in messages. Documents of different catalogue
+    versions are refused: their rows would not mean the same. Target ids that collide get a
+    suffix. Each target keeps its own run (``run``: started, finished, complete, suite version,
+    source); the merged run spans them all and is complete only if every one was.
+    """
+    if not documents:
+        raise MergeError("nothing to merge: no results document given")
+    names = list(sources) or [f"document {n}" for n in range(1, len(documents) + 1)]
+    for name, document in zip(names, documents, strict=True):
+        _check(name, document)
+    first = documents[0]
+    for name, document in zip(names[1:], documents[1:], strict=True):
+        if document["suite"]["catalogue"] != first["suite"]["catalogue"]:
+            raise MergeError(
+                f"cannot merge {names[0]} (catalogue {first['suite']['catalogue']}) with {name} "
+                f"(catalogue {document['suite']['catalogue']}): the feature rows differ; "
+                "re-run both with the same suite version"
+            )
+    taken: set[str] = set()
+    targets, verdicts, scenarios, leftovers = [], [], [], []
+    for name, document in zip(names, documents, strict=True):
+        renamed = {}
+        for target in document["targets"]:
+            new_id = _unique(target["id"], taken)
+            renamed[target["id"]] = new_id
+            targets.append(
+                {**copy.deepcopy(target), "id": new_id, "run": _run(target, document, name)}
+            )
+        verdicts += [{**v, "target": renamed[v["target"]]} for v in document["verdicts"]]
+        scenarios += [
+            {**copy.deepcopy(s), "target": renamed.get(s["target"], s["target"])}
+            for s in document["scenarios"]
+        ]
+        leftovers += copy.deepcopy(document.get("leftovers", []))
+    versions = sorted({d["suite"]["version"] for d in documents})
+    merged = {
+        "schema": results.SCHEMA_ID,
+        "suite": {"version": ", ".join(versions), "catalogue": first["suite"]["catalogue"]},
+        "started": min((d["started"] for d in documents), key=timestamps.parse),
+        "finished": max((d["finished"] for d in documents), key=timestamps.parse),
+        "complete": all(d["complete"] for d in documents),
+        "targets": targets,
+        "features": copy.deepcopy(first["features"]),
+        "verdicts": verdicts,
+        "scenarios": scenarios,
+        "leftovers": leftovers,
+    }
+    results.validate(merged)
+    return merged
+
+
+def _run(target: dict[str, Any], document: dict[str, Any], source: str) -> dict[str, Any]:
+    """The target's own run: kept from an earlier merge, else the document's."""
+    if "run" in target:
+        return copy.deepcopy(target["run"])
+    return {
+        "source": source,
+        "suite": document["suite"]["version"],
+        "started": document["started"],
+        "finished": document["finished"],
+        "complete": document["complete"],
+    }
+
+
+def _unique(target_id: str, taken: set[str]) -> str:
+    candidate, n = target_id, 2
+    while candidate in taken:
+        candidate, n = f"{target_id}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _check(name: str, document: dict[str, Any]) -> None:
+    try:
+        results.validate(document)
+        for key in ("started", "finished"):
+            timestamps.parse(document[key])
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(part) for part in exc.absolute_path) or "top level"
+        raise MergeError(f"{name} is not a results document ({where}: {exc.message})") from None
+    except ValueError as exc:
+        raise MergeError(f"{name} is not a results document (timestamps: {exc})") from None

@@ -1,0 +1,37 @@
+"""The HTML report: one self-contained file (inline CSS, no script, no network) rendered with
+jinja2 from the report model, with autoescaping on for every value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from conformance import report_model
+from conformance.documented import DocumentedColumn
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("conformance", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENVIRONMENT.filters["code_spans"] = report_model.code_spans
+
+
+def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:
+    """The report of one (possibly merged) document. Deterministic: the same input gives the
+    same bytes, so a committed report can be diffed against a regenerated one."""
+    report = report_model.build(document, documented)
+    return _ENVIRONMENT.get_template("report.html.j2").render(report=report)
+
+
+def write(
+    document: dict[str, Any], path: Path, documented: Sequence[DocumentedColumn] = ()
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(document, documented), encoding="utf-8")

@@ -1,0 +1,97 @@
+"""The matrix as GitHub-flavoured Markdown, for READMEs and CI step summaries.
+
+Every value from the document is escaped as literal text (no markup, links or HTML of its own
+reaches the page); only the renderer's own ``<sup>`` markers and links are markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance import report_model
+from conformance.documented import DocumentedColumn
+
+# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
+# markup inline or end a table cell.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~!#])")
+_PLAIN_LINK = re.compile(r"https?://[^\s()<>\[\]]+")
+
+
+def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:
+    """Matrix, legend, numbered footnotes, documented source and one line per target."""
+    report = report_model.build(document, documented)
+    header = [
+        "#",
+        "Feature",
+        *(_text(target.label) for target in report.targets),
+        *(f"*{_text(column.title)}* (documented)" for column in report.columns),
+    ]
+    align = ["-:", ":-", *[":-:"] * (len(header) - 2)]
+    lines = ["### Registry conformance", "", _row(header), _row(align)]
+    for row in report.rows:
+        cells = [_mark(f"{c.symbol.glyph} {c.symbol.label}", c.footnote) for c in row.cells] + [
+            _mark(c.symbol.glyph, *c.footnotes) for c in row.claims
+        ]
+        lines.append(_row([str(row.seed_row or ""), _text(row.title), *cells]))
+    legend = " · ".join(f"{s.glyph} {s.label}" for s in report.legend)
+    lines += ["", f"Measured: {legend}. A cell is the worst outcome among its scenarios."]
+    for source in report.sources:
+        claims = ", ".join(f"{s.glyph} {s.label}" for s in report.claim_legend)
+        lines += [
+            "",
+            f"Documented ({claims}): claims transcribed from {_link(source.title, source.link)}, "
+            f"published {_text(source.published)}; not measured by this suite.",
+        ]
+    for documented_notes, title in ((False, "Notes"), (True, "Notes of the documentation")):
+        notes = [note for note in report.footnotes if note.documented is documented_notes]
+        if notes:
+            lines += ["", f"**{title}**", ""]
+            lines += [f"- <sup>{note.marker}</sup> {_with_code(note.text)}" for note in notes]
+    lines += ["", "**Targets**", ""]
+    for target in report.targets:
+        counts = ", ".join(f"{count} {symbol.label}" for symbol, count in target.counts if count)
+        client = ", ".join(f"{key} {value}" for key, value in target.client)
+        complete = "" if target.complete else ", **cut short**"
+        lines.append(
+            f"- {_text(target.label)} ({_text(target.id)}): {_text(counts)}; "
+            f"client {_text(client or 'unknown')}; {_text(target.duration)}{complete}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write(
+    document: dict[str, Any], path: Path, documented: Sequence[DocumentedColumn] = ()
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(document, documented), encoding="utf-8")
+
+
+def _text(text: str) -> str:
+    """Literal text on one line: markup, HTML and cell separators escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _with_code(text: str) -> str:
+    """Literal text, keeping the source's own `code` spans (their content is never markup)."""
+    pieces = report_model.code_spans(" ".join(text.split()))
+    return "".join(
+        "`" + piece.replace("|", r"\|") + "`" if is_code else _SPECIAL.sub(r"\\\1", piece)
+        for is_code, piece in pieces
+    )
+
+
+def _link(title: str, link: str) -> str:
+    if _PLAIN_LINK.fullmatch(link):
+        return f"[{_text(title)}]({link})"
+    return f"{_text(title)} ({_text(link)})"
+
+
+def _mark(text: str, *markers: str | None) -> str:
+    return text + "".join(f"<sup>{marker}</sup>" for marker in markers if marker)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"

@@ -1,0 +1,360 @@
+"""The report's view model: matrix rows, cells, footnotes, target summaries and evidence, built
+once from a results document (and optional documented columns) for every renderer.
+
+HTML, Markdown and the terminal table all read this model, so they agree on symbols, order and
+footnote numbers. Every string taken from the document is masked again here (defence in depth:
+documents may come from older versions or other tools), whatever masking their writer did.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from conformance import timestamps
+from conformance.documented import DocumentedColumn
+from conformance.targets import mask_text, mask_uri
+
+#: Longest footnote text; the full note stays in the evidence section and the results document.
+FOOTNOTE_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class Symbol:
+    key: str
+    glyph: str
+    label: str
+    meaning: str
+
+
+#: Verdicts in the order of the legend and of the per-target counts.
+VERDICT_SYMBOLS: dict[str, Symbol] = {
+    symbol.key: symbol
+    for symbol in (
+        Symbol("supported", "✓", "supported", "every scenario passed"),
+        Symbol("partial", "◐", "partial", "some ways of doing it passed, others were refused"),
+        Symbol("unsupported", "✗", "unsupported", "cleanly refused, state unchanged"),
+        Symbol("non-conformant", "‼", "non-conformant", "accepted but wrong, or a 500/malformed"),
+        Symbol("inconclusive", "?", "inconclusive", "no verdict: unreachable, timeout, setup"),
+        Symbol("not-tested", "·", "not tested", "skipped: not applicable or an option missing"),
+    )
+}
+CLAIM_SYMBOLS: dict[str, Symbol] = {
+    "supported": Symbol("supported", "✓", "claimed", "the source documents it as supported"),
+    "unsupported": Symbol("unsupported", "✗", "not claimed", "blank or denied in the source"),
+}
+NO_CLAIM = Symbol("none", "", "", "the source has no row for this feature")
+
+
+@dataclass(frozen=True)
+class Footnote:
+    #: "1", "2"... for measured cells; "a", "b"... for documented claims (a vendor's words).
+    marker: str
+    text: str
+    documented: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One target x feature: the measured verdict."""
+
+    symbol: Symbol
+    note: str
+    footnote: str | None
+    anchor: str
+
+
+@dataclass(frozen=True)
+class ClaimCell:
+    """One documented column x feature: a published claim."""
+
+    symbol: Symbol
+    footnotes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    feature: str
+    title: str
+    seed_row: int | None
+    cells: tuple[Cell, ...]
+    claims: tuple[ClaimCell, ...]
+
+
+@dataclass(frozen=True)
+class TargetView:
+    id: str
+    label: str
+    registry_uri: str
+    tracking_uri: str
+    foreign_tracking_uri: str
+    client: tuple[tuple[str, str], ...]
+    server: tuple[tuple[str, str], ...]
+    started: str
+    finished: str
+    duration: str
+    complete: bool
+    counts: tuple[tuple[Symbol, int], ...]
+
+
+@dataclass(frozen=True)
+class EvidenceField:
+    key: str
+    value: str
+    #: Multi-line (a traceback): shown preformatted.
+    block: bool
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    nodeid: str
+    outcome: str
+    reason: str
+    duration: str
+    evidence: tuple[tuple[EvidenceField, ...], ...]
+
+
+@dataclass(frozen=True)
+class CellEvidence:
+    cell: Cell
+    row: Row
+    scenarios: tuple[ScenarioView, ...]
+
+
+@dataclass(frozen=True)
+class ColumnHead:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where documented columns come from, shown as text beside the matrix."""
+
+    title: str
+    published: str
+    link: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    suite_version: str
+    catalogue: str
+    started: str
+    finished: str
+    duration: str
+    complete: bool
+    targets: tuple[TargetView, ...]
+    columns: tuple[ColumnHead, ...]
+    sources: tuple[Source, ...]
+    rows: tuple[Row, ...]
+    footnotes: tuple[Footnote, ...]
+    #: Per target (in target order), per feature (in catalogue order).
+    evidence: tuple[tuple[CellEvidence, ...], ...]
+
+    @property
+    def legend(self) -> tuple[Symbol, ...]:
+        return tuple(VERDICT_SYMBOLS.values())
+
+    @property
+    def claim_legend(self) -> tuple[Symbol, ...]:
+        return tuple(CLAIM_SYMBOLS.values())
+
+
+def build(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> Report:
+    """The view of one (possibly merged) results document; ``documented`` columns go beside it."""
+    footnotes = _Footnotes()
+    verdicts = {(v["target"], v["feature"]): v for v in document["verdicts"]}
+    target_ids = [target["id"] for target in document["targets"]]
+    rows = []
+    for feature in document["features"]:
+        cells = tuple(
+            _cell(verdicts.get((target, feature["id"])), column, feature["id"], footnotes)
+            for column, target in enumerate(target_ids)
+        )
+        claims = tuple(_claim(column, feature["id"], footnotes) for column in documented)
+        rows.append(
+            Row(
+                feature=mask_text(feature["id"]),
+                title=mask_text(feature["title"]),
+                seed_row=feature["seed_row"],
+                cells=cells,
+                claims=claims,
+            )
+        )
+    targets = tuple(_target(target, document) for target in document["targets"])
+    return Report(
+        suite_version=mask_text(document["suite"]["version"]),
+        catalogue=mask_text(document["suite"]["catalogue"]),
+        started=mask_text(document["started"]),
+        finished=mask_text(document["finished"]),
+        duration=_duration(document["started"], document["finished"]),
+        complete=bool(document["complete"]),
+        targets=targets,
+        columns=tuple(ColumnHead(mask_text(c.id), mask_text(c.title)) for c in documented),
+        sources=_sources(documented),
+        rows=tuple(rows),
+        footnotes=footnotes.all(),
+        evidence=_evidence(document, rows),
+    )
+
+
+def shorten(text: str, limit: int = FOOTNOTE_LENGTH) -> str:
+    """One line of at most ``limit`` characters, cut at a word boundary."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def code_spans(text: str) -> list[tuple[bool, str]]:
+    """Split text into (is_code, piece): documented footnotes quote URIs in backticks."""
+    pieces = re.split(r"`([^`\n]+)`", text)
+    return [(index % 2 == 1, piece) for index, piece in enumerate(pieces) if piece]
+
+
+class _Footnotes:
+    """Markers in reading order; identical texts share one, as in the seed. Measurements and
+    claims are counted apart (digits, letters) so a marker alone says which kind it is."""
+
+    def __init__(self) -> None:
+        self._measured: dict[str, str] = {}
+        self._documented: dict[str, str] = {}
+
+    def measured(self, text: str) -> str:
+        return self._measured.setdefault(text, str(len(self._measured) + 1))
+
+    def documented(self, text: str) -> str:
+        return self._documented.setdefault(text, _letters(len(self._documented)))
+
+    def all(self) -> tuple[Footnote, ...]:
+        return tuple(
+            Footnote(marker, text, documented)
+            for documented, notes in ((False, self._measured), (True, self._documented))
+            for text, marker in notes.items()
+        )
+
+
+def _letters(index: int) -> str:
+    """a..z, then aa, ab..."""
+    prefix = _letters(index // 26 - 1) if index >= 26 else ""
+    return prefix + chr(ord("a") + index % 26)
+
+
+def _cell(verdict: dict[str, Any] | None, column: int, feature: str, notes: _Footnotes) -> Cell:
+    key = verdict["verdict"] if verdict else "not-tested"
+    note = mask_text(verdict["note"]) if verdict else "no verdict in the document"
+    footnote = None
+    if key != "supported":
+        footnote = notes.measured(shorten(note or VERDICT_SYMBOLS[key].meaning))
+    return Cell(
+        symbol=VERDICT_SYMBOLS[key],
+        note=note,
+        footnote=footnote,
+        # Target ids may slug alike; the column number keeps anchors unique.
+        anchor=f"ev-{column + 1}-" + re.sub(r"[^a-z0-9]+", "-", feature.lower()).strip("-"),
+    )
+
+
+def _claim(column: DocumentedColumn, feature: str, notes: _Footnotes) -> ClaimCell:
+    cell = column.cells.get(feature)
+    if cell is None:
+        return ClaimCell(NO_CLAIM, ())
+    markers = tuple(notes.documented(mask_text(text)) for text in cell.notes)
+    return ClaimCell(CLAIM_SYMBOLS[cell.claim], markers)
+
+
+def _sources(documented: Sequence[DocumentedColumn]) -> tuple[Source, ...]:
+    sources: dict[tuple[str, str, str], list[str]] = {}
+    for column in documented:
+        key = (column.source_title, column.published, column.link)
+        sources.setdefault(key, []).append(mask_text(column.title))
+    return tuple(
+        Source(mask_text(title), mask_text(published), mask_text(mask_uri(link)), tuple(columns))
+        for (title, published, link), columns in sources.items()
+    )
+
+
+def _target(target: dict[str, Any], document: dict[str, Any]) -> TargetView:
+    # A merged document keeps each target's own run under "run"; a single run has it on top.
+    run = target.get("run") or document
+    counts = Counter(v["verdict"] for v in document["verdicts"] if v["target"] == target["id"])
+    return TargetView(
+        id=mask_text(target["id"]),
+        label=mask_text(target["label"]),
+        registry_uri=_uri(target["registry_uri"]),
+        tracking_uri=_uri(target["tracking_uri"]),
+        foreign_tracking_uri=_uri(target.get("foreign_tracking_uri") or ""),
+        client=_pairs(target["client"]),
+        server=_pairs(target["server"]),
+        started=mask_text(run["started"]),
+        finished=mask_text(run["finished"]),
+        duration=_duration(run["started"], run["finished"]),
+        complete=bool(run["complete"]),
+        counts=tuple((symbol, counts[key]) for key, symbol in VERDICT_SYMBOLS.items()),
+    )
+
+
+def _evidence(document: dict[str, Any], rows: list[Row]) -> tuple[tuple[CellEvidence, ...], ...]:
+    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for scenario in document["scenarios"]:
+        for feature in scenario["features"]:
+            by_cell.setdefault((scenario["target"], feature), []).append(scenario)
+    features = [feature["id"] for feature in document["features"]]
+    return tuple(
+        tuple(
+            CellEvidence(
+                cell=row.cells[column],
+                row=row,
+                scenarios=tuple(_scenario(s) for s in by_cell.get((target["id"], feature), [])),
+            )
+            for row, feature in zip(rows, features, strict=True)
+        )
+        for column, target in enumerate(document["targets"])
+    )
+
+
+def _scenario(scenario: dict[str, Any]) -> ScenarioView:
+    return ScenarioView(
+        nodeid=mask_text(scenario["nodeid"]),
+        outcome=scenario["outcome"],
+        reason=mask_text(scenario.get("reason", "")),
+        duration=f"{scenario['duration_s']:.2f} s",
+        evidence=tuple(
+            tuple(_field(key, value) for key, value in entry.items())
+            for entry in scenario["evidence"]
+        ),
+    )
+
+
+def _field(key: str, value: Any) -> EvidenceField:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = mask_text(text).rstrip()
+    return EvidenceField(mask_text(key), text, block="\n" in text)
+
+
+def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (mask_text(str(key)), mask_text(v if isinstance(v, str) else json.dumps(v)))
+        for key, v in mapping.items()
+    )
+
+
+def _uri(uri: str) -> str:
+    return mask_text(mask_uri(uri)) if uri else ""
+
+
+def _duration(started: str, finished: str) -> str:
+    try:
+        seconds = (timestamps.parse(finished) - timestamps.parse(started)).total_seconds()
+    except ValueError:
+        return "unknown"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
