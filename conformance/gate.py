@@ -123,27 +123,37 @@ def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool)
 
 
 def render(result: GateResult) -> list[tuple[str, str]]:
-    """Terminal lines with a colour (``red``, ``yellow`` or ``green``): what needs attention,
-    then one summary line."""
+    """Terminal lines with a colour (``red``, ``yellow`` or ``green``): each regression and
+    unexpected pass with its note, unverified claims one line per target, then a summary."""
     lines = []
     source = result.expectations.source
     failing = set(result.failing)
+    unverified: dict[str, list[str]] = {}
     for check in result.checks:
-        if check.status in (Status.HOLDS, Status.IGNORED):
-            continue
-        label = {
-            Status.REGRESSION: "REGRESSION",
-            Status.UNEXPECTED_PASS: "unexpected pass",
-            Status.UNVERIFIED: "unverified",
-        }[check.status]
-        advice = f" (better than claimed: update {source})" if label == "unexpected pass" else ""
+        colour = "red" if check in failing else "yellow"
         note = f": {check.note[:300]}" if check.note else ""
-        lines.append(
-            (
-                "red" if check in failing else "yellow",
-                f"{label}: {check.target} / {check.feature}: claimed {check.claim}, "
-                f"measured {check.verdict}{advice}{note}",
+        if check.status is Status.REGRESSION:
+            lines.append(
+                (
+                    colour,
+                    f"REGRESSION: {check.target} / {check.feature}: claimed {check.claim}, "
+                    f"measured {check.verdict}{note}",
+                )
             )
+        elif check.status is Status.UNEXPECTED_PASS:
+            lines.append(
+                (
+                    colour,
+                    f"unexpected pass: {check.target} / {check.feature}: claimed {check.claim}, "
+                    f"measured {check.verdict} (update {source})",
+                )
+            )
+        elif check.status is Status.UNVERIFIED:
+            unverified.setdefault(check.target, []).append(check.feature)
+    colour = "red" if result.strict else "yellow"
+    for target, features in unverified.items():
+        lines.append(
+            (colour, f"unverified (claimed, not tested): {target} / {', '.join(features)}")
         )
     counts = ", ".join(
         f"{result.count(s)} {s.value}" for s in Status if result.count(s) or s is Status.HOLDS

@@ -17,7 +17,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from conformance import matrix_text, preflight, results
+from conformance import expectations, gate, matrix_text, preflight, results
 from conformance.catalogue import FEATURES, FEATURES_BY_MARKER
 from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment
 from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
@@ -43,6 +43,7 @@ class RunState:
         self.records: dict[str, results.ScenarioRecord] = {}
         self.started = results.now_iso()
         self.is_worker = hasattr(config, "workerinput")
+        self.expectations: expectations.Expectations | None = None
         self._prepared: set[str] = set()
 
     def prepare(self, target: Target) -> None:
@@ -92,6 +93,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--list-features", action="store_true", help="print the feature catalogue and exit"
     )
+    group.addoption(
+        "--expect",
+        default=None,
+        metavar="FILE-OR-PROFILE",
+        help="CI gate: the exit code says whether every claim of this expectations file "
+        "(a .toml path, or a built-in profile name) holds",
+    )
+    group.addoption(
+        "--strict-expectations",
+        action="store_true",
+        help="with --expect: also fail on features better than claimed or not tested",
+    )
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
@@ -123,10 +136,27 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--namespace {namespace!r}: use 1-41 letters, digits, '-' or '_' (it prefixes names)"
         )
     state = RunState(config, targets, namespace)
+    state.expectations = _load_expectations(config)
     config.stash[_STATE] = state
     config.pluginmanager.register(ConformancePlugin(state), "registry-conformance-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(state), "registry-conformance-xdist")
+
+
+def _load_expectations(config: pytest.Config) -> expectations.Expectations | None:
+    """The gate's expectations, in the controller only (workers never judge). A bad file is a
+    usage error here, so that nothing runs against a registry on a gate that cannot judge it."""
+    spec = config.getoption("expect")
+    if spec is None:
+        if config.getoption("strict_expectations"):
+            raise pytest.UsageError("--strict-expectations needs --expect FILE-OR-PROFILE")
+        return None
+    if hasattr(config, "workerinput"):
+        return None
+    try:
+        return expectations.load(spec)
+    except expectations.ExpectationsError as exc:
+        raise pytest.UsageError(f"--expect: {exc}") from None
 
 
 class _XdistHooks:
@@ -281,12 +311,25 @@ def _reason(report: pytest.TestReport, outcome: Outcome) -> str:
     return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
 
 
+def _junit_properties(
+    properties: list[tuple[str, object]], record: results.ScenarioRecord
+) -> list[tuple[str, object]]:
+    """What ``--junitxml`` shows of a scenario: one ``feature`` per feature id, ``target`` and
+    the scenario's ``outcome`` so far. The rc_* entries only carry data from xdist workers."""
+    own = [(name, value) for name, value in properties if not name.startswith("rc_")]
+    ours = [("feature", feature) for feature in record.features]
+    return [*own, *ours, ("target", record.target), ("outcome", record.outcome.value)]
+
+
 class ConformancePlugin:
     """The hooks that need the run's state; registered once per process by pytest_configure."""
 
     def __init__(self, state: RunState) -> None:
         self.state = state
         self.document: dict[str, Any] | None = None
+        self.gate: gate.GateResult | None = None
+        #: Failed reports of scenarios, to tell them from failures of other tests in the session.
+        self.failed_scenario_reports = 0
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if "target" in metafunc.fixturenames:
@@ -329,14 +372,17 @@ class ConformancePlugin:
             report.user_properties.append(("rc_evidence", probe.evidence))
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
-        if report.when == "call" and dict(report.user_properties).get("rc_outcome") == "error":
+        record = self.state.records.get(report.nodeid)
+        if report.when == "call" and record is not None and record.outcome is Outcome.ERROR:
             return "error", "E", "ERROR"
         return None
 
+    @pytest.hookimpl(tryfirst=True)  # before junitxml and the terminal read the report
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
         if "rc_outcome" not in properties:
             return
+        self.failed_scenario_reports += report.failed
         outcome = Outcome(properties["rc_outcome"])
         self._learn_server(properties)
         record = self.state.records.setdefault(
@@ -358,6 +404,8 @@ class ConformancePlugin:
             record.evidence.append(
                 {"phase": report.when, "traceback": mask_text(report.longreprtext[-3000:])}
             )
+        if not self.state.is_worker:  # workers' reports must reach the controller with rc_*
+            report.user_properties = _junit_properties(report.user_properties, record)
 
     def _learn_server(self, properties: dict[str, Any]) -> None:
         """Workers probe the servers; the controller writes the document: reports carry it."""
@@ -390,9 +438,23 @@ class ConformancePlugin:
                 "leftovers": [vars(leftover) for leftover in state.leftovers],
             },
         )
+        if state.expectations is not None:
+            strict = session.config.getoption("strict_expectations")
+            self.gate = gate.evaluate(self.document, state.expectations, strict)
+            self.document["gate"] = self.gate.as_json()
+            session.exitstatus = self._gated_exitstatus(session, self.gate)
         path = session.config.getoption("results_json")
         if path:
             results.write(self.document, Path(path))
+
+    def _gated_exitstatus(self, session: pytest.Session, verdict: gate.GateResult) -> int:
+        """The gate judges a run that happened: pytest's other codes (interrupted, internal
+        error) stand, and a failed test that is not a scenario still fails the run."""
+        if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            return session.exitstatus
+        if session.testsfailed > self.failed_scenario_reports:
+            return pytest.ExitCode.TESTS_FAILED
+        return pytest.ExitCode(verdict.exit_code)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.document is None:
@@ -414,3 +476,7 @@ class ConformancePlugin:
                 "(all of them under 'leftovers' in --results-json)",
                 yellow=True,
             )
+        if self.gate is not None:
+            terminalreporter.write_line("")
+            for colour, line in gate.render(self.gate):
+                terminalreporter.write_line(line, **{colour: True})
