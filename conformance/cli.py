@@ -1,23 +1,161 @@
-"""``registry-conformance``: run the shipped scenarios from any folder.
+"""``registry-conformance``: run the scenarios, render reports, compare runs, list features.
 
-Every argument is handed to pytest, so the command takes the plugin's options
-(``--registry-uri``, ``--results-json``, ``--list-features``...) and pytest's own
-(``-m``, ``-n``, ``-k``).
+Each subcommand is one ``add_*(subparsers)`` function below that adds its parser and sets
+``handler`` (``Namespace -> exit code``); ``COMMANDS`` lists them in ``--help`` order.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conformance import (
+    compare,
+    documented,
+    matrix_text,
+    merge,
+    report_html,
+    report_markdown,
+    results_file,
+)
+
 SCENARIO_PACKAGE = "conformance.scenarios"
+PROG = "registry-conformance"
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def add_run(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the shipped scenarios (pytest underneath; every argument passed through)",
+        description="Run the shipped scenarios with pytest. Every argument goes to pytest: the "
+        "plugin's options (--registry-uri, --tracking-uri, --foreign-tracking-uri, --namespace, "
+        "--results-json, --report-html, --report-md, --expect, --list-features) and pytest's own "
+        "(-m, -k, -n, -q, --junitxml).",
+        epilog=f"All options, the plugin's included: pytest --pyargs {SCENARIO_PACKAGE} --help",
+        allow_abbrev=False,
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # The cache provider would write .pytest_cache into whatever folder the user stands in.
+    return int(pytest.main(["-p", "no:cacheprovider", "--pyargs", SCENARIO_PACKAGE, *args.extra]))
+
+
+def add_report(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="merge results documents into one matrix and render it",
+        description="Merge one or more results documents (one per target or CI job) into one "
+        "matrix, print it, and write it as HTML and/or Markdown. The seed article's documented "
+        "columns (Azure ML's published claims) are shown beside the measured ones.",
+    )
+    parser.add_argument("documents", nargs="+", type=Path, metavar="RESULTS.json")
+    parser.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
+    parser.add_argument("--md", type=Path, metavar="PATH", help="write the Markdown matrix")
+    parser.add_argument(
+        "--no-documented", action="store_true", help="leave out the documented columns"
+    )
+    parser.set_defaults(handler=report)
+
+
+def report(args: argparse.Namespace) -> int:
+    documents = [results_file.read(path) for path in args.documents]
+    try:
+        document = merge.merge(documents, [str(path) for path in args.documents])
+    except merge.MergeError as exc:
+        raise CommandError(str(exc)) from None
+    columns = [] if args.no_documented else documented.load()
+    print("\n".join(matrix_text.render(document, columns)))
+    for path, writer in ((args.html, report_html.write), (args.md, report_markdown.write)):
+        if path is not None:
+            try:
+                writer(document, path, columns)
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+            print(f"wrote {path}")
+    return 0
+
+
+def add_compare(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="list regressions and fixes between two results documents",
+        description="Compare two results documents target by target (matched by id, else by "
+        "label). Verdicts rank supported > partial > unsupported > not-tested > inconclusive > "
+        "non-conformant; a move down is a regression. Exit status 1 when there is one.",
+    )
+    parser.add_argument("base", type=Path, metavar="BASE.json")
+    parser.add_argument("head", type=Path, metavar="HEAD.json")
+    parser.set_defaults(handler=compare_documents)
+
+
+def compare_documents(args: argparse.Namespace) -> int:
+    comparison = compare.compare(results_file.read(args.base), results_file.read(args.head))
+    print("\n".join(compare.format_comparison(comparison)))
+    return 1 if comparison.regressions else 0
+
+
+def add_features(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "features",
+        help="list the feature catalogue",
+        description="The feature catalogue: seed row, id, the -m marker that selects its "
+        "scenarios, title (the same listing as run --list-features).",
+    )
+    parser.set_defaults(handler=features)
+
+
+def features(args: argparse.Namespace) -> int:
+    print("\n".join(matrix_text.feature_listing()))
+    return 0
+
+
+COMMANDS: list[Callable[[Any], None]] = [
+    add_run,
+    add_report,
+    add_compare,
+    add_features,
+    # expectations: conformance/expectations_cli.py's register(subparsers) goes here.
+]
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="Conformance suite for MLflow-compatible model registries.",
+        epilog=f"'{PROG} COMMAND --help' describes each command. Without a command, or with "
+        "options first, 'run' is meant (the form of earlier versions).",
+    )
+    subparsers = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(subparsers)
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    # The cache provider would write .pytest_cache into whatever folder the user stands in.
-    return int(pytest.main(["-p", "no:cacheprovider", "--pyargs", SCENARIO_PACKAGE, *args]))
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
+        args.insert(0, "run")
+    top = parser()
+    if args[0] == "run":  # pytest's arguments, in their order
+        namespace, namespace.extra = top.parse_known_args(args)
+    else:
+        namespace = top.parse_args(args)
+    try:
+        return namespace.handler(namespace)
+    except (CommandError, results_file.ResultsFileError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,9 +7,8 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-import jsonschema
-
-from conformance import results, timestamps
+from conformance import results, results_file, timestamps
+from conformance.targets import mask_text
 
 
 class MergeError(ValueError):
@@ -28,7 +27,10 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
         raise MergeError("nothing to merge: no results document given")
     names = list(sources) or [f"document {n}" for n in range(1, len(documents) + 1)]
     for name, document in zip(names, documents, strict=True):
-        _check(name, document)
+        try:
+            results_file.check(document, name)
+        except results_file.ResultsFileError as exc:
+            raise MergeError(str(exc)) from None
     first = documents[0]
     for name, document in zip(names[1:], documents[1:], strict=True):
         if document["suite"]["catalogue"] != first["suite"]["catalogue"]:
@@ -47,11 +49,8 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
             targets.append(
                 {**copy.deepcopy(target), "id": new_id, "run": _run(target, document, name)}
             )
-        verdicts += [{**v, "target": renamed[v["target"]]} for v in document["verdicts"]]
-        scenarios += [
-            {**copy.deepcopy(s), "target": renamed.get(s["target"], s["target"])}
-            for s in document["scenarios"]
-        ]
+        verdicts += _retarget(document["verdicts"], renamed, name)
+        scenarios += _retarget(document["scenarios"], renamed, name)
         leftovers += copy.deepcopy(document.get("leftovers", []))
     versions = sorted({d["suite"]["version"] for d in documents})
     merged = {
@@ -83,21 +82,19 @@ def _run(target: dict[str, Any], document: dict[str, Any], source: str) -> dict[
     }
 
 
+def _retarget(
+    items: list[dict[str, Any]], renamed: dict[str, str], source: str
+) -> list[dict[str, Any]]:
+    """Copies of a document's verdicts or scenarios under their target's merged id."""
+    unknown = sorted({item["target"] for item in items} - renamed.keys())
+    if unknown:
+        raise MergeError(f"{source} is not a results document: no target {mask_text(unknown[0])!r}")
+    return [{**copy.deepcopy(item), "target": renamed[item["target"]]} for item in items]
+
+
 def _unique(target_id: str, taken: set[str]) -> str:
     candidate, n = target_id, 2
     while candidate in taken:
         candidate, n = f"{target_id}-{n}", n + 1
     taken.add(candidate)
     return candidate
-
-
-def _check(name: str, document: dict[str, Any]) -> None:
-    try:
-        results.validate(document)
-        for key in ("started", "finished"):
-            timestamps.parse(document[key])
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(part) for part in exc.absolute_path) or "top level"
-        raise MergeError(f"{name} is not a results document ({where}: {exc.message})") from None
-    except ValueError as exc:
-        raise MergeError(f"{name} is not a results document (timestamps: {exc})") from None

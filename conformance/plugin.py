@@ -17,7 +17,16 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from conformance import expectations, gate, matrix_text, preflight, results
+from conformance import (
+    documented,
+    expectations,
+    gate,
+    matrix_text,
+    preflight,
+    report_html,
+    report_markdown,
+    results,
+)
 from conformance.catalogue import FEATURES, FEATURES_BY_MARKER
 from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment
 from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
@@ -94,6 +103,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--list-features", action="store_true", help="print the feature catalogue and exit"
     )
     group.addoption(
+        "--report-html",
+        default=None,
+        metavar="PATH",
+        help="write the report as one self-contained HTML file (with the seed's documented "
+        "columns)",
+    )
+    group.addoption(
+        "--report-md", default=None, metavar="PATH", help="write the matrix as Markdown"
+    )
+    group.addoption(
         "--expect",
         default=None,
         metavar="FILE-OR-PROFILE",
@@ -109,9 +128,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("list_features"):
-        for feature in FEATURES:
-            row = f"{feature.seed_row:>2}" if feature.seed_row else "  "
-            print(f"{row}  {feature.id:<28} -m {feature.marker:<34} {feature.title}")
+        print("\n".join(matrix_text.feature_listing()))
         return 0
     return None
 
@@ -446,6 +463,11 @@ class ConformancePlugin:
         path = session.config.getoption("results_json")
         if path:
             results.write(self.document, Path(path))
+        for option, writer in (("report_html", report_html), ("report_md", report_markdown)):
+            if session.config.getoption(option):
+                writer.write(
+                    self.document, Path(session.config.getoption(option)), documented.load()
+                )
 
     def _gated_exitstatus(self, session: pytest.Session, verdict: gate.GateResult) -> int:
         """The gate judges a run that happened: pytest's other codes (interrupted, internal

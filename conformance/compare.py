@@ -1,0 +1,134 @@
+"""Two results documents, before and after: which cells got worse (regressions) and better (fixes).
+
+Verdicts are ranked best to worst::
+
+    supported > partial > unsupported > not-tested > inconclusive > non-conformant
+
+A clean refusal (unsupported) is a known, honest state, so it ranks above not-tested, which is
+no knowledge at all: a cell that stops being measured is reported as a regression, because lost
+coverage is how real regressions hide. ``inconclusive`` (something broke before a verdict) and
+``non-conformant`` (a wrong answer) are the worst; a wrong answer is worse than no answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.targets import mask_text
+
+Target = dict[str, Any]
+RANK = {
+    "supported": 5,
+    "partial": 4,
+    "unsupported": 3,
+    "not-tested": 2,
+    "inconclusive": 1,
+    "non-conformant": 0,
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    target: str
+    feature: str
+    seed_row: int | None
+    before: str
+    after: str
+    #: Why the cell is what it is now (the head document's note).
+    note: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    regressions: tuple[Change, ...]
+    fixes: tuple[Change, ...]
+    new_targets: tuple[str, ...]
+    removed_targets: tuple[str, ...]
+    #: Base and head catalogue versions; when they differ only shared features are compared.
+    catalogues: tuple[str, str]
+
+
+def compare(base: dict[str, Any], head: dict[str, Any]) -> Comparison:
+    """Per target (matched by id, else by label) and shared feature, the verdicts that moved."""
+    pairs, new, removed = _match_targets(base["targets"], head["targets"])
+    base_features = {feature["id"] for feature in base["features"]}
+    features = [feature for feature in head["features"] if feature["id"] in base_features]
+    before = {(v["target"], v["feature"]): v for v in base["verdicts"]}
+    after = {(v["target"], v["feature"]): v for v in head["verdicts"]}
+    regressions, fixes = [], []
+    for base_target, head_target in pairs:
+        name = _name(base_target, head_target)
+        for feature in features:
+            old = before.get((base_target["id"], feature["id"]))
+            now = after.get((head_target["id"], feature["id"]))
+            if old is None or now is None or old["verdict"] == now["verdict"]:
+                continue
+            change = Change(
+                target=name,
+                feature=feature["id"],
+                seed_row=feature["seed_row"],
+                before=old["verdict"],
+                after=now["verdict"],
+                note=mask_text(now["note"]),
+            )
+            if RANK[now["verdict"]] < RANK[old["verdict"]]:
+                regressions.append(change)
+            else:
+                fixes.append(change)
+    return Comparison(
+        regressions=tuple(regressions),
+        fixes=tuple(fixes),
+        new_targets=tuple(_name(target, target) for target in new),
+        removed_targets=tuple(_name(target, target) for target in removed),
+        catalogues=(base["suite"]["catalogue"], head["suite"]["catalogue"]),
+    )
+
+
+def format_comparison(comparison: Comparison) -> list[str]:
+    """Lines for the terminal: regressions first, then fixes, then targets that came or went."""
+    lines = []
+    if comparison.catalogues[0] != comparison.catalogues[1]:
+        base, head = comparison.catalogues
+        lines.append(f"catalogues differ (base {base}, head {head}): shared features compared")
+    for title, changes in (("regressions", comparison.regressions), ("fixes", comparison.fixes)):
+        lines.append(f"{title}: {len(changes)}")
+        for change in changes:
+            row = f"#{change.seed_row} " if change.seed_row else ""
+            why = f": {change.note}" if change.note else ""
+            lines.append(
+                f"  {change.target} / {row}{change.feature}: {change.before} -> {change.after}{why}"
+            )
+    lines += [f"new target: {name}" for name in comparison.new_targets]
+    lines += [f"removed target: {name}" for name in comparison.removed_targets]
+    return lines
+
+
+def _match_targets(
+    base: list[Target], head: list[Target]
+) -> tuple[list[tuple[Target, Target]], list[Target], list[Target]]:
+    """Pairs by id, then the rest by label (a target whose id changed between suite versions)."""
+    base_by_id = {target["id"]: target for target in base}
+    pairs = [(base_by_id[t["id"]], t) for t in head if t["id"] in base_by_id]
+    paired_base = {id(b) for b, _ in pairs}
+    paired_head = {id(h) for _, h in pairs}
+    for target in head:
+        if id(target) in paired_head:
+            continue
+        match = next(
+            (b for b in base if id(b) not in paired_base and b["label"] == target["label"]), None
+        )
+        if match is not None:
+            pairs.append((match, target))
+            paired_base.add(id(match))
+            paired_head.add(id(target))
+    order = {id(target): n for n, target in enumerate(head)}
+    pairs.sort(key=lambda pair: order[id(pair[1])])
+    new = [target for target in head if id(target) not in paired_head]
+    removed = [target for target in base if id(target) not in paired_base]
+    return pairs, new, removed
+
+
+def _name(base: Target, head: Target) -> str:
+    name = head["id"] if base["id"] == head["id"] else f"{head['id']} (was {base['id']})"
+    return mask_text(f"{name} [{head['label']}]" if head["label"] != head["id"] else name)
