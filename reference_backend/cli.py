@@ -11,7 +11,10 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 from types import FrameType
+
+from reference_backend.profiles import PROFILES
 
 EXIT_CANNOT_START = 2
 
@@ -35,18 +38,38 @@ def _instance_name(value: str) -> str:
     raise argparse.ArgumentTypeError(f"{value!r}: use letters, digits, '-', '_' and '.'")
 
 
+def _profiles_help() -> str:
+    lines = [
+        "profiles: known platforms' restrictions, emulated (in-process: memory://NAME?profile=P)"
+    ]
+    for profile in PROFILES.values():
+        lines += textwrap.wrap(
+            profile.summary, 78, initial_indent=f"  {profile.name}: ", subsequent_indent="    "
+        )
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reference-backend", description="In-memory MLflow model registry and tracking."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
-        "serve", help="serve memory://NAME over HTTP with MLflow's REST API"
+        "serve",
+        help="serve memory://NAME over HTTP with MLflow's REST API",
+        description="Serve memory://NAME over HTTP with MLflow's REST API.",
+        epilog=_profiles_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     serve.add_argument("--port", type=int, default=5000, help="TCP port (default: %(default)s)")
     serve.add_argument(
         "--name", type=_instance_name, default="default", help="instance (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        help="emulate a platform's restrictions (default: none; see below)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request access log")
     return parser
@@ -78,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     from reference_backend import server
     from reference_backend.instances import drop_instance
 
-    instance = server.open_instance(args.name)
+    instance = server.open_instance(args.name, args.profile)
     os.environ.update(server.server_environment(instance))
     # Like `mlflow server`: code inside the server that resolves URIs finds this instance.
     mlflow.set_tracking_uri(instance.uri)

@@ -5,6 +5,11 @@ the same name must resolve to the same state. Instances live in a module-level t
 a lock; different names are independent registries (a second one stands in for a foreign
 tracking server). Each instance owns a temporary folder for artifacts, removed when the instance
 is dropped or at interpreter exit.
+
+``memory://NAME?profile=PROFILE`` gives the instance a capability profile (``profiles.py``) when
+it is created. The profile belongs to the instance, not to the URI: the same name asked for with
+another profile (or none) is an error, not a second registry, so a tracking URI and a registry
+URI can never silently disagree about which platform they emulate.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import tempfile
 import threading
 import urllib.parse
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +27,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.utils.uri import resolve_uri_if_local
 
+from reference_backend.profiles import PROFILES, UNRESTRICTED, Profile
 from reference_backend.tracking_store import InMemoryTrackingStore
 
 if TYPE_CHECKING:
@@ -29,37 +35,46 @@ if TYPE_CHECKING:
 
 SCHEME = "memory"
 DEFAULT_NAME = "default"
+PROFILE_OPTION = "profile"
 
 
 @dataclass(frozen=True)
 class Address:
-    """A parsed ``memory://NAME[?options]`` URI.
-
-    ``options`` is parsed but must be empty for now; it is where capability profiles
-    (``?profile=azureml``) will go.
-    """
+    """A parsed ``memory://NAME[?profile=PROFILE]`` URI; ``profile`` is a name in PROFILES."""
 
     name: str
-    options: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None
 
     @property
     def uri(self) -> str:
-        return f"{SCHEME}://{self.name}"
+        query = f"?{PROFILE_OPTION}={self.profile}" if self.profile else ""
+        return f"{SCHEME}://{self.name}{query}"
 
     @classmethod
     def parse(cls, uri: str) -> Address:
         parsed = urllib.parse.urlsplit(uri)
         if parsed.scheme != SCHEME or parsed.path not in ("", "/") or parsed.fragment:
             raise MlflowException(
-                f"Not a reference-backend URI: {uri!r}; expected '{SCHEME}://NAME'.",
+                f"Not a reference-backend URI: {uri!r}; expected "
+                f"'{SCHEME}://NAME[?{PROFILE_OPTION}=PROFILE]'.",
                 INVALID_PARAMETER_VALUE,
             )
-        options = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-        if options:
+        options = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        unknown = sorted(set(options) - {PROFILE_OPTION})
+        if unknown:
             raise MlflowException(
-                f"Unsupported options in {uri!r}: {sorted(options)}.", INVALID_PARAMETER_VALUE
+                f"Unsupported options in {uri!r}: {unknown}; the only option is "
+                f"'{PROFILE_OPTION}' (one of {', '.join(PROFILES)}).",
+                INVALID_PARAMETER_VALUE,
             )
-        return cls(name=parsed.netloc or DEFAULT_NAME, options=options)
+        profiles = options.get(PROFILE_OPTION, [])
+        if len(profiles) > 1 or (profiles and profiles[0] not in PROFILES):
+            raise MlflowException(
+                f"Unknown profile in {uri!r}: {' and '.join(map(repr, profiles))}; "
+                f"valid profiles: {', '.join(PROFILES)}.",
+                INVALID_PARAMETER_VALUE,
+            )
+        return cls(name=parsed.netloc or DEFAULT_NAME, profile=profiles[0] if profiles else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,10 +85,11 @@ class Instance:
     tracking_store: InMemoryTrackingStore
     registry_store: RegistryStore
     workdir: Path
+    profile: Profile = UNRESTRICTED
 
     @property
     def uri(self) -> str:
-        return Address(self.name).uri
+        return Address(self.name, None if self.profile is UNRESTRICTED else self.profile.name).uri
 
     @property
     def artifact_root(self) -> str:
@@ -82,25 +98,29 @@ class Instance:
     @property
     def proxied_artifacts_dir(self) -> Path:
         """Where a server for this instance keeps ``mlflow-artifacts:/`` uploads."""
-        return self.workdir / "proxied-artifacts"
+        return self.workdir / _PROXIED_ARTIFACTS
 
 
+_PROXIED_ARTIFACTS = "proxied-artifacts"
 _lock = threading.Lock()
 _instances: dict[str, Instance] = {}
 _cleanups: dict[str, weakref.finalize] = {}
 
 
-def _create(name: str, artifact_root: str | None) -> Instance:
+def _create(name: str, artifact_root: str | None, profile: Profile) -> Instance:
+    from reference_backend.profile_guard import ProfileGuard
     from reference_backend.registry_store import InMemoryRegistryStore
 
     workdir = Path(tempfile.mkdtemp(prefix=f"reference-backend-{name}-"))
     root = artifact_root or (workdir / "artifacts").as_uri()
     tracking = InMemoryTrackingStore(artifact_root_uri=root)
+    guard = ProfileGuard(profile, tracking, workdir / _PROXIED_ARTIFACTS)
     instance = Instance(
         name=name,
         tracking_store=tracking,
-        registry_store=InMemoryRegistryStore(tracking_store=tracking),
+        registry_store=InMemoryRegistryStore(tracking_store=tracking, guard=guard),
         workdir=workdir,
+        profile=profile,
     )
     _cleanups[name] = weakref.finalize(instance, shutil.rmtree, workdir, ignore_errors=True)
     return instance
@@ -109,14 +129,23 @@ def _create(name: str, artifact_root: str | None) -> Instance:
 def get_instance(uri: str, artifact_root: str | None = None) -> Instance:
     """The instance a ``memory://`` URI names, created on first use.
 
-    ``artifact_root`` only takes effect on creation (default: the instance's temp folder); asking
-    for a different root later is an error rather than a silent surprise.
+    ``artifact_root`` and the URI's profile only take effect on creation (default: the
+    instance's temp folder, no profile); asking for a different root or profile later is an
+    error rather than a silent surprise.
     """
     address = Address.parse(uri)
+    profile = PROFILES[address.profile] if address.profile else UNRESTRICTED
     with _lock:
         instance = _instances.get(address.name)
         if instance is None:
-            instance = _instances[address.name] = _create(address.name, artifact_root)
+            instance = _instances[address.name] = _create(address.name, artifact_root, profile)
+        elif instance.profile is not profile:
+            raise MlflowException(
+                f"{instance.uri} already exists with profile {instance.profile.name!r}; it cannot "
+                f"be reopened as {address.uri} (profile {profile.name!r}). Use another NAME for "
+                "another profile.",
+                INVALID_PARAMETER_VALUE,
+            )
         elif artifact_root and resolve_uri_if_local(artifact_root) != instance.artifact_root:
             raise MlflowException(
                 f"{address.uri} already exists with artifact root {instance.artifact_root!r}; "

@@ -58,6 +58,8 @@ from mlflow.utils.validation import (
 from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.name_index import NameIndex
+from reference_backend.profile_guard import ProfileGuard
+from reference_backend.profiles import UNRESTRICTED
 from reference_backend.search_filter import (
     CompiledFilter,
     compile_model_version_filter,
@@ -147,10 +149,12 @@ def _not_found(name: str, version: Any) -> MlflowException:
 class InMemoryRegistryStore(AbstractStore):
     """MLflow's model-registry store API over plain dicts, safe to share between threads."""
 
-    def __init__(self, tracking_store: Any = None) -> None:
+    def __init__(self, tracking_store: Any = None, guard: ProfileGuard | None = None) -> None:
         super().__init__()
         # Consulted only to resolve logged models (``models:/m-<id>`` sources, ``model_id``).
         self._tracking_store = tracking_store
+        # What the instance's capability profile refuses, checked before anything changes.
+        self._guard = guard or ProfileGuard(UNRESTRICTED, tracking_store)
         self._lock = threading.RLock()
         self._models: dict[str, _Model] = {}
         self._names = NameIndex()
@@ -229,6 +233,7 @@ class InMemoryRegistryStore(AbstractStore):
         self, name, tags=None, description=None, deployment_job_id=None
     ) -> RegisteredModel:
         _validate_model_name(name)
+        self._guard.check_new_name(name)
         tag_map = _tag_map(tags, _validate_registered_model_tag)
         if (existing := self._models.get(name)) is not None:
             handle_resource_already_exist_error(
@@ -249,6 +254,7 @@ class InMemoryRegistryStore(AbstractStore):
 
     @_synchronized
     def rename_registered_model(self, name, new_name) -> RegisteredModel:
+        self._guard.check_rename(new_name)
         _validate_model_renaming(new_name)
         model = self._model(name)
         if new_name != name and new_name in self._models:
@@ -265,10 +271,14 @@ class InMemoryRegistryStore(AbstractStore):
         for mv in model.versions.values():
             mv.name = new_name
             mv.last_updated_timestamp = now
+        if not self._guard.rename_keeps_tags_and_aliases:
+            model.tags.clear()
+            model.aliases.clear()
         return self._model_entity(model)
 
     @_synchronized
     def delete_registered_model(self, name) -> None:
+        self._guard.check_model_delete()
         self._model(name)
         del self._models[name]
         self._names.remove(name)
@@ -286,6 +296,7 @@ class InMemoryRegistryStore(AbstractStore):
         page_token=None,
     ) -> PagedList[RegisteredModel]:
         check_max_results(max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD)
+        self._guard.check_model_search(filter_string, order_by or ())
         query = compile_registered_model_filter(filter_string)
         order = registered_model_order(tuple(order_by or ()))
         after = decode_page_token(page_token, order)
@@ -351,6 +362,7 @@ class InMemoryRegistryStore(AbstractStore):
         tag_map = _tag_map(tags, _validate_model_version_tag)
         if not source:
             raise MlflowException.invalid_parameter_value(missing_value("source"))
+        self._guard.check_source(source, run_id, model_id)
         storage_location, run_id = self._resolve_source(source, run_id, model_id)
         model = self._model(name)
         now = get_current_time_millis()
@@ -471,6 +483,7 @@ class InMemoryRegistryStore(AbstractStore):
         page_token=None,
     ) -> PagedList[ModelVersion]:
         check_max_results(max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD)
+        self._guard.check_version_search(filter_string)
         query = compile_model_version_filter(filter_string)
         order = model_version_order(tuple(order_by or ()))
         after = decode_page_token(page_token, order)

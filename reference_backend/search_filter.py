@@ -156,7 +156,8 @@ def _name_prefix(comparisons: list[dict[str, Any]]) -> str:
     return max(prefixes, key=len)
 
 
-def _parse(parser: type[SearchUtils], filter_string: str | None) -> list[dict[str, Any]]:
+def parse_filter(parser: type[SearchUtils], filter_string: str | None) -> list[dict[str, Any]]:
+    """MLflow's parse of a filter, its unhandled errors turned into INVALID_PARAMETER_VALUE."""
     try:
         return parser.parse_search_filter(filter_string)
     except MlflowException:
@@ -217,12 +218,12 @@ def _model_version_attribute(comparison: dict[str, Any]) -> Clause:
 @lru_cache(maxsize=512)
 def compile_registered_model_filter(filter_string: str | None) -> CompiledFilter:
     """Compile a ``search_registered_models`` filter (cached: parsing costs more than a page)."""
-    comparisons = _parse(SearchModelUtils, filter_string)
+    comparisons = parse_filter(SearchModelUtils, filter_string)
     return _compile(comparisons, _registered_model_attribute)
 
 
 @lru_cache(maxsize=512)
 def compile_model_version_filter(filter_string: str | None) -> CompiledFilter:
     """Compile a ``search_model_versions`` filter (cached like the registered-model one)."""
-    comparisons = _parse(SearchModelVersionUtils, filter_string)
+    comparisons = parse_filter(SearchModelVersionUtils, filter_string)
     return _compile(comparisons, _model_version_attribute)

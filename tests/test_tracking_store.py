@@ -241,7 +241,7 @@ def test_address_names(uri: str, name: str):
 
 
 @pytest.mark.parametrize(
-    "uri", ["file:///tmp/x", "memory://a/b", "memory://a?profile=azureml", "memory://a#f"]
+    "uri", ["file:///tmp/x", "memory://a/b", "memory://a?profile=nonesuch", "memory://a#f"]
 )
 def test_address_rejects(uri: str):
     with pytest.raises(MlflowException) as bad:

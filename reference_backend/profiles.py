@@ -1,0 +1,128 @@
+"""Capability profiles: which known platform's restrictions a reference-backend instance emulates.
+
+``memory://NAME?profile=PROFILE`` (or ``reference-backend serve --profile PROFILE``) makes the
+instance refuse what that platform refuses, so code can be tested against those limits without
+an account. This module is the table of profiles, as plain data: it imports nothing from MLflow
+(whose import takes seconds), so the command line can list and check profile names before it
+binds its port. ``profile_guard.py`` enforces a profile in the stores.
+
+A refusal message given here is a format string; ``{source}``, ``{origin}`` ("run 'ID'" or
+"logged model 'ID'") and ``{filter}`` are filled in. Where the platform's own words are known,
+they are used and cited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class OrderKeys(Enum):
+    """Which ``order_by`` keys ``search_registered_models`` accepts, checked by whose parser."""
+
+    #: The reference backend's own: name, creation_timestamp, last_updated_timestamp, timestamp.
+    REFERENCE = "reference"
+    #: MLflow's SQL store: name, timestamp, last_updated_timestamp (``SearchUtils``).
+    SQL_STORE = "sql-store"
+    #: MLflow's file store: name, creation_timestamp, last_updated_timestamp (``SearchModelUtils``).
+    FILE_STORE = "file-store"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one platform refuses. A ``*_refusal`` message of None means "allowed"."""
+
+    name: str
+    #: One line for help texts: the platform emulated and how its limits were learnt.
+    summary: str
+    #: MLflow server's source rule: a local source needs a run (or logged model) of this
+    #: server that contains it; run and model ids must name this server's runs and models.
+    server_source_rule: bool = False
+    #: Refuse a version whose readable source folder has no ``MLmodel`` file.
+    non_mlflow_format_refusal: str | None = None
+    #: Refuse a version whose run (run_id, ``runs:/`` or ``models:/m-`` source) this
+    #: instance's own tracking store does not know.
+    foreign_run_refusal: str | None = None
+    rename_refusal: str | None = None
+    model_delete_refusal: str | None = None
+    #: Refuse LIKE and ILIKE in registered-model and model-version search filters.
+    like_filter_refusal: str | None = None
+    #: Refuse tag comparisons in registered-model search filters, except the clause that
+    #: MLflow's client appends to every search (``tag.`mlflow.prompt.is_prompt` != 'true'``).
+    model_tag_filter_refusal: str | None = None
+    order_keys: OrderKeys = OrderKeys.REFERENCE
+    #: MLflow's file store refuses model names with ``%`` (it uses names as folder names).
+    percent_in_names: bool = True
+    #: MLflow's file store loses a model's tags and aliases when it renames the model.
+    rename_keeps_tags_and_aliases: bool = True
+
+
+#: No profile: the reference backend's own behaviour (MLflow's SQL store, see DIFFERENCES.md).
+UNRESTRICTED = Profile("none", "no restrictions: the reference backend's own behaviour")
+
+# Azure ML answers every refusal seen in public reports with HTTP 400 and error code
+# INVALID_PARAMETER_VALUE (Azure/azure-sdk-for-python#42155, mlflow/mlflow#15329 and #8008), so
+# the guard refuses with that code. Message sources:
+# - [seed]: the seed article, learn.microsoft.com/azure/machine-learning/how-to-manage-models-mlflow
+#   (2022-06-08), quoted (one typo fixed: "immmutable").
+# - [plugin]: azureml-mlflow 1.62's client-side check of file:// sources (model_registry.py:40-67,
+#   per /work/shared/reference/mlflow-registry-protocol.md section 3.11), in the server's
+#   "Provided model source: ..." style (mlflow/mlflow#15329).
+# - [server]: the prefix and "Provided filter string: ..." suffix of Azure ML's answer to a filter
+#   it does not support (Azure/azure-sdk-for-python#42155); the parenthesis is ours, as Azure's
+#   own says "(we currently do not support OR)" whatever the unsupported part is.
+# - [ours]: the sentence naming the unknown run.
+AZUREML = Profile(
+    "azureml",
+    "Azure ML through MLflow, as the seed article documents it (2022): no non-MLflow-format "
+    "or cross-workspace registration, no rename, no container delete, no LIKE/ILIKE, no tag search",
+    non_mlflow_format_refusal=(
+        "Model source must be a directory containing an mlflow MLmodel. "  # [plugin]
+        "Provided model source: {source}"
+    ),
+    foreign_run_refusal=(
+        "Models can only be registered to the registry in the same workspace where the run was "
+        "tracked. Cross-workspace operations are not supported by the moment in Azure Machine "
+        "Learning. "  # [seed]
+        "The {origin} is not tracked in this workspace."  # [ours]
+    ),
+    rename_refusal=(
+        "Renaming models is not supported in Azure Machine Learning as model objects are "
+        "immutable."  # [seed]
+    ),
+    model_delete_refusal=(
+        "Azure Machine Learning doesn't support deleting the entire model container. To achieve "
+        "the same thing, you will need to delete all the model versions from a given model."
+    ),  # [seed]
+    like_filter_refusal=(
+        "Currently unsupported filter string format (LIKE and ILIKE are not supported). "
+        "Provided filter string: {filter}"  # [server] + [ours]
+    ),
+    model_tag_filter_refusal=(
+        "Currently unsupported filter string format (filtering registered models by tag is not "
+        "supported). Provided filter string: {filter}"  # [server] + [ours]
+    ),
+)
+
+# Measured against `mlflow server` 3.17.2 on SQLite (tests/test_mlflow_server_verdicts.py);
+# the guard raises MLflow's own messages and codes (server/handlers.py, SearchUtils).
+MLFLOW_SERVER_SQL = Profile(
+    "mlflow-server-sql",
+    "MLflow's `mlflow server` on a SQL store (measured, 3.17): local sources only inside a run "
+    "of its own, no foreign runs' artifacts, no order_by creation_timestamp",
+    server_source_rule=True,
+    order_keys=OrderKeys.SQL_STORE,
+)
+
+# Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the
+# suite's verdicts and direct calls; see DIFFERENCES.md. The guard uses MLflow's own validators.
+MLFLOW_FILE_STORE = Profile(
+    "mlflow-file-store",
+    "MLflow's file store, in-process (measured, 3.17): no '%' in model names, no order_by "
+    "timestamp, and a rename that drops the model's tags and aliases",
+    order_keys=OrderKeys.FILE_STORE,
+    percent_in_names=False,
+    rename_keeps_tags_and_aliases=False,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (AZUREML, MLFLOW_SERVER_SQL, MLFLOW_FILE_STORE)}
