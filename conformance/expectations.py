@@ -127,7 +127,8 @@ def parse(text: str, origin: str) -> Expectations:
         raise ExpectationsError(
             f"{origin}: not a valid expectations file:\n"
             + "\n".join(
-                f"  {origin}:{line or '?'}: {key}: {message}" for line, key, message in problems
+                f"  {origin}{f':{line}' if line else ''}: {key}: {message}"
+                for line, key, message in problems
             )
         )
     about = data.get("about", {})
