@@ -1,0 +1,173 @@
+"""The console command: subcommands, their help, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conformance import cli, matrix_text
+from tests import report_documents
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, migrated_sqlite):
+    """Real results documents on disk: embedded (all supported), SQLite (three rows run)."""
+    folder = tmp_path_factory.mktemp("documents")
+    paths = {}
+    for name, document in (
+        ("embedded", report_documents.embedded(tmp_path_factory)),
+        ("sqlite", report_documents.sqlite(tmp_path_factory, migrated_sqlite)),
+    ):
+        paths[name] = folder / f"{name}.json"
+        paths[name].write_text(json.dumps(document), encoding="utf-8")
+    return paths
+
+
+def _command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["report"], ["compare"], ["features"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*command, "--help"])
+    assert exited.value.code == 0
+    assert "usage: registry-conformance" in capsys.readouterr().out
+
+
+def test_report_merges_prints_and_writes(files, tmp_path, capsys):
+    html, md = tmp_path / "r" / "report.html", tmp_path / "report.md"
+    code = cli.main(
+        [
+            "report",
+            str(files["embedded"]),
+            str(files["sqlite"]),
+            "--html",
+            str(html),
+            "--md",
+            str(md),
+        ]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "reference-embedded" in out
+    assert "doc: Azure ML Studio" in out
+    assert f"wrote {html}" in out
+    assert f"wrote {md}" in out
+    assert html.read_text().count("<details") == 2 * 15
+    assert "(documented)" in md.read_text()
+
+
+def test_report_without_documented_columns(files, capsys):
+    assert cli.main(["report", str(files["embedded"]), "--no-documented"]) == 0
+    assert "doc:" not in capsys.readouterr().out
+
+
+def test_report_refuses_other_catalogue_versions(files, tmp_path, capsys):
+    other = tmp_path / "other.json"
+    document = json.loads(files["sqlite"].read_text())
+    document["suite"]["catalogue"] = "2"
+    other.write_text(json.dumps(document))
+
+    assert cli.main(["report", str(files["embedded"]), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert f"{files['embedded']} (catalogue 1)" in err
+    assert f"{other} (catalogue 2)" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "invalid JSON at line 1, column 2"),
+        ('{"schema": "registry-conformance/results/v1"}', "is not a results document (top level"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_unreadable_documents_are_one_line_and_exit_2(tmp_path, content, message, capsys):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    for args in (["report", str(path)], ["compare", str(path), str(path)]):
+        assert cli.main(args) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith(f"registry-conformance: error: {path}")
+        assert message in captured.err
+        assert len(captured.err.strip().splitlines()) == 1
+        assert not captured.out
+
+
+def test_a_missing_file_is_one_line_and_exit_2(tmp_path, files):
+    done = _command("compare", str(files["embedded"]), str(tmp_path / "missing.json"))
+    assert done.returncode == 2
+    assert not done.stdout
+    assert done.stderr.strip() == (
+        f"registry-conformance: error: cannot read {tmp_path / 'missing.json'}: "
+        "No such file or directory"
+    )
+
+
+def test_compare_exits_1_on_regressions_only(files, tmp_path, capsys):
+    head = tmp_path / "head.json"
+    document = json.loads(files["embedded"].read_text())
+    for verdict in document["verdicts"]:
+        if verdict["feature"] == "search.list":
+            verdict.update(verdict="partial", note="2/7 scenarios unsupported: order_by refused")
+    head.write_text(json.dumps(document))
+
+    assert cli.main(["compare", str(files["embedded"]), str(head)]) == 1
+    out = capsys.readouterr().out
+    assert "regressions: 1" in out
+    assert (
+        "reference-embedded [reference backend (embedded)] / #5 search.list: supported -> " in out
+    )
+    assert cli.main(["compare", str(head), str(files["embedded"])]) == 0
+    assert "fixes: 1" in capsys.readouterr().out
+
+
+def test_features_is_the_plugins_listing(capsys):
+    assert cli.main(["features"]) == 0
+    assert capsys.readouterr().out.splitlines() == matrix_text.feature_listing()
+    done = _command("run", "--list-features")
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == matrix_text.feature_listing()
+
+
+def test_run_passes_every_argument_to_pytest(tmp_path):
+    results, md = tmp_path / "results.json", tmp_path / "matrix.md"
+    done = _command(
+        "run",
+        "-q",
+        "-p",
+        "no:warnings",
+        "-m",
+        "feature_model_rename",
+        "--results-json",
+        str(results),
+        "--report-md",
+        str(md),
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "3 passed" in done.stdout
+    assert json.loads(results.read_text())["targets"][0]["id"] == "reference-embedded"
+    assert md.exists()
+
+
+def test_options_without_a_command_mean_run():
+    done = _command("--list-features")
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == matrix_text.feature_listing()
+
+
+def test_an_unknown_command_is_a_usage_error():
+    done = _command("repot", "x.json")
+    assert done.returncode == 2
+    assert "invalid choice: 'repot'" in done.stderr

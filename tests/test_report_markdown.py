@@ -1,0 +1,76 @@
+"""The Markdown matrix of real runs: a GitHub table with documented columns and footnotes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conformance import documented, merge, report_markdown
+from conformance.catalogue import FEATURES
+from tests import report_documents
+from tests.report_documents import HOSTILE, SECRETS
+
+
+@pytest.fixture(scope="module")
+def two_targets(tmp_path_factory, migrated_sqlite):
+    return merge.merge(
+        [
+            report_documents.embedded(tmp_path_factory),
+            report_documents.sqlite(tmp_path_factory, migrated_sqlite),
+        ]
+    )
+
+
+def _table(text: str) -> list[list[str]]:
+    """The table's rows split on unescaped pipes."""
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+def test_table_has_targets_then_documented_columns_and_catalogue_rows(two_targets):
+    text = report_markdown.render(two_targets, documented.load())
+    header, align, *rows = _table(text)
+
+    assert header[:4] == ["#", "Feature", "reference backend (embedded)", header[3]]
+    assert header[3].startswith("sqlite:")
+    assert header[4:] == [f"*{c.title}* (documented)" for c in documented.load()]
+    assert align[:2] == ["-:", ":-"]
+    assert [row[1] for row in rows] == [feature.title for feature in FEATURES]
+    assert all(len(row) == len(header) for row in rows)
+    assert rows[8][2:4] == ["✓ supported", "✓ supported"]  # seed row 9 ran on both
+
+
+def test_footnotes_are_numbered_for_measurements_and_lettered_for_claims(two_targets):
+    text = report_markdown.render(two_targets, documented.load())
+    rows = {row[1]: row for row in _table(text)[2:]}
+
+    partial = rows["Search/list registered models"][3]
+    (number,) = re.fullmatch(r"◐ partial<sup>(\d+)</sup>", partial).groups()
+    assert re.search(rf"^- <sup>{number}</sup> 2/7 scenarios unsupported", text, re.M)
+    assert rows["Renaming registered models"][5] == "✗<sup>d</sup>"
+    assert "- <sup>d</sup> Registered models are immutable objects in Azure ML." in text
+    assert "- <sup>a</sup> Use URIs with format `runs:/<ruin-id>/<path>`." in text
+    assert "[Manage models registries in Azure Machine Learning with MLflow](https://" in text
+    assert "published 2022-06-08" in text
+
+
+def test_without_documented_columns(two_targets):
+    text = report_markdown.render(two_targets)
+    assert "(documented)" not in text
+    assert "Notes of the documentation" not in text
+
+
+def test_hostile_strings_are_literal_and_secrets_never_show(two_targets):
+    hostile = report_documents.with_hostile_target(two_targets)
+    hostile["targets"][-1]["label"] += " | extra column?"
+    text = report_markdown.render(hostile)
+
+    assert not re.search(r"(?<!\\)<(script|img|/script)", text)
+    assert r"\<script\>alert(1)\</script\>\<img src=x onerror=alert(2)\>" in text
+    header, _, *rows = _table(text)
+    assert len(header) == 2 + 3
+    assert all(len(row) == len(header) for row in rows)
+    for secret in SECRETS:
+        assert secret not in text
+    assert HOSTILE not in text
