@@ -101,9 +101,13 @@ def test_failures_in_features_claimed_ignored_do_not_fail_the_run(
     """MLflow's file store drops a model's tags on rename; its profile ignores rename."""
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     target = ("--registry-uri", (pytester.path / "mlruns").as_uri(), *RENAME_ONLY)
-    outcome = _run(pytester, *target, "--expect", "mlflow-file-store")
+    outcome = _run(
+        pytester, *target, "--expect", "mlflow-file-store", "--results-json", "results.json"
+    )
     assert outcome.parseoutcomes()["failed"] == 1  # pytest alone would exit 1
-    outcome.stdout.fnmatch_lines(["*model.rename*NON-CONFORMANT*", "gate passed*1 ignored*"])
+    (rename,) = (c for c in _gate(pytester)["checks"] if c["feature"] == "model.rename")
+    assert (rename["verdict"], rename["status"]) == ("non-conformant", "ignored")
+    outcome.stdout.fnmatch_lines(["gate passed (mlflow-file-store): 0 holds, 1 ignored, *"])
     assert outcome.ret == 0
 
 
