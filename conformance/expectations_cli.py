@@ -11,16 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from conformance import expectations, results
+from conformance import expectations, results_file
 
 #: Verdicts a generated file may not turn into claims without --allow-failures.
 _FAILURES = ("non-conformant", "inconclusive")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``expectations`` with its three actions; each sets ``func(args) -> exit code``."""
+    """Add ``expectations`` with its three actions; each sets ``handler`` (``Namespace -> exit
+    code``), the convention of ``conformance.cli``."""
     parser = subparsers.add_parser(
         "expectations",
         help="write, check or list the expectations files of the CI gate (--expect)",
@@ -44,33 +43,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="write non-conformant and inconclusive verdicts as 'ignored' instead of refusing",
     )
-    generate.set_defaults(func=_from_results)
+    generate.set_defaults(handler=_from_results)
 
     check = actions.add_parser("check", help="validate expectations files or profile names")
     check.add_argument("specs", nargs="+", metavar="FILE-OR-PROFILE")
-    check.set_defaults(func=_check)
+    check.set_defaults(handler=_check)
 
     listing = actions.add_parser("profiles", help="list the built-in profiles")
-    listing.set_defaults(func=_profiles)
+    listing.set_defaults(handler=_profiles)
 
 
 def _from_results(args: argparse.Namespace) -> int:
+    """Exit 2 with one line on stderr when no file can be written (as ``conformance.cli``)."""
     try:
-        document = json.loads(args.results_json.read_text(encoding="utf-8"))
-        results.validate(document)
+        document = results_file.read(args.results_json)
         text = _expectations_text(document, args.target, args.allow_failures)
-    except (OSError, ValueError, jsonschema.ValidationError) as exc:
-        message = exc.message if isinstance(exc, jsonschema.ValidationError) else str(exc)
-        print(f"{args.results_json}: {message}", file=sys.stderr)
-        return 1
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    except (OSError, ValueError) as exc:
+        print(f"registry-conformance expectations: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Exit 1 when any file is invalid, each problem on stderr."""
     code = 0
     for spec in args.specs:
         try:
@@ -100,7 +99,7 @@ def _expectations_text(document: dict[str, Any], target: str | None, allow_failu
     if failures and not allow_failures:
         listed = "; ".join(f"{v['feature']} {v['verdict']}" for v in failures)
         raise ValueError(
-            f"target {target_id!r} has failures ({listed}); an expectations file must not "
+            f"{target_id} has failures ({listed}); an expectations file must not "
             "enshrine a bug: fix them, or pass --allow-failures to write them as 'ignored'"
         )
     suite = document["suite"]["version"]

@@ -58,7 +58,7 @@ def _cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="registry-conformance")
     expectations_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["expectations", *argv])
-    return args.func(args)
+    return args.handler(args)
 
 
 def _write(folder: Path, document: dict[str, Any]) -> Path:
@@ -250,7 +250,7 @@ def test_from_results_refuses_to_enshrine_failures_unless_allowed(mixed_document
             row.update(verdict="non-conformant", note="1/3 scenarios failed: tags dropped")
     results_json = _write(tmp_path, mixed_document)
     output = tmp_path / "exp.toml"
-    assert _cli("from-results", str(results_json), "-o", str(output)) == 1
+    assert _cli("from-results", str(results_json), "-o", str(output)) == 2
     assert "model.rename non-conformant" in capsys.readouterr().err
     assert not output.exists()
     assert _cli("from-results", str(results_json), "-o", str(output), "--allow-failures") == 0
@@ -270,7 +270,7 @@ def test_from_results_needs_a_target_when_the_document_has_several(
         {**row, "target": "other", "verdict": "supported"} for row in mixed_document["verdicts"]
     ]
     results_json = _write(tmp_path, mixed_document)
-    assert _cli("from-results", str(results_json)) == 1
+    assert _cli("from-results", str(results_json)) == 2
     assert f"pass --target with one of {first['id']}, other" in capsys.readouterr().err
     assert _cli("from-results", str(results_json), "--target", "other") == 0
     assert "features" not in tomllib.loads(capsys.readouterr().out)
@@ -279,8 +279,8 @@ def test_from_results_needs_a_target_when_the_document_has_several(
 def test_from_results_refuses_a_document_that_is_not_one(tmp_path, capsys):
     path = tmp_path / "results.json"
     path.write_text('{"schema": "something else"}')
-    assert _cli("from-results", str(path)) == 1
-    assert str(path) in capsys.readouterr().err
+    assert _cli("from-results", str(path)) == 2
+    assert f"{path} is not a results document" in capsys.readouterr().err
 
 
 def test_check_validates_files_and_profile_names(tmp_path, capsys):
