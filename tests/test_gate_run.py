@@ -230,7 +230,8 @@ def _properties(junit: Path) -> dict[str, list[tuple[str, str]]]:
 
 def test_junit_carries_feature_target_and_outcome_only(pytester: pytest.Pytester):
     pytester.makepyfile(test_outcomes=OUTCOMES)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml", "junit.xml")
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml", "junit.xml")
+    outcome.assert_outcomes(passed=1, skipped=2, failed=1, errors=1)  # the terminal's view
     properties = _properties(pytester.path / "junit.xml")
     target = ("target", "reference-embedded")
     assert properties == {
