@@ -21,7 +21,8 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
     ``sources`` name the documents (file names) in messages. Documents of different catalogue
     versions are refused: their rows would not mean the same. Target ids that collide get a
     suffix. Each target keeps its own run (``run``: started, finished, complete, suite version,
-    source); the merged run spans them all and is complete only if every one was.
+    source); the merged run spans them all and is complete only if every one was. Leftovers are
+    concatenated; other top-level keys describe one run (namespace, gate) and are dropped.
     """
     if not documents:
         raise MergeError("nothing to merge: no results document given")
