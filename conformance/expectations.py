@@ -27,8 +27,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SCHEMA_ID = "registry-conformance/expectations/v1"
-#: Claims, best first; ``ignored`` is outside the order (it always holds).
-CLAIMS = ("supported", "partial", "unsupported", "ignored")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -108,7 +106,9 @@ def load_profile(name: str) -> Expectations:
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("conformance").joinpath("schemas/expectations-v1.json").read_text()
+    text = (
+        resources.files("conformance").joinpath("schemas/expectations-v1.json").read_text("utf-8")
+    )
     return json.loads(text)
 
 
