@@ -73,6 +73,9 @@ class ProfileGuard:
         self.profile = profile
         self._tracking = tracking_store
         self._proxied_artifacts_dir = proxied_artifacts_dir
+        # Looked up once: searches are the hot path, and most profiles check nothing there.
+        self._parse_order_by = _ORDER_BY_PARSERS.get(profile.order_keys)
+        self._checks_filters = bool(profile.like_filter_refusal or profile.model_tag_filter_refusal)
 
     @property
     def rename_keeps_tags_and_aliases(self) -> bool:
@@ -97,13 +100,12 @@ class ProfileGuard:
     # Searches
 
     def check_model_search(self, filter_string: str | None, order_by: Sequence[str]) -> None:
-        parse_order_by = _ORDER_BY_PARSERS.get(self.profile.order_keys)
-        if parse_order_by is not None:
+        if self._parse_order_by is not None:
             for clause in order_by:
-                parse_order_by(clause)
-        like_refusal = self.profile.like_filter_refusal
-        tag_refusal = self.profile.model_tag_filter_refusal
-        if filter_string and (like_refusal or tag_refusal):
+                self._parse_order_by(clause)
+        if filter_string and self._checks_filters:
+            like_refusal = self.profile.like_filter_refusal
+            tag_refusal = self.profile.model_tag_filter_refusal
             like, tags = _filter_uses(SearchModelUtils, filter_string)
             if tags and tag_refusal:
                 raise _refusal(tag_refusal, filter=filter_string)
