@@ -1,0 +1,195 @@
+"""The report's columns: what each one measures and how its target is brought up for one run.
+
+A column's ``start`` is a context manager over a scratch folder: it starts what the target needs
+(a server, a fresh database), yields a :class:`Setup` and stops and removes everything on exit,
+whatever happened inside.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests import servers
+
+#: Seed row 4's "different tracking server" for every column: see reports/README.md.
+FOREIGN_TRACKING_URI = "memory://published-foreign"
+POSTGRESQL = "postgresql://postgres@127.0.0.1:5432"
+POSTGRESQL_PSYCOPG2 = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+MARIADB = "mysql+pymysql://root@127.0.0.1:3306"
+SERVER_URL_PLACEHOLDER = "http://127.0.0.1:<port>"
+DATABASE_PLACEHOLDER = "<db>"
+AZUREML_URI = "memory://azureml?profile=azureml"
+
+
+@dataclass
+class Setup:
+    """A column's target, up: the suite's options, and what its results document needs fixed."""
+
+    #: ``--registry-uri`` (and tracking URI); None runs the suite's embedded default.
+    registry_uri: str | None = None
+    #: Variables the suite's process needs on top of the regeneration's own.
+    env: dict[str, str] = field(default_factory=dict)
+    #: Volatile values (random ports, database names) and the placeholders they become.
+    masks: dict[str, str] = field(default_factory=dict)
+    #: What the suite cannot discover (database, driver, backend store): joins targets[].server.
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    #: One sentence for reports/README.md: what the target is and how it runs.
+    what: str
+    start: Callable[[Path], AbstractContextManager[Setup]]
+    #: SQLAlchemy URIs of database servers the column needs (reachable, driver installed).
+    databases: tuple[str, ...] = ()
+    #: Why the column cannot be measured in this checkout yet, or None.
+    unavailable: Callable[[], str | None] = lambda: None
+
+
+def run_env(workdir: Path) -> dict[str, str]:
+    """For every process of a run: temporary paths under its scratch folder (so masking that
+    folder catches them all) and a fixed hash seed (so sets quoted in messages keep one order)."""
+    return {"TMPDIR": str(workdir / "tmp"), "PYTHONHASHSEED": "0"}
+
+
+def _server_masks(url: str) -> dict[str, str]:
+    """A served target's URL, and its port as urllib3 quotes it in connection errors."""
+    return {url: SERVER_URL_PLACEHOLDER, f"port={url.rsplit(':', 1)[1]}": "port=<port>"}
+
+
+@contextmanager
+def _embedded(workdir: Path) -> Iterator[Setup]:
+    yield Setup()
+
+
+@contextmanager
+def _reference_http(workdir: Path) -> Iterator[Setup]:
+    with servers.reference_server("published", env=run_env(workdir)) as url:
+        yield Setup(url, masks=_server_masks(url))
+
+
+@contextmanager
+def _mlflow_sqlite(workdir: Path) -> Iterator[Setup]:
+    yield Setup(f"sqlite:///{workdir / 'mlflow.db'}")
+
+
+@contextmanager
+def _mlflow_server_sqlite(workdir: Path) -> Iterator[Setup]:
+    store = f"sqlite:///{servers.migrated_sqlite(workdir)}"
+    with servers.mlflow_server(store, workdir, env=run_env(workdir)) as url:
+        yield Setup(url, masks=_server_masks(url), facts={"backend_store": store})
+
+
+def _mlflow_server_on(database_server: str) -> Callable[[Path], AbstractContextManager[Setup]]:
+    """``mlflow server`` on a fresh database of ``database_server``, dropped afterwards."""
+
+    @contextmanager
+    def start(workdir: Path) -> Iterator[Setup]:
+        with (
+            servers.fresh_database(database_server, prefix="rc_report") as database,
+            servers.mlflow_server(database.uri, workdir, env=run_env(workdir)) as url,
+        ):
+            yield Setup(
+                url,
+                masks={**_server_masks(url), database.name: DATABASE_PLACEHOLDER},
+                facts={
+                    "backend_store": database.uri,
+                    "database": database.version,
+                    "database_driver": database.driver,
+                },
+            )
+
+    return start
+
+
+@contextmanager
+def _mlflow_file_store(workdir: Path) -> Iterator[Setup]:
+    # MLflow 3.17 refuses the file store unless this documented opt-out is set.
+    yield Setup(str(workdir / "mlruns"), env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+
+
+@contextmanager
+def _reference_azureml(workdir: Path) -> Iterator[Setup]:
+    yield Setup(AZUREML_URI)
+
+
+def _azureml_profile_missing() -> str | None:
+    if importlib.util.find_spec("reference_backend.profiles") is None:
+        return "the reference backend has no capability profiles yet (reference_backend.profiles)"
+    return None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "reference-embedded",
+        "reference (embedded)",
+        "The in-memory reference backend in the suite's own process: the suite's default target, "
+        "no `--registry-uri`.",
+        _embedded,
+    ),
+    Column(
+        "reference-http",
+        "reference (HTTP)",
+        "The reference backend served by `reference-backend serve` on a free port, through "
+        "MLflow's REST client.",
+        _reference_http,
+    ),
+    Column(
+        "mlflow-sqlite",
+        "MLflow SQLite store (in-process)",
+        "MLflow's SQL store on a fresh SQLite file, opened in the suite's process "
+        "(`sqlite:///...`).",
+        _mlflow_sqlite,
+    ),
+    Column(
+        "mlflow-server-sqlite",
+        "mlflow server · SQLite",
+        "`mlflow server` (one worker, proxied artifacts) on a fresh, migrated SQLite file.",
+        _mlflow_server_sqlite,
+    ),
+    Column(
+        "mlflow-server-postgresql",
+        "mlflow server · PostgreSQL",
+        f"`mlflow server` on a fresh PostgreSQL database, `{POSTGRESQL}/<db>`: the driver is "
+        "the one SQLAlchemy picks for `postgresql://`.",
+        _mlflow_server_on(POSTGRESQL),
+        databases=(POSTGRESQL,),
+    ),
+    Column(
+        "mlflow-server-postgresql-psycopg2",
+        "mlflow server · PostgreSQL (psycopg2)",
+        f"The same on `{POSTGRESQL_PSYCOPG2}/<db>`: the psycopg2 driver, which SQLAlchemy "
+        "used for `postgresql://` before 2.1.",
+        _mlflow_server_on(POSTGRESQL_PSYCOPG2),
+        databases=(POSTGRESQL_PSYCOPG2,),
+    ),
+    Column(
+        "mlflow-server-mariadb",
+        "mlflow server · MariaDB",
+        f"`mlflow server` on a fresh MariaDB database, `{MARIADB}/<db>`.",
+        _mlflow_server_on(MARIADB),
+        databases=(MARIADB,),
+    ),
+    Column(
+        "mlflow-file-store",
+        "MLflow file store (in-process)",
+        "MLflow's file store on a fresh local folder (a plain path as registry and tracking URI), "
+        "with `MLFLOW_ALLOW_FILE_STORE=true`: without it MLflow 3.17 refuses to open it.",
+        _mlflow_file_store,
+    ),
+    Column(
+        "reference-azureml",
+        "reference · Azure ML profile",
+        f"The reference backend in-process with the Azure ML capability profile, `{AZUREML_URI}`: "
+        "it refuses what the seed's Azure ML column says Azure ML refuses.",
+        _reference_azureml,
+        unavailable=_azureml_profile_missing,
+    ),
+)
+COLUMNS_BY_ID = {column.id: column for column in COLUMNS}

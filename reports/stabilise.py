@@ -1,0 +1,80 @@
+"""Post-processing of a column's results document, so that regenerations differ where verdicts do.
+
+The suite names a target after its URI, which here holds a random port or a temporary path (and
+would give three columns the same ``http-127-0-0-1-<port>`` id once masked), and its evidence
+quotes temporary paths, random ids and object addresses. This step, documented in
+reports/README.md, changes exactly that:
+
+- the target's ``id`` and ``label`` become the column's (in verdicts, scenarios and node ids too);
+- facts the suite cannot discover (database version, driver, backend store) join
+  ``targets[].server``;
+- in every string, volatile values become placeholders (see :func:`volatile_values`).
+
+The result is validated against the results schema before anyone writes it.
+"""
+
+from __future__ import annotations
+
+import re
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+from conformance import results
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: Values that are random on every run whatever the scratch folder: MLflow run and logged-model
+#: ids, Python object addresses, and the random part of names made by ``tempfile``.
+_RANDOM = (
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
+    (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
+    (re.compile(r"(<tmp>/tmp/[\w.-]*?)[a-z0-9_]{8}(?=[/'\"\s]|$)"), r"\1<random>"),
+)
+
+
+def volatile_values(workdir: Path, masks: dict[str, str]) -> dict[str, str]:
+    """The literal values to replace: the column's own (ports, database names), its scratch
+    folder, and the folders of this checkout and its Python packages (CI clones elsewhere)."""
+    return {
+        **masks,
+        str(workdir): "<tmp>",
+        sysconfig.get_paths()["purelib"]: "<site-packages>",
+        str(REPO): "<repo>",
+    }
+
+
+def stabilise(
+    document: dict[str, Any],
+    column_id: str,
+    label: str,
+    facts: dict[str, str],
+    volatile: dict[str, str],
+) -> dict[str, Any]:
+    """The document of a one-target run, as the report publishes it."""
+    [target] = document["targets"]
+    original_id = target["id"]
+    target.update(id=column_id, label=label)
+    target["server"].update(facts)
+    for verdict in document["verdicts"]:
+        verdict["target"] = column_id
+    for scenario in document["scenarios"]:
+        scenario["target"] = column_id
+        scenario["nodeid"] = scenario["nodeid"].replace(f"[{original_id}", f"[{column_id}", 1)
+    stable = _mask(document, sorted(volatile.items(), key=lambda item: -len(item[0])))
+    results.validate(stable)
+    return stable
+
+
+def _mask(value: Any, literals: list[tuple[str, str]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _mask(item, literals) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item, literals) for item in value]
+    if not isinstance(value, str):
+        return value
+    for literal, placeholder in literals:
+        value = value.replace(literal, placeholder)
+    for pattern, replacement in _RANDOM:
+        value = pattern.sub(replacement, value)
+    return value
