@@ -45,9 +45,9 @@ def _filter_uses(parser: type[SearchUtils], filter_string: str | None) -> tuple[
     """(uses LIKE or ILIKE, compares a tag other than the client's prompt clause)."""
     comparisons = parse_filter(parser, filter_string)
     like = any(c["comparator"] in ("LIKE", "ILIKE") for c in comparisons)
-    # MLflow's client appends exactly this to every search_registered_models filter
+    # MLflow's client appends exactly this clause to every search_registered_models filter
     # (mlflow/prompt/registry_utils.py add_prompt_filter_string); refusing it would refuse every
-    # plain listing, which the emulated platforms answer.
+    # plain listing and name search, which the seed documents as supported on Azure ML.
     tags = any(
         c["type"] == "tag"
         and (c["key"], c["comparator"], c["value"]) != (IS_PROMPT_TAG_KEY, "!=", "true")
@@ -67,7 +67,7 @@ class ProfileGuard:
     def __init__(
         self,
         profile: Profile,
-        tracking_store: Any = None,
+        tracking_store: Any,
         proxied_artifacts_dir: Path | None = None,
     ) -> None:
         self.profile = profile

@@ -30,7 +30,7 @@ class OrderKeys(Enum):
 
 @dataclass(frozen=True)
 class Profile:
-    """What one platform refuses. A ``*_refusal`` message of None means "allowed"."""
+    """What one platform refuses, as flags and messages; a ``*_refusal`` of None allows."""
 
     name: str
     #: One line for help texts: the platform emulated and how its limits were learnt.

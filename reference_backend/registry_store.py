@@ -1,9 +1,10 @@
 """In-memory MLflow model-registry store: MLflow's registry semantics without a database.
 
 Mirrors ``SqlAlchemyStore``: the same validators, error codes, version numbering, timestamp bumps
-and prompt hiding; the deliberate differences are listed in DIFFERENCES.md. One re-entrant lock
-per store serialises every operation, and entities are built afresh on every call, so callers
-never hold the store's own state.
+and prompt hiding; the deliberate differences are listed in DIFFERENCES.md, and an instance's
+capability profile (``profile_guard.py``) may refuse more. One re-entrant lock per store
+serialises every operation, and entities are built afresh on every call, so callers never hold
+the store's own state.
 """
 
 from __future__ import annotations
