@@ -147,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
         args.insert(0, "run")
     top = parser()
-    if args[0] == "run":  # pytest's arguments, in their order
-        namespace, namespace.extra = top.parse_known_args(args)
+    if args[0] == "run":
+        namespace, extra = top.parse_known_args(args)
+        namespace.extra = extra  # pytest's arguments, in their order
     else:
         namespace = top.parse_args(args)
     try:
-        return namespace.handler(namespace)
+        return int(namespace.handler(namespace))
     except (CommandError, results_file.ResultsFileError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -45,4 +45,4 @@ def check(document: Any, name: str) -> dict[str, Any]:
         raise ResultsFileError(f"{name} is not a results document ({where}: {message})") from None
     except ValueError as exc:
         raise ResultsFileError(f"{name} is not a results document (timestamps: {exc})") from None
-    return document
+    return cast(dict[str, Any], document)  # the schema makes it an object
