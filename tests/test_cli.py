@@ -35,7 +35,10 @@ def _command(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["report"], ["compare"], ["features"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["report"], ["compare"], ["features"], ["expectations"]],
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main([*command, "--help"])
@@ -159,6 +162,19 @@ def test_run_passes_every_argument_to_pytest(tmp_path):
     assert "3 passed" in done.stdout
     assert json.loads(results.read_text())["targets"][0]["id"] == "reference-embedded"
     assert md.exists()
+
+
+def test_strict_on_the_command_is_the_gates_strict_mode(tmp_path):
+    """azureml claims no rename; the embedded reference renames: an unexpected pass, which
+    fails the run only in strict mode."""
+    results = tmp_path / "results.json"
+    selection = ["run", "-q", "-m", "feature_model_rename", "--expect", "azureml"]
+    assert _command(*selection).returncode == 0
+    strict = _command(*selection, "--strict", "--results-json", str(results))
+    assert strict.returncode == 1, strict.stdout[-2000:]
+    gate = json.loads(results.read_text())["gate"]
+    assert gate["strict"] is True
+    assert gate["passed"] is False
 
 
 def test_options_without_a_command_mean_run():
