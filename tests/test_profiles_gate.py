@@ -1,0 +1,63 @@
+"""Every built-in expectations profile against the reference backend's emulation of it.
+
+The profile (claims) and the emulator (behaviour) are written separately; the gate in strict
+mode is what proves they say the same thing, through the console command users run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conformance import expectations
+from reference_backend.profiles import PROFILES
+
+
+def test_every_built_in_profile_has_an_emulator():
+    assert set(expectations.profile_names()) == set(PROFILES)
+
+
+@pytest.mark.parametrize("profile", expectations.profile_names())
+def test_the_emulator_passes_its_profile_strictly(profile, tmp_path):
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            "-q",
+            "-p",
+            "no:warnings",
+            "--registry-uri",
+            f"memory://gate-{profile}?profile={profile}",
+            "--foreign-tracking-uri",
+            f"memory://gate-{profile}-foreign",
+            "--expect",
+            profile,
+            "--strict",
+            "--results-json",
+            str(results),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    gate = json.loads(results.read_text())["gate"]
+    assert gate["passed"] is True
+    assert gate["strict"] is True
+    statuses = {check["status"] for check in gate["checks"]}
+    assert statuses <= {"holds", "ignored"}
+    # Every exception the profile lists is really there in the emulator, not just tolerated.
+    claims = expectations.load_profile(profile)
+    exceptions = {
+        check["feature"]: check["verdict"]
+        for check in gate["checks"]
+        if claims.claim_for(check["feature"]).claim != "supported"
+    }
+    assert exceptions
+    assert "supported" not in exceptions.values(), exceptions
