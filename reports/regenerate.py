@@ -49,11 +49,20 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="measure only this column (repeatable); the report is rendered from all documents",
     )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: render the report and README from the committed documents "
+        "(after a change of the renderer; needs no database)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.render_only:
+        publish()
+        return 0
     columns = [COLUMNS_BY_ID[column_id] for column_id in args.column] or list(COLUMNS)
     problems = missing_requirements(columns)
     if problems:

@@ -8,7 +8,9 @@ reports/README.md, changes exactly that:
 - the target's ``id`` and ``label`` become the column's (in verdicts, scenarios and node ids too);
 - facts the suite cannot discover (database version, driver, backend store) join
   ``targets[].server``;
-- in every string, volatile values become placeholders (see :func:`volatile_values`).
+- in every string, volatile values become placeholders (see :func:`volatile_values`);
+- verdict notes are made again from the masked scenario reasons with the suite's own
+  ``results.verdicts``: they list reasons sorted, and unmasked random ids decided that order.
 
 The result is validated against the results schema before anyone writes it.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import results
+from conformance.outcomes import Outcome
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,11 +38,13 @@ _RANDOM = (
 
 def volatile_values(workdir: Path, masks: dict[str, str]) -> dict[str, str]:
     """The literal values to replace: the column's own (ports, database names), its scratch
-    folder, and the folders of this checkout and its Python packages (CI clones elsewhere)."""
+    folder, and the folders of this checkout and of Python (CI clones elsewhere)."""
+    paths = sysconfig.get_paths()
     return {
         **masks,
         str(workdir): "<tmp>",
-        sysconfig.get_paths()["purelib"]: "<site-packages>",
+        paths["purelib"]: "<site-packages>",
+        paths["stdlib"]: "<stdlib>",
         str(REPO): "<repo>",
     }
 
@@ -62,8 +67,26 @@ def stabilise(
         scenario["target"] = column_id
         scenario["nodeid"] = scenario["nodeid"].replace(f"[{original_id}", f"[{column_id}", 1)
     stable = _mask(document, sorted(volatile.items(), key=lambda item: -len(item[0])))
+    stable["verdicts"] = _renoted(stable, column_id)
     results.validate(stable)
     return stable
+
+
+def _renoted(document: dict[str, Any], column_id: str) -> list[dict[str, Any]]:
+    records = [
+        results.ScenarioRecord(
+            target=scenario["target"],
+            features=scenario["features"],
+            nodeid=scenario["nodeid"],
+            outcome=Outcome(scenario["outcome"]),
+            reason=scenario.get("reason", ""),
+        )
+        for scenario in document["scenarios"]
+    ]
+    verdicts = results.verdicts([column_id], records)
+    if [v["verdict"] for v in verdicts] != [v["verdict"] for v in document["verdicts"]]:
+        raise ValueError(f"{column_id}: verdicts made again from the scenarios differ")
+    return verdicts
 
 
 def _mask(value: Any, literals: list[tuple[str, str]]) -> Any:

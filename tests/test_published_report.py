@@ -1,0 +1,102 @@
+"""The published report (reports/) is current: its documents keep the results contract and match
+the catalogue of this checkout, and its HTML, Markdown and README are what the renderer makes of
+them now. Fast: it reads the committed documents and starts no server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from conformance import results
+from conformance.catalogue import CATALOGUE_VERSION, FEATURES
+from reports import publish
+from reports.columns import COLUMNS, Column
+
+REMEASURE = f"reports/ is stale: run `{publish.REGENERATE}` (see reports/README.md)"
+RERENDER = f"reports/ is stale: run `{publish.REGENERATE} --render-only`"
+#: What reports/stabilise.py masks; finding one means a document escaped it.
+VOLATILE = {
+    "temporary path": re.compile(r"(?<!<tmp>)/tmp/"),
+    "home or checkout path": re.compile(r"/(root|home|work)/"),
+    "served target's port": re.compile(r"http://127\.0\.0\.1:\d|port=\d"),
+    "random id": re.compile(r"\b[0-9a-f]{32}\b"),
+    "object address": re.compile(r"\bat 0x[0-9a-f]+\b"),
+}
+
+
+@pytest.fixture(scope="module")
+def published() -> list[tuple[Column, dict[str, Any]]]:
+    return publish.measured()
+
+
+@pytest.fixture(scope="module")
+def rendered(
+    published: list[tuple[Column, dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
+    """Markdown and HTML rendered now from the committed documents."""
+    folder = tmp_path_factory.mktemp("report")
+    md, html = folder / "matrix.md", folder / "index.html"
+    publish.render([publish.result_path(column) for column, _ in published], md, html)
+    return md.read_text("utf-8"), html.read_text("utf-8")
+
+
+def test_every_column_that_can_be_measured_has_a_document() -> None:
+    expected = {publish.result_path(c) for c in COLUMNS if c.unavailable() is None}
+    known = {publish.result_path(c) for c in COLUMNS}
+    found = set(publish.RESULTS.glob("*.json"))
+    assert found >= expected, f"{REMEASURE}: no document for {sorted(expected - found)}"
+    assert found <= known, f"documents of no column in reports/columns.py: {sorted(found - known)}"
+
+
+def test_documents_keep_the_results_contract(published) -> None:
+    for column, document in published:
+        results.validate(document)
+        [target] = document["targets"]
+        assert (target["id"], target["label"]) == (column.id, column.label), REMEASURE
+        assert document["complete"], f"{column.id}: an interrupted run was published"
+
+
+def test_documents_are_of_this_catalogue(published) -> None:
+    features = [
+        {"id": f.id, "title": f.title, "group": f.group, "seed_row": f.seed_row} for f in FEATURES
+    ]
+    for column, document in published:
+        assert document["suite"]["catalogue"] == CATALOGUE_VERSION, f"{column.id}: {REMEASURE}"
+        assert document["features"] == features, f"{column.id}: {REMEASURE}"
+
+
+def test_every_feature_has_one_verdict_for_every_target(published) -> None:
+    for column, document in published:
+        cells = [(v["target"], v["feature"]) for v in document["verdicts"]]
+        assert sorted(cells) == sorted((column.id, f.id) for f in FEATURES), REMEASURE
+
+
+def test_documents_hold_no_volatile_values() -> None:
+    for path in sorted(publish.RESULTS.glob("*.json")):
+        text = path.read_text("utf-8")
+        for what, pattern in VOLATILE.items():
+            found = pattern.search(text)
+            assert found is None, f"{path.name}: a {what} escaped masking: {found.group(0)!r}"
+
+
+def test_matrix_md_and_index_html_are_what_the_renderer_makes_now(rendered) -> None:
+    md, html = rendered
+    assert publish.MATRIX_MD.read_text("utf-8") == md, RERENDER
+    assert publish.INDEX_HTML.read_text("utf-8") == html, RERENDER
+
+
+def test_readme_embeds_the_current_matrix_and_columns(published, rendered) -> None:
+    readme = publish.README.read_text("utf-8")
+    assert publish.region(readme, "matrix") == rendered[0].strip("\n"), RERENDER
+    assert publish.region(readme, "columns") == publish.columns_table(published), RERENDER
+
+
+def test_splice_replaces_only_its_region() -> None:
+    text = "a\n<!-- m:start -->\nold\n<!-- m:end -->\nb\n"
+    spliced = publish.splice(text, "m", "new\n")
+    assert spliced == "a\n<!-- m:start -->\nnew\n<!-- m:end -->\nb\n"
+    assert publish.region(spliced, "m") == "new"
+    with pytest.raises(ValueError, match="markers"):
+        publish.splice(text, "other", "x")
