@@ -156,23 +156,23 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "mlflow-server-postgresql",
         "mlflow server · PostgreSQL",
-        f"`mlflow server` on a fresh PostgreSQL database, `{POSTGRESQL}/<db>`: the driver is "
-        "the one SQLAlchemy picks for `postgresql://`.",
+        "`mlflow server` on a fresh PostgreSQL database, `postgresql://`: with the driver "
+        "SQLAlchemy picks for that scheme.",
         _mlflow_server_on(POSTGRESQL),
         databases=(POSTGRESQL,),
     ),
     Column(
         "mlflow-server-postgresql-psycopg2",
         "mlflow server · PostgreSQL (psycopg2)",
-        f"The same on `{POSTGRESQL_PSYCOPG2}/<db>`: the psycopg2 driver, which SQLAlchemy "
-        "used for `postgresql://` before 2.1.",
+        "The same with `postgresql+psycopg2://`: the driver SQLAlchemy used for "
+        "`postgresql://` before 2.1.",
         _mlflow_server_on(POSTGRESQL_PSYCOPG2),
         databases=(POSTGRESQL_PSYCOPG2,),
     ),
     Column(
         "mlflow-server-mariadb",
         "mlflow server · MariaDB",
-        f"`mlflow server` on a fresh MariaDB database, `{MARIADB}/<db>`.",
+        "`mlflow server` on a fresh MariaDB database, `mysql+pymysql://`.",
         _mlflow_server_on(MARIADB),
         databases=(MARIADB,),
     ),
