@@ -106,7 +106,10 @@ def _database_problem(uri: str) -> str | None:
             connection.execute(text("SELECT 1"))
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return f"  {uri}: cannot connect ({type(exc).__name__}: {first_line})"
+        return (
+            f"  {uri}: cannot connect ({type(exc).__name__}: {first_line}); "
+            "reports/README.md says which database servers the columns need"
+        )
     finally:
         engine.dispose()
     return None

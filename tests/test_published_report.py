@@ -4,6 +4,7 @@ them now. Fast: it reads the committed documents and starts no server."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ from conformance import results
 from conformance.catalogue import CATALOGUE_VERSION, FEATURES
 from reports import publish
 from reports.columns import COLUMNS, Column
+from reports.regenerate import missing_requirements
+from tests.servers import free_port
 
 REMEASURE = f"reports/ is stale: run `{publish.REGENERATE}` (see reports/README.md)"
 RERENDER = f"reports/ is stale: run `{publish.REGENERATE} --render-only`"
@@ -100,3 +103,14 @@ def test_splice_replaces_only_its_region() -> None:
     assert publish.region(spliced, "m") == "new"
     with pytest.raises(ValueError, match="markers"):
         publish.splice(text, "other", "x")
+
+
+def test_a_missing_driver_or_database_server_is_named_before_anything_runs() -> None:
+    nobody_listens = f"postgresql://postgres@127.0.0.1:{free_port()}"
+    no_driver = "mysql+mysqldb://root@127.0.0.1:3306"  # mysqlclient: not in the 'reports' extra
+    column = dataclasses.replace(COLUMNS[0], databases=(nobody_listens, no_driver, no_driver))
+    problems = missing_requirements([column])
+    assert len(problems) == 2, problems
+    assert nobody_listens in problems[0]  # unreachable, or its driver missing where CI has none
+    assert "'MySQLdb' is missing" in problems[1]
+    assert "pip install -e '.[reports]'" in problems[1]
