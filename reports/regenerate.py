@@ -143,7 +143,7 @@ def _run_suite(setup: Setup, workdir: Path) -> dict[str, Any]:
     """
     document_path, log_path = workdir / "results.json", workdir / "suite.log"
     command = [
-        *(sys.executable, "-m", "conformance.cli", "-q", "--namespace", NAMESPACE),
+        *(sys.executable, "-m", "conformance.cli", "run", "-q", "--namespace", NAMESPACE),
         *("--basetemp", str(workdir / "basetemp")),
         *("--foreign-tracking-uri", FOREIGN_TRACKING_URI),
         *("--results-json", str(document_path)),
