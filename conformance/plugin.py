@@ -21,6 +21,7 @@ from conformance import (
     documented,
     expectations,
     gate,
+    http_exchanges,
     matrix_text,
     preflight,
     report_html,
@@ -65,6 +66,8 @@ class RunState:
         self._prepared.add(target.id)
         for name, value in _CLIENT_ENV_DEFAULTS.items():
             os.environ.setdefault(name, value)
+        if target.is_http:
+            http_exchanges.install()
         try:
             preflight.probe_server(target)
         except Exception as exc:  # a server that answers garbage still gets measured

@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from conformance import http_exchanges
 from conformance.outcomes import UNSUPPORTED_PREFIX
 from conformance.refusals import Kind, classify
 from conformance.targets import mask_text
+
+_EXCHANGES_KEPT = 3
 
 
 class Inconclusive(Exception):
@@ -42,12 +45,13 @@ class Probe:
         """
         before = state() if state is not None else None
         try:
-            yield
+            with http_exchanges.recording() as exchanges:
+                yield
         except (pytest.skip.Exception, Inconclusive, AssertionError):
             raise
         except Exception as exc:
             verdict = classify(exc)
-            self._record(call, "feature", exc, verdict.kind.value)
+            self._record(call, "feature", exc, verdict.kind.value, exchanges)
             if verdict.kind is Kind.TRANSPORT:
                 # `from None`: the transport error's own text may carry a URI with credentials.
                 raise Inconclusive(mask_text(f"{call}: {verdict.reason}")) from None
@@ -66,13 +70,14 @@ class Probe:
     def prerequisite(self, what: str) -> Iterator[None]:
         """A step the scenario needs but does not judge (creating the model it works on, ...)."""
         try:
-            yield
+            with http_exchanges.recording() as exchanges:
+                yield
         except (pytest.skip.Exception, Inconclusive):
             raise
         except Exception as exc:
             verdict = classify(exc) if not isinstance(exc, AssertionError) else None
             kind = verdict.kind.value if verdict else "assertion"
-            self._record(what, "prerequisite", exc, kind)
+            self._record(what, "prerequisite", exc, kind, exchanges)
             if verdict is not None and verdict.kind is Kind.REFUSAL:
                 pytest.skip(f"{UNSUPPORTED_PREFIX}prerequisite {what} refused: {verdict.reason}")
             reason = verdict.reason if verdict else str(exc)
@@ -81,12 +86,20 @@ class Probe:
                 raise failure from None  # its text may carry a URI with credentials
             raise failure from exc
 
-    def _record(self, call: str, role: str, exc: BaseException, kind: str) -> None:
-        self.evidence.append(
-            {
-                "call": call,
-                "role": role,
-                "classified_as": kind,
-                "exception": mask_text(f"{type(exc).__name__}: {exc}")[:2000],
-            }
-        )
+    def _record(
+        self,
+        call: str,
+        role: str,
+        exc: BaseException,
+        kind: str,
+        exchanges: list[dict[str, Any]],
+    ) -> None:
+        entry: dict[str, Any] = {
+            "call": call,
+            "role": role,
+            "classified_as": kind,
+            "exception": mask_text(f"{type(exc).__name__}: {exc}")[:2000],
+        }
+        if exchanges:  # the last ones: the failing request, not the reads that preceded it
+            entry["http"] = exchanges[-_EXCHANGES_KEPT:]
+        self.evidence.append(entry)

@@ -1,0 +1,70 @@
+"""The HTTP exchanges behind a probed call, kept as evidence for targets reached over HTTP.
+
+MLflow's REST client has no hook of its own and keeps its ``requests`` sessions private and
+cached, but every request passes through ``requests.Session.send``: it is wrapped once per
+process (only when a run has an HTTP target) and records only inside ``recording()``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import requests
+
+from conformance.targets import mask_text, mask_uri
+
+#: Bodies are evidence, not archives: enough to read an error message.
+BODY_LIMIT = 1000
+_recording: ContextVar[list[dict[str, Any]] | None] = ContextVar("rc_exchanges", default=None)
+_original_send = requests.Session.send
+
+
+def install() -> None:
+    """Wrap ``requests.Session.send`` (idempotent)."""
+    if requests.Session.send is _original_send:
+        requests.Session.send = _recording_send  # type: ignore[method-assign]
+
+
+@contextmanager
+def recording() -> Iterator[list[dict[str, Any]]]:
+    """Collect the exchanges made inside the block (by this thread or task)."""
+    exchanges: list[dict[str, Any]] = []
+    token = _recording.set(exchanges)
+    try:
+        yield exchanges
+    finally:
+        _recording.reset(token)
+
+
+@functools.wraps(_original_send)
+def _recording_send(
+    self: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+) -> requests.Response:
+    exchanges = _recording.get()
+    if exchanges is None:
+        return _original_send(self, request, **kwargs)
+    entry: dict[str, Any] = {"request": f"{request.method} {mask_uri(request.url or '')}"}
+    if isinstance(request.body, (str, bytes)) and request.body:
+        entry["request_body"] = _text(request.body)
+    exchanges.append(entry)
+    try:
+        response = _original_send(self, request, **kwargs)
+    except Exception as exc:
+        entry["error"] = mask_text(f"{type(exc).__name__}: {exc}")[:BODY_LIMIT]
+        raise
+    entry["status"] = response.status_code
+    entry["content_type"] = response.headers.get("Content-Type", "")
+    # A streamed body (artifact downloads) is the caller's to read; reading it here would not
+    # lose it, but would hold a whole artifact in memory for a line of evidence.
+    entry["response_body"] = "(streamed)" if kwargs.get("stream") else _text(response.content)
+    return response
+
+
+def _text(body: str | bytes) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    clipped = text[:BODY_LIMIT] + ("…" if len(text) > BODY_LIMIT else "")
+    return mask_text(clipped)
