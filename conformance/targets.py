@@ -158,12 +158,15 @@ def resolve_targets(
             tracking_uri = tracking_uris[index]
         else:
             tracking_uri = tracking_uris[0] if tracking_uris else registry_uri
+        # A reference instance has a second, independent one at hand in the same process.
+        in_memory = urlsplit(tracking_uri).scheme == "memory"
         targets.append(
             Target(
                 id=target_id(registry_uri, taken),
                 registry_uri=registry_uri,
                 tracking_uri=tracking_uri,
-                foreign_tracking_uri=foreign_tracking_uri,
+                foreign_tracking_uri=foreign_tracking_uri
+                or (EMBEDDED_FOREIGN_TRACKING_URI if in_memory else None),
                 embedded=registry_uri == EMBEDDED_REGISTRY_URI,
             )
         )

@@ -3,6 +3,7 @@
 import pytest
 
 from conformance.targets import (
+    EMBEDDED_FOREIGN_TRACKING_URI,
     EMBEDDED_REGISTRY_URI,
     TargetError,
     mask_text,
@@ -37,6 +38,14 @@ def test_default_is_the_embedded_reference_with_a_foreign_instance():
     assert target.embedded
     assert target.registry_uri == target.tracking_uri == EMBEDDED_REGISTRY_URI
     assert target.foreign_tracking_uri not in (None, EMBEDDED_REGISTRY_URI)
+
+
+def test_reference_instances_get_a_foreign_instance_others_need_the_option():
+    memory, sqlite = resolve_targets(["memory://x?profile=azureml", "sqlite:///a.db"], [], None)
+    assert memory.foreign_tracking_uri == EMBEDDED_FOREIGN_TRACKING_URI
+    assert sqlite.foreign_tracking_uri is None
+    given = resolve_targets(["memory://x"], [], "http://foreign:5000")
+    assert given[0].foreign_tracking_uri == "http://foreign:5000"
 
 
 def test_mlflow_environment_is_honoured(monkeypatch):
