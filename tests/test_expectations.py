@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from conformance import documented, expectations, expectations_cli, gate
 from conformance.catalogue import FEATURES
 from conformance.expectations import ExpectationsError
+from tests import report_documents
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,16 +29,7 @@ NASTY = 'a "quote", a \\ backslash, """triple""", \'\'\'single\'\'\', \n\t\x7f\x
 def real_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A real run of one feature against the embedded reference backend."""
     folder = tmp_path_factory.mktemp("expectations-document")
-    path = folder / "results.json"
-    command = ["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.scenarios"]
-    subprocess.run(
-        [sys.executable, *command, "-q", "-m", "feature_model_rename", "--results-json", str(path)],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return json.loads(path.read_text())
+    return report_documents.real_run(folder, "-m", "feature_model_rename")
 
 
 @pytest.fixture

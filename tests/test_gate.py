@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ import conformance
 from conformance import gate, results
 from conformance.expectations import Claim, Expectations
 from conformance.gate import Status
+from tests import report_documents
 
 README = Path(conformance.__file__).parent / "profiles" / "README.md"
 
@@ -22,17 +20,7 @@ README = Path(conformance.__file__).parent / "profiles" / "README.md"
 @pytest.fixture(scope="module")
 def real_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The whole suite against the embedded reference backend: every verdict `supported`."""
-    folder = tmp_path_factory.mktemp("gate-document")
-    path = folder / "results.json"
-    command = ["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.scenarios"]
-    subprocess.run(
-        [sys.executable, *command, "-q", "--results-json", str(path)],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return json.loads(path.read_text())
+    return report_documents.embedded(tmp_path_factory)
 
 
 @pytest.fixture
