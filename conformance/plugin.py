@@ -97,6 +97,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(seed row 4); without it that row is not tested except on the embedded target",
     )
     group.addoption(
+        "--target-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="the report column's name, one per --registry-uri in order (default: the masked "
+        "URI); the target's id is derived from it, so CI jobs' documents merge and compare",
+    )
+    group.addoption(
         "--namespace", default=None, help="prefix of every entity the run creates (default: unique)"
     )
     group.addoption(
@@ -144,6 +152,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.getoption("registry_uri"),
             config.getoption("tracking_uri"),
             config.getoption("foreign_tracking_uri"),
+            config.getoption("target_label"),
         )
         for target in targets:
             preflight.check_schemes(target)

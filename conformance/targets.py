@@ -31,12 +31,16 @@ class Target:
     server: dict[str, Any] = field(default_factory=dict)
     #: Why the target cannot be reached, when the preflight found out; scenarios then error fast.
     unreachable: str | None = None
+    #: The column's name chosen by the user (``--target-label``); else derived from the URI.
+    given_label: str | None = None
 
     def __repr__(self) -> str:  # pytest prints parameters; never with credentials
         return f"Target({self.id!r}, {mask_uri(self.registry_uri)!r})"
 
     @property
     def label(self) -> str:
+        if self.given_label:
+            return self.given_label
         return "reference backend (embedded)" if self.embedded else mask_uri(self.registry_uri)
 
     @property
@@ -113,8 +117,13 @@ def mask_text(text: str) -> str:
 def target_id(uri: str, taken: set[str]) -> str:
     """A short, stable, filename-safe id derived from the masked URI."""
     parts = urlsplit(mask_uri(uri))
-    raw = f"{parts.scheme or 'path'}-{parts.hostname or ''}-{parts.port or ''}-{parts.path}"
-    slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:60] or "target"
+    return unique_slug(
+        f"{parts.scheme or 'path'}-{parts.hostname or ''}-{parts.port or ''}-{parts.path}", taken
+    )
+
+
+def unique_slug(text: str, taken: set[str]) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "target"
     candidate, n = slug, 2
     while candidate in taken:
         candidate, n = f"{slug}-{n}", n + 1
@@ -126,8 +135,32 @@ def resolve_targets(
     registry_uris: list[str],
     tracking_uris: list[str],
     foreign_tracking_uri: str | None,
+    labels: list[str] | None = None,
 ) -> list[Target]:
     """Turn the command-line options (and MLflow's environment) into targets."""
+    targets = _targets(registry_uris, tracking_uris, foreign_tracking_uri)
+    labels = labels or []
+    if len(labels) not in (0, len(targets)):
+        raise TargetError(
+            f"got {len(labels)} --target-label values for {len(targets)} targets: "
+            "give one per target, in the order of --registry-uri"
+        )
+    taken: set[str] = set()
+    for target, label in zip(targets, labels, strict=False):
+        if not label.strip():
+            raise TargetError("--target-label is empty")
+        # The id follows the label, so runs of one column in different CI jobs match up in
+        # `compare` and `report` whatever port or path the registry had that day.
+        target.given_label = label
+        target.id = unique_slug(label, taken)
+    return targets
+
+
+def _targets(
+    registry_uris: list[str],
+    tracking_uris: list[str],
+    foreign_tracking_uri: str | None,
+) -> list[Target]:
     env_registry = os.environ.get("MLFLOW_REGISTRY_URI") or os.environ.get("MLFLOW_TRACKING_URI")
     if not registry_uris:
         if env_registry:

@@ -48,6 +48,22 @@ def test_reference_instances_get_a_foreign_instance_others_need_the_option():
     assert given[0].foreign_tracking_uri == "http://foreign:5000"
 
 
+def test_labels_name_the_columns_and_their_ids():
+    first, second = resolve_targets(
+        ["http://127.0.0.1:5000", "http://127.0.0.1:5001"],
+        [],
+        None,
+        ["MLflow 3.17 · SQLite", "Ours"],
+    )
+    assert (first.label, first.id) == ("MLflow 3.17 · SQLite", "mlflow-3-17-sqlite")
+    assert (second.label, second.id) == ("Ours", "ours")
+    assert first.describe()["label"] == "MLflow 3.17 · SQLite"
+    with pytest.raises(TargetError, match="one per target"):
+        resolve_targets(["sqlite:///a.db", "sqlite:///b.db"], [], None, ["only one"])
+    with pytest.raises(TargetError, match="empty"):
+        resolve_targets(["sqlite:///a.db"], [], None, [" "])
+
+
 def test_mlflow_environment_is_honoured(monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking:5000")
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", "http://registry:5000")
