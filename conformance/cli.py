@@ -7,6 +7,7 @@ Each subcommand is one ``add_*(subparsers)`` function below that adds its parser
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -163,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, results_file.ResultsFileError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`); what is left unprinted was not wanted. Point stdout
+        # at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

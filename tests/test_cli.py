@@ -177,6 +177,20 @@ def test_strict_on_the_command_is_the_gates_strict_mode(tmp_path):
     assert gate["passed"] is False
 
 
+def test_a_reader_that_stops_early_is_no_error():
+    """`registry-conformance features | head -1`: no BrokenPipe traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "features"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # before the command writes: its first print hits a closed pipe
+    _, stderr = process.communicate()
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr
+
+
 def test_options_without_a_command_mean_run():
     done = _command("--list-features")
     assert done.returncode == 0
