@@ -45,6 +45,13 @@ def sqlite(factory: pytest.TempPathFactory, migrated: Path) -> dict[str, Any]:
 
 def real_run(folder: Path, *args: str) -> dict[str, Any]:
     """The results document of ``registry-conformance run *args``, run in ``folder``."""
+    return run_with_document(folder, *args)[1]
+
+
+def run_with_document(
+    folder: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """``registry-conformance run *args`` in ``folder``: the finished command and its document."""
     path = folder / "results.json"
     done = subprocess.run(
         [
@@ -65,7 +72,7 @@ def real_run(folder: Path, *args: str) -> dict[str, Any]:
         check=False,
     )
     assert path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(path.read_text(encoding="utf-8"))
+    return done, json.loads(path.read_text(encoding="utf-8"))
 
 
 def with_hostile_target(document: dict[str, Any]) -> dict[str, Any]:

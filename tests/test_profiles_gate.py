@@ -6,14 +6,11 @@ mode is what proves they say the same thing, through the console command users r
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from conformance import expectations
 from reference_backend.profiles import PROFILES
+from tests import report_documents
 
 
 def test_every_built_in_profile_has_an_emulator():
@@ -22,32 +19,18 @@ def test_every_built_in_profile_has_an_emulator():
 
 @pytest.mark.parametrize("profile", expectations.profile_names())
 def test_the_emulator_passes_its_profile_strictly(profile, tmp_path):
-    results = tmp_path / "results.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "-q",
-            "-p",
-            "no:warnings",
-            "--registry-uri",
-            f"memory://gate-{profile}?profile={profile}",
-            "--foreign-tracking-uri",
-            f"memory://gate-{profile}-foreign",
-            "--expect",
-            profile,
-            "--strict",
-            "--results-json",
-            str(results),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done, document = report_documents.run_with_document(
+        tmp_path,
+        "--registry-uri",
+        f"memory://gate-{profile}?profile={profile}",
+        "--foreign-tracking-uri",
+        f"memory://gate-{profile}-foreign",
+        "--expect",
+        profile,
+        "--strict",
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    gate = json.loads(results.read_text())["gate"]
+    gate = document["gate"]
     assert gate["passed"] is True
     assert gate["strict"] is True
     statuses = {check["status"] for check in gate["checks"]}
