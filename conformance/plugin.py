@@ -30,9 +30,9 @@ from conformance import (
 )
 from conformance.catalogue import FEATURES, FEATURES_BY_MARKER
 from conformance.ledger import Ledger, Leftover, new_namespace, remove_experiment
-from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome, worst_outcome
+from conformance.outcomes import Outcome, worst_outcome
+from conformance.phase_outcome import phase_outcome, phase_reason
 from conformance.probe import Inconclusive, Probe
-from conformance.refusals import Kind, classify
 from conformance.targets import Target, TargetError, mask_text, resolve_targets
 
 _STATE = pytest.StashKey["RunState"]()
@@ -306,40 +306,6 @@ def _target_of(item: pytest.Item) -> Target | None:
     return target if isinstance(target, Target) else None
 
 
-def _phase_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
-    if report.passed:
-        return Outcome.PASSED
-    if report.skipped:
-        reason = _skip_reason(report)
-        return Outcome.UNSUPPORTED if reason.startswith(UNSUPPORTED_PREFIX) else Outcome.SKIPPED
-    if report.when != "call":
-        return Outcome.ERROR
-    exc = call.excinfo.value if call.excinfo else None
-    if isinstance(exc, Inconclusive):
-        return Outcome.ERROR
-    unexpected = exc is not None and not isinstance(exc, AssertionError)
-    if unexpected and classify(exc).kind is Kind.TRANSPORT:
-        return Outcome.ERROR
-    return Outcome.FAILED
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr or "")
-
-
-def _reason(report: pytest.TestReport, outcome: Outcome) -> str:
-    if report.skipped:
-        return mask_text(_skip_reason(report).removeprefix(UNSUPPORTED_PREFIX))
-    if outcome is Outcome.PASSED:
-        return ""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = crash.message if crash is not None else report.longreprtext
-    return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
-
-
 def _junit_properties(
     properties: list[tuple[str, object]], record: results.ScenarioRecord
 ) -> list[tuple[str, object]]:
@@ -393,7 +359,7 @@ class ConformancePlugin:
             return
         report.user_properties.append(("rc_target", target.id))
         report.user_properties.append(("rc_features", _features_of(item)))
-        report.user_properties.append(("rc_outcome", _phase_outcome(report, call).value))
+        report.user_properties.append(("rc_outcome", phase_outcome(report, call).value))
         if target.server:
             report.user_properties.append(("rc_server", target.server))
         probe = getattr(item, "funcargs", {}).get("probe")
@@ -427,7 +393,7 @@ class ConformancePlugin:
         record.outcome = worst_outcome([previous, outcome])
         record.duration_s += report.duration
         if outcome is not Outcome.PASSED and (record.outcome is not previous or not record.reason):
-            record.reason = _reason(report, outcome)
+            record.reason = phase_reason(report, outcome)
         record.evidence += properties.get("rc_evidence", [])
         if outcome in (Outcome.FAILED, Outcome.ERROR):
             record.evidence.append(
