@@ -65,8 +65,8 @@ UNRESTRICTED = Profile("none", "no restrictions: the reference backend's own beh
 # the guard refuses with that code. Message sources:
 # - [seed]: the seed article, learn.microsoft.com/azure/machine-learning/how-to-manage-models-mlflow
 #   (2022-06-08), quoted (one typo fixed: "immmutable").
-# - [plugin]: azureml-mlflow 1.62's client-side check of file:// sources (model_registry.py:40-67,
-#   per /work/shared/reference/mlflow-registry-protocol.md section 3.11), in the server's
+# - [plugin]: azureml-mlflow 1.62's client-side check of file:// sources
+#   (azureml/mlflow/_store/model_registry/model_registry.py:40-67), in the server's
 #   "Provided model source: ..." style (mlflow/mlflow#15329).
 # - [server]: the prefix and "Provided filter string: ..." suffix of Azure ML's answer to a filter
 #   it does not support (Azure/azure-sdk-for-python#42155); the parenthesis is ours, as Azure's
