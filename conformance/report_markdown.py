@@ -30,16 +30,18 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
         *(f"*{_text(column.title)}* (documented)" for column in report.columns),
     ]
     align = ["-:", ":-", *[":-:"] * (len(header) - 2)]
-    lines = ["### Registry conformance", "", _row(header), _row(align)]
+    lines = [*_incomplete(report), "### Registry conformance", "", _row(header), _row(align)]
     for row in report.rows:
         cells = [_mark(f"{c.symbol.glyph} {c.symbol.label}", c.footnote) for c in row.cells] + [
             _mark(c.symbol.glyph, *c.footnotes) for c in row.claims
         ]
         lines.append(_row([str(row.seed_row or ""), _text(row.title), *cells]))
-    legend = " · ".join(f"{s.glyph} {s.label}" for s in report.legend)
-    lines += ["", f"Measured: {legend}. A cell is the worst outcome among its scenarios."]
+    lines += [
+        "",
+        f"Measured: {_legend(report.legend)}. A cell is the worst outcome among its scenarios.",
+    ]
     for source in report.sources:
-        claims = ", ".join(f"{s.glyph} {s.label}" for s in report.claim_legend)
+        claims = _legend(report.claim_legend)
         lines += [
             "",
             f"Documented ({claims}): claims transcribed from {_link(source.title, source.link)}, "
@@ -67,6 +69,19 @@ def write(
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(document, documented), encoding="utf-8")
+
+
+def _incomplete(report: report_model.Report) -> list[str]:
+    """The warning a cut-short run leads with (and a blank line), or nothing."""
+    if report.complete:
+        return []
+    which = ", ".join(_text(label) for label in report.cut_short)
+    return [f"> **⚠ {report_model.INCOMPLETE}.**" + (f" Cut short: {which}." if which else ""), ""]
+
+
+def _legend(symbols: Sequence[report_model.Symbol]) -> str:
+    """Symbol then word, separated by a mark that is no symbol (not-tested's glyph is "·")."""
+    return ", ".join(f"{symbol.glyph} {symbol.label}" for symbol in symbols)
 
 
 def _text(text: str) -> str:

@@ -21,6 +21,11 @@ from conformance.targets import mask_text, mask_uri
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
 FOOTNOTE_LENGTH = 160
+#: What every renderer says first about a document whose run was cut short.
+INCOMPLETE = (
+    "Incomplete: the run was cut short, so its cells show only the scenarios that ran before it "
+    "stopped; this is not a full measurement"
+)
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,11 @@ class Report:
     footnotes: tuple[Footnote, ...]
     #: Per target (in target order), per feature (in catalogue order).
     evidence: tuple[tuple[CellEvidence, ...], ...]
+
+    @property
+    def cut_short(self) -> tuple[str, ...]:
+        """Labels of the targets whose run stopped before every scenario ran."""
+        return tuple(target.label for target in self.targets if not target.complete)
 
     @property
     def legend(self) -> tuple[Symbol, ...]:

@@ -113,3 +113,17 @@ def test_plugin_writes_both_reports(pytester: pytest.Pytester):
     assert "Azure ML with MLflow" in page  # the seed's documented columns by default
     assert 'data-verdict="supported"' in page
     assert "| 9 | Renaming registered models | ✓ supported |" in md_path.read_text()
+
+
+def test_a_run_cut_short_leads_with_a_banner(two_targets, page, tmp_path_factory):
+    assert 'class="incomplete"' not in page
+    cut = report_documents.embedded(tmp_path_factory)
+    cut["complete"] = False  # as the plugin writes a run stopped by Ctrl-C or -x
+    merged = merge.merge([cut, report_documents.embedded(tmp_path_factory)])
+    cut_page = report_html.render(merged)
+
+    assert cut_page.index('<p class="incomplete"') < cut_page.index('id="matrix"')
+    (banner,) = re.findall(r'<p class="incomplete"[^>]*>(.*?)</p>', cut_page)
+    assert "Incomplete: the run was cut short" in banner
+    assert banner.endswith(" Cut short: reference backend (embedded).")
+    assert "<title>Incomplete: " in cut_page

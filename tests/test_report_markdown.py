@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conformance import documented, merge, report_markdown
+from conformance import documented, merge, report_markdown, report_model
 from conformance.catalogue import FEATURES
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
@@ -74,3 +74,35 @@ def test_hostile_strings_are_literal_and_secrets_never_show(two_targets):
     for secret in SECRETS:
         assert secret not in text
     assert HOSTILE not in text
+
+
+def test_the_legend_reads_each_symbol_once_then_its_word(two_targets):
+    text = report_markdown.render(two_targets, documented.load())
+    (measured,) = re.findall(r"^Measured: (.*?)\. A cell", text, re.M)
+    assert re.split(r"[,;] ", measured) == [
+        f"{symbol.glyph} {symbol.label}" for symbol in report_model.VERDICT_SYMBOLS.values()
+    ]
+    (claims,) = re.findall(r"^Documented \((.*?)\):", text, re.M)
+    assert re.split(r"[,;] ", claims) == ["✓ claimed", "✗ not claimed"]
+    assert "· ·" not in text
+
+
+def test_a_run_cut_short_says_so_on_the_first_line(two_targets, tmp_path_factory, migrated_sqlite):
+    complete = report_markdown.render(two_targets)
+    assert complete.startswith("### Registry conformance\n")
+    assert "Incomplete" not in complete
+
+    single = report_documents.embedded(tmp_path_factory)
+    single["complete"] = False  # as the plugin writes a run stopped by Ctrl-C or -x
+    first = report_markdown.render(single).splitlines()[0]
+    assert first.startswith("> **⚠ Incomplete: the run was cut short")
+    assert first.endswith("Cut short: reference backend (embedded).")
+
+    sqlite = report_documents.sqlite(tmp_path_factory, migrated_sqlite)
+    sqlite["complete"] = False
+    merged = merge.merge([report_documents.embedded(tmp_path_factory), sqlite])
+    first, blank, heading = report_markdown.render(merged).splitlines()[:3]
+    assert "Incomplete" in first
+    assert "embedded" not in first
+    assert first.endswith(f"Cut short: {sqlite['targets'][0]['label']}.")
+    assert (blank, heading) == ("", "### Registry conformance")
