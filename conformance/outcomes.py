@@ -27,10 +27,6 @@ class Verdict(str, Enum):
     NOT_TESTED = "not-tested"
 
 
-#: Prefix of a pytest skip reason that means "cleanly refused", not "not applicable".
-UNSUPPORTED_PREFIX = "unsupported: "
-
-
 def feature_verdict(outcomes: Iterable[Outcome]) -> Verdict:
     """Fold scenario outcomes into one verdict; a skip never counts as a pass."""
     seen = set(outcomes)

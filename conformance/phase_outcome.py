@@ -1,11 +1,15 @@
-"""What one phase (setup, call, teardown) of a scenario showed: its outcome and the reason."""
+"""What one phase (setup, call, teardown) of a scenario showed: its outcome and the reason.
+
+Decided from the exception itself, where it is still at hand: ``unsupported`` only from an
+``Unsupported`` raised by the probe, never from a skip's text.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.outcomes import UNSUPPORTED_PREFIX, Outcome
-from conformance.probe import Inconclusive
+from conformance.outcomes import Outcome
+from conformance.probe import Inconclusive, NonConformant, Unsupported
 from conformance.refusals import Kind, classify
 from conformance.targets import mask_text
 
@@ -13,18 +17,41 @@ from conformance.targets import mask_text
 def phase_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
     if report.passed:
         return Outcome.PASSED
-    if report.skipped:
-        reason = _skip_reason(report)
-        return Outcome.UNSUPPORTED if reason.startswith(UNSUPPORTED_PREFIX) else Outcome.SKIPPED
-    if report.when != "call":
-        return Outcome.ERROR
     exc = call.excinfo.value if call.excinfo else None
-    if isinstance(exc, Inconclusive):
+    if report.skipped:  # pytest's view: a skip of any kind (xfail included) is no fault
+        return Outcome.UNSUPPORTED if isinstance(exc, Unsupported) else Outcome.SKIPPED
+    if exc is None:  # failed, but not by an exception of its phase (a hook decided)
+        return Outcome.FAILED if report.when == "call" else Outcome.ERROR
+    return outcome_of(exc, report.when)
+
+
+def outcome_of(exc: BaseException, when: str = "call") -> Outcome:
+    """The outcome of a phase (``setup``, ``call``, ``teardown``) that raised ``exc``."""
+    if isinstance(exc, Unsupported):
+        return Outcome.UNSUPPORTED
+    if isinstance(exc, pytest.skip.Exception):
+        return Outcome.SKIPPED
+    if isinstance(exc, NonConformant):  # a wrong answer to a call under test, in any phase
+        return Outcome.FAILED
+    if when != "call" or isinstance(exc, Inconclusive):
         return Outcome.ERROR
-    unexpected = exc is not None and not isinstance(exc, AssertionError)
-    if unexpected and classify(exc).kind is Kind.TRANSPORT:
+    unexpected = isinstance(exc, Exception) and not isinstance(exc, AssertionError)
+    if unexpected and classify(exc).kind in (Kind.TRANSPORT, Kind.AUTH):
         return Outcome.ERROR
     return Outcome.FAILED
+
+
+def phase_reason(report: pytest.TestReport, outcome: Outcome) -> str:
+    if report.skipped:
+        reason = _skip_reason(report)
+        if outcome is Outcome.UNSUPPORTED:  # the outcome says it already
+            reason = reason.removeprefix(f"{Unsupported.__name__}: ")
+        return mask_text(reason)
+    if outcome is Outcome.PASSED:
+        return ""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash is not None else report.longreprtext
+    return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -32,13 +59,3 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr or "")
-
-
-def phase_reason(report: pytest.TestReport, outcome: Outcome) -> str:
-    if report.skipped:
-        return mask_text(_skip_reason(report).removeprefix(UNSUPPORTED_PREFIX))
-    if outcome is Outcome.PASSED:
-        return ""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = crash.message if crash is not None else report.longreprtext
-    return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")

@@ -1,9 +1,21 @@
 """How a scenario marks which call is the feature under test and which calls only set the stage.
 
-The distinction decides the verdict (DESIGN.md, "Verdicts"): a clean refusal of the call under
-test makes the scenario ``unsupported``; a clean refusal of a prerequisite makes it
-``unsupported`` with a reason naming the prerequisite; any other trouble in a prerequisite makes
-it ``error``; a wrong answer anywhere makes it ``failed``.
+The distinction decides the outcome (DESIGN.md, "Verdicts"), from the kind of answer
+(``conformance.refusals``):
+
+=================  ======================================  =====================================
+answer             to the call under test                  to a prerequisite
+=================  ======================================  =====================================
+refusal            ``Unsupported`` (``NonConformant`` if   ``Unsupported``, naming the
+                   it changed the state)                   prerequisite
+entity             ``NonConformant``: it contradicts what  ``Inconclusive``: the prerequisite
+                   the scenario has just observed          broke
+auth, transport    ``Inconclusive``                        ``Inconclusive``
+malformed          ``NonConformant``                       ``Inconclusive``
+=================  ======================================  =====================================
+
+Faults are final: once a call under test answered wrongly, every later use of the probe in that
+scenario raises the fault again, so no retry through the probe can turn it into a pass.
 """
 
 from __future__ import annotations
@@ -14,20 +26,36 @@ from typing import Any
 
 import pytest
 
-from conformance import http_exchanges
-from conformance.outcomes import UNSUPPORTED_PREFIX
-from conformance.refusals import Kind, classify
+from conformance import credentials, http_exchanges
+from conformance.refusals import Classification, Kind, classify
 from conformance.targets import mask_text
 
 _EXCHANGES_KEPT = 3
 
 
+class Unsupported(pytest.skip.Exception):
+    """The call under test, or a prerequisite, was cleanly refused: "this is not offered".
+
+    pytest counts it as a skip (exit codes stay those of skips); the suite counts it as
+    ``unsupported``, by its type, wherever it is raised.
+    """
+
+    # As pytest's own Skipped: the terminal then reads "Unsupported: <reason>", not a module path.
+    __module__ = "builtins"
+
+
 class Inconclusive(Exception):
-    """No verdict can be drawn: transport trouble, or a prerequisite broke in an unclean way."""
+    """No verdict can be drawn: transport or auth trouble, or a prerequisite broke."""
 
 
 class NonConformant(AssertionError):
     """The registry answered, but wrongly (a 500, a malformed body, a refusal that left state)."""
+
+
+def answer_status(exchanges: list[dict[str, Any]]) -> int | None:
+    """The HTTP status of the last answer recorded, if it was an error answer."""
+    status = exchanges[-1].get("status") if exchanges else None
+    return status if isinstance(status, int) and status >= 400 else None
 
 
 class Probe:
@@ -35,6 +63,9 @@ class Probe:
 
     def __init__(self) -> None:
         self.evidence: list[dict[str, Any]] = []
+        #: The first wrong answer to a call under test; it decides the scenario.
+        self.fault: AssertionError | None = None
+        http_exchanges.install()  # the status of an answer is part of what it means
 
     @contextmanager
     def feature(self, call: str, *, state: Callable[[], object] | None = None) -> Iterator[None]:
@@ -43,48 +74,63 @@ class Probe:
         ``state`` reads whatever the call could have changed; it is read before and after a
         refusal, because a refusal that leaves partial state behind is a failure, not a refusal.
         """
+        self._raise_fault()
         before = state() if state is not None else None
-        try:
-            with http_exchanges.recording() as exchanges:
-                yield
-        except (pytest.skip.Exception, Inconclusive, AssertionError):
-            raise
-        except Exception as exc:
-            verdict = classify(exc)
-            self._record(call, "feature", exc, verdict.kind.value, exchanges)
-            if verdict.kind is Kind.TRANSPORT:
-                # `from None`: the transport error's own text may carry a URI with credentials.
-                raise Inconclusive(mask_text(f"{call}: {verdict.reason}")) from None
-            if verdict.kind is Kind.MALFORMED:
-                raise NonConformant(f"{call} answered malformed: {verdict.reason}") from exc
-            if state is not None:
-                after = state()
-                if after != before:
-                    raise NonConformant(
-                        f"{call} was refused ({verdict.reason}) but changed state: "
-                        f"{before!r} -> {after!r}"
-                    ) from exc
-            pytest.skip(f"{UNSUPPORTED_PREFIX}{call}: {verdict.reason}")
-
-    @contextmanager
-    def prerequisite(self, what: str) -> Iterator[None]:
-        """A step the scenario needs but does not judge (creating the model it works on, ...)."""
         try:
             with http_exchanges.recording() as exchanges:
                 yield
         except (pytest.skip.Exception, Inconclusive):
             raise
+        except AssertionError as exc:
+            self.fault = self.fault or exc
+            raise
         except Exception as exc:
-            verdict = classify(exc) if not isinstance(exc, AssertionError) else None
-            kind = verdict.kind.value if verdict else "assertion"
-            self._record(what, "prerequisite", exc, kind, exchanges)
-            if verdict is not None and verdict.kind is Kind.REFUSAL:
-                pytest.skip(f"{UNSUPPORTED_PREFIX}prerequisite {what} refused: {verdict.reason}")
-            reason = verdict.reason if verdict else str(exc)
-            failure = Inconclusive(mask_text(f"prerequisite {what} broke: {reason}"))
-            if verdict is not None and verdict.kind is Kind.TRANSPORT:
-                raise failure from None  # its text may carry a URI with credentials
-            raise failure from exc
+            answer = classify(exc, answer_status(exchanges))
+            self._record(call, "feature", exc, answer.kind.value, exchanges)
+            if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+                # `from None`: the transport error's own text may carry a URI with credentials.
+                raise Inconclusive(no_verdict(call, answer)) from None
+            if answer.kind is Kind.REFUSAL and state is not None and state() != before:
+                self._fail(f"{call} was refused ({answer.reason}) but changed the state", exc)
+            if answer.kind is Kind.REFUSAL:
+                raise Unsupported(f"{call}: {answer.reason}") from exc
+            if answer.kind is Kind.ENTITY:
+                self._fail(
+                    f"{call} answered {answer.reason}, about entities this scenario has just "
+                    "created or observed",
+                    exc,
+                )
+            self._fail(f"{call} answered malformed: {answer.reason}", exc)
+
+    @contextmanager
+    def prerequisite(self, what: str) -> Iterator[None]:
+        """A step the scenario needs but does not judge (creating the model it works on, ...)."""
+        self._raise_fault()
+        try:
+            with http_exchanges.recording() as exchanges:
+                yield
+        except (pytest.skip.Exception, Inconclusive, NonConformant):
+            raise
+        except AssertionError as exc:
+            self._record(what, "prerequisite", exc, "assertion", exchanges)
+            raise Inconclusive(mask_text(f"prerequisite {what} broke: {exc}")) from exc
+        except Exception as exc:
+            answer = classify(exc, answer_status(exchanges))
+            self._record(what, "prerequisite", exc, answer.kind.value, exchanges)
+            if answer.kind is Kind.REFUSAL:
+                raise Unsupported(f"prerequisite {what} refused: {answer.reason}") from exc
+            if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+                raise Inconclusive(no_verdict(f"prerequisite {what}", answer)) from None
+            raise Inconclusive(mask_text(f"prerequisite {what} broke: {answer.reason}")) from exc
+
+    def _fail(self, message: str, exc: BaseException) -> None:
+        fault = NonConformant(message)
+        self.fault = self.fault or fault
+        raise fault from exc
+
+    def _raise_fault(self) -> None:
+        if self.fault is not None:
+            raise NonConformant(f"decided by an earlier wrong answer: {self.fault}")
 
     def _record(
         self,
@@ -103,3 +149,10 @@ class Probe:
         if exchanges:  # the last ones: the failing request, not the reads that preceded it
             entry["http"] = exchanges[-_EXCHANGES_KEPT:]
         self.evidence.append(entry)
+
+
+def no_verdict(what: str, answer: Classification) -> str:
+    """Why an answer allows no verdict; for auth, which credentials were sent."""
+    if answer.kind is Kind.AUTH:
+        return mask_text(f"{what}: {answer.reason} ({credentials.hint()})")
+    return mask_text(f"{what}: {answer.reason}")

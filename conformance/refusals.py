@@ -1,9 +1,21 @@
-"""Tell a clean refusal from a malformed answer and from transport trouble.
+"""What an answer to a registry call means: the refusal vocabulary of DESIGN.md ("Verdicts").
 
-A refusal is what a registry says when it does not offer an operation: an MLflow error body
-with an error code in the 4xx range (or NOT_IMPLEMENTED), a bare HTTP 404/405/501 for the
-endpoint, or a client/plugin ``NotImplementedError``. A 500, an HTML page for anything else,
-or a body without an error code is a malformed answer: the registry accepted and broke.
+Each rule is about the kind of answer, never about which call it answers:
+
+* ``REFUSAL``: "this operation is not offered": a bare HTTP 404/405/501 (no MLflow error code),
+  ``ENDPOINT_NOT_FOUND``, ``NOT_IMPLEMENTED``, ``FEATURE_DISABLED``, a ``NotImplementedError``;
+  and the parameter refusals ``INVALID_PARAMETER_VALUE``/``BAD_REQUEST`` (the probe checks that
+  they left the state unchanged).
+* ``ENTITY``: "does not exist", "already exists", "wrong state". The scenario has just created or
+  observed the entities its calls are about, so such an answer to a call under test contradicts
+  what it saw: a wrong answer, never a missing feature.
+* ``AUTH``: 401, 403, ``UNAUTHENTICATED``, ``PERMISSION_DENIED``, ``CUSTOMER_UNAUTHORIZED``: a right
+  is missing, which says nothing about the feature.
+* ``TRANSPORT``: nobody answered, or "try again later": connection refused or reset, timeouts,
+  408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and the other rate and deadline codes.
+* ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
+  body without ``error_code``, a database error wrapped as ``BAD_REQUEST``, any error code outside
+  this vocabulary, and exceptions that are not answers at all.
 """
 
 from __future__ import annotations
@@ -16,32 +28,32 @@ from enum import Enum
 import requests
 from mlflow.exceptions import MlflowException, RestException
 
+NOT_OFFERED_CODES = frozenset({"ENDPOINT_NOT_FOUND", "NOT_IMPLEMENTED", "FEATURE_DISABLED"})
+PARAMETER_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
+ENTITY_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS", "INVALID_STATE"})
+AUTH_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "CUSTOMER_UNAUTHORIZED"})
+TRANSIENT_CODES = frozenset(
+    {"TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"}
+)
+#: Statuses that need no MLflow error body to be understood.
+NOT_OFFERED_STATUSES = frozenset({404, 405, 501})
+AUTH_STATUSES = frozenset({401, 403})
+TRANSIENT_STATUSES = frozenset({408, 429, 503, 504})
+
+# How MLflow's REST client words an answer without a JSON body.
 _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
 # With retries lowered, urllib3 turns a retryable status into this instead of returning the answer.
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
-_TRANSIENT_STATUSES = frozenset({408, 429, 503, 504})
 # How SQLAlchemy prefixes a database driver's exception: "(psycopg.errors.UndefinedFunction) ...".
 _DATABASE_ERROR = re.compile(
     r"\((sqlalchemy|psycopg2?|pymysql|MySQLdb|mysql\.connector|sqlite3|pyodbc|pymssql)[\w.]*\)"
 )
-_REFUSING_BARE_STATUSES = frozenset({404, 405, 501})
-# Codes that say "try again later" or "who are you": no verdict about the feature can be drawn.
-_TRANSIENT_CODES = frozenset(
-    {
-        "TEMPORARILY_UNAVAILABLE",
-        "DEADLINE_EXCEEDED",
-        "REQUEST_LIMIT_EXCEEDED",
-        "RESOURCE_EXHAUSTED",
-        "UNAUTHENTICATED",
-        "CUSTOMER_UNAUTHORIZED",
-        "CANCELLED",
-    }
-)
-_REFUSING_SERVER_CODES = frozenset({"NOT_IMPLEMENTED"})
 
 
 class Kind(str, Enum):
     REFUSAL = "refusal"
+    ENTITY = "entity"
+    AUTH = "auth"
     TRANSPORT = "transport"
     MALFORMED = "malformed"
 
@@ -50,44 +62,70 @@ class Kind(str, Enum):
 class Classification:
     kind: Kind
     reason: str
+    #: A refusal of the call's parameters (INVALID_PARAMETER_VALUE, BAD_REQUEST), not of the
+    #: operation: it means "not offered" only for what the call asked, with the state unchanged.
+    about_parameters: bool = False
+
+    @property
+    def not_offered(self) -> bool:
+        """A refusal of the operation itself, whatever its parameters."""
+        return self.kind is Kind.REFUSAL and not self.about_parameters
 
 
-def classify(exc: BaseException) -> Classification:
-    """Classify an exception raised by a registry call."""
+def classify(exc: BaseException, status: int | None = None) -> Classification:
+    """Classify an exception raised by a registry call.
+
+    ``status``: the HTTP status of the answer behind it, when the caller saw the exchange;
+    MLflow's ``RestException`` keeps the answer's JSON body but not its status.
+    """
     retried = _RETRIED_STATUS.search(str(exc))
     if retried:
-        status = int(retried.group(1))
-        kind = Kind.TRANSPORT if status in _TRANSIENT_STATUSES else Kind.MALFORMED
-        return Classification(kind, f"HTTP {status} from the registry")
+        code = int(retried.group(1))
+        kind = Kind.TRANSPORT if code in TRANSIENT_STATUSES else Kind.MALFORMED
+        return Classification(kind, f"HTTP {code} from the registry")
     if _is_transport(exc):
         return Classification(Kind.TRANSPORT, _first_line(exc))
     if isinstance(exc, NotImplementedError):
         return Classification(Kind.REFUSAL, f"not implemented: {_first_line(exc) or 'no message'}")
-    if isinstance(exc, MlflowException):
-        return _classify_mlflow(exc)
-    return Classification(Kind.MALFORMED, f"{type(exc).__name__}: {_first_line(exc)}")
-
-
-def _classify_mlflow(exc: MlflowException) -> Classification:
-    name = exc.error_code  # MlflowException keeps the code's name, e.g. "INVALID_PARAMETER_VALUE"
+    if not isinstance(exc, MlflowException):
+        return Classification(Kind.MALFORMED, f"{type(exc).__name__}: {_first_line(exc)}")
     message = _first_line(exc)
-    if name in _TRANSIENT_CODES:
-        return Classification(Kind.TRANSPORT, message)
+    if isinstance(exc, RestException):
+        code = str(exc.json.get("error_code") or "")
+        if code.isdigit():  # a proxy's status as the code; MLflow's client reads it so too
+            status, code = status or int(code), ""
+        return _classify_answer(status, code, message)
     bare = _BARE_STATUS.search(str(exc.message))
-    if bare and not isinstance(exc, RestException):
-        # The answer had no JSON error body: only "no such endpoint" statuses count as refusals.
-        status = int(bare.group(1))
-        if status in _REFUSING_BARE_STATUSES:
-            return Classification(Kind.REFUSAL, f"HTTP {status} without an MLflow error body")
-        return Classification(Kind.MALFORMED, f"HTTP {status} without an MLflow error body")
-    if isinstance(exc, RestException) and not exc.json.get("error_code"):
-        return Classification(Kind.MALFORMED, f"error body without error_code: {message}")
-    if name == "BAD_REQUEST" and _DATABASE_ERROR.search(message):
-        # MLflow's SQL stores report any database exception as BAD_REQUEST: a crash, not a no.
-        return Classification(Kind.MALFORMED, f"database error reported as BAD_REQUEST: {message}")
-    if exc.get_http_status_code() < 500 or name in _REFUSING_SERVER_CODES:
-        return Classification(Kind.REFUSAL, message if name in message else f"{name}: {message}")
-    return Classification(Kind.MALFORMED, message if name in message else f"{name}: {message}")
+    if bare:  # the answer had no JSON body: only its status speaks
+        return _classify_answer(int(bare.group(1)), "", message)
+    return _classify_answer(None, exc.error_code, message)  # raised in-process, by a store
+
+
+def _classify_answer(status: int | None, code: str, message: str) -> Classification:
+    """One answer: its HTTP status (None in-process) and MLflow error code ("" when it has none)."""
+    if status in AUTH_STATUSES or code in AUTH_CODES:
+        return Classification(Kind.AUTH, _with_code(code or f"HTTP {status}", message))
+    if status in TRANSIENT_STATUSES or code in TRANSIENT_CODES:
+        return Classification(Kind.TRANSPORT, _with_code(code or f"HTTP {status}", message))
+    if not code:
+        kind = Kind.REFUSAL if status in NOT_OFFERED_STATUSES else Kind.MALFORMED
+        return Classification(kind, f"HTTP {status} without an MLflow error body")
+    if code in NOT_OFFERED_CODES:
+        return Classification(Kind.REFUSAL, _with_code(code, message))
+    if code in PARAMETER_CODES:
+        if code == "BAD_REQUEST" and _DATABASE_ERROR.search(message):
+            # MLflow's SQL stores report any database exception as BAD_REQUEST: a crash, not a no.
+            return Classification(
+                Kind.MALFORMED, f"database error reported as BAD_REQUEST: {message}"
+            )
+        return Classification(Kind.REFUSAL, _with_code(code, message), about_parameters=True)
+    if code in ENTITY_CODES:
+        return Classification(Kind.ENTITY, _with_code(code, message))
+    return Classification(Kind.MALFORMED, _with_code(code, message))
+
+
+def _with_code(code: str, message: str) -> str:
+    return message if code in message else f"{code}: {message}"
 
 
 def _is_transport(exc: BaseException) -> bool:
