@@ -6,10 +6,8 @@ process that has the suite installed.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import mlflow.pyfunc
 
@@ -17,44 +15,36 @@ import mlflow.pyfunc
 _PIP_REQUIREMENTS = ["mlflow"]
 
 
-@contextmanager
-def _without_type_hint_advice() -> Iterator[None]:
-    """MLflow advises type hints on ``predict`` at every save; this model avoids them on purpose
-    (they would switch on schema validation and signature inference)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Add type hints", category=UserWarning)
-        yield
+class Affine(mlflow.pyfunc.PythonModel):
+    """Predicts ``slope * x + intercept``; distinct parameters tell versions apart.
 
+    ``predict``'s type hints are MLflow's way to a signature without an input example: it infers
+    one (a list of doubles) when the model is saved, and converts a DataFrame input to a list.
+    """
 
-with _without_type_hint_advice():  # MLflow checks the hints when the class is made, too
+    def __init__(self, slope: float, intercept: float) -> None:
+        self.slope = slope
+        self.intercept = intercept
 
-    class Affine(mlflow.pyfunc.PythonModel):
-        """Predicts ``slope * x + intercept``; distinct parameters tell versions apart."""
-
-        def __init__(self, slope: float, intercept: float) -> None:
-            self.slope = slope
-            self.intercept = intercept
-
-        def predict(self, context, model_input, params=None):
-            values = model_input.iloc[:, 0] if hasattr(model_input, "iloc") else model_input
-            return [self.slope * float(x) + self.intercept for x in values]
+    def predict(
+        self, context: Any, model_input: list[float], params: dict[str, Any] | None = None
+    ) -> list[float]:
+        return [self.slope * x + self.intercept for x in model_input]
 
 
 def save(path: Path, slope: float, intercept: float = 0.0) -> Path:
     """Save an MLflow-format model folder at ``path``."""
-    with _without_type_hint_advice():
-        mlflow.pyfunc.save_model(
-            str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
-        )
+    mlflow.pyfunc.save_model(
+        str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+    )
     return path
 
 
 def log(name: str, slope: float, intercept: float = 0.0) -> mlflow.models.model.ModelInfo:
     """Log an MLflow 3 logged model in the active run."""
-    with _without_type_hint_advice():
-        return mlflow.pyfunc.log_model(
-            name=name, python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
-        )
+    return mlflow.pyfunc.log_model(
+        name=name, python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
+    )
 
 
 def expected(slope: float, intercept: float = 0.0, inputs: tuple[float, ...] = (1.0, 2.0)):
