@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import expectations, results_file
+from conformance.catalogue import FEATURES
 
 #: Verdicts a generated file may not turn into claims without --allow-failures.
 _FAILURES = ("non-conformant", "inconclusive")
@@ -49,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("specs", nargs="+", metavar="FILE-OR-PROFILE")
     check.set_defaults(handler=_check)
 
-    listing = actions.add_parser("profiles", help="list the built-in profiles")
+    listing = actions.add_parser("profiles", help="list the built-in profiles and what each claims")
     listing.set_defaults(handler=_profiles)
 
 
@@ -83,10 +84,21 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    for name in expectations.profile_names():
+    """Each profile's title and source, then what it claims: a line per feature it does not
+    claim as plainly supported (claim and reason), and a count of the supported rest."""
+    for number, name in enumerate(expectations.profile_names()):
         profile = expectations.load_profile(name)
+        claims = [(feature.id, profile.claim_for(feature.id)) for feature in FEATURES]
+        others = [(feature, claim) for feature, claim in claims if claim.claim != "supported"]
+        width = max((len(feature) for feature, _ in others), default=0)
+        if number:
+            print()
         print(f"{name:<20} {profile.basis:<11} {profile.title}")
         print(f"{'':<20} {'':<11} {profile.link}")
+        for feature, claim in others:
+            reason = claim.reason + (f" ({claim.link})" if claim.link else "")
+            print(f"  {feature:<{width}}  {claim.claim:<11}  {reason}".rstrip())
+        print(f"  supported: the other {len(claims) - len(others)} of {len(claims)} features")
     return 0
 
 

@@ -294,3 +294,21 @@ def test_profiles_lists_every_builtin_with_basis_and_link(capsys):
         assert profile.link in out
     assert "documented" in out
     assert "measured" in out
+
+
+def test_profiles_shows_what_each_profile_claims(capsys):
+    assert _cli("profiles") == 0
+    blocks = capsys.readouterr().out.strip().split("\n\n")
+    assert [block.split()[0] for block in blocks] == expectations.profile_names()
+    for name, block in zip(expectations.profile_names(), blocks, strict=True):
+        profile = expectations.load_profile(name)
+        claims = {feature.id: profile.claim_for(feature.id) for feature in FEATURES}
+        listed = {line.split()[0]: line for line in block.splitlines()[2:-1]}
+        assert listed.keys() == {f for f, claim in claims.items() if claim.claim != "supported"}
+        for feature, line in listed.items():
+            assert line.split()[1] == claims[feature].claim
+            assert claims[feature].reason in line
+        supported = len(claims) - len(listed)
+        assert block.splitlines()[-1] == f"  supported: the other {supported} of 15 features"
+    assert "  model.rename                unsupported  Registered models are immutable" in blocks[0]
+    assert "  search.list                partial      MLflow's SQL store refuses" in blocks[2]
