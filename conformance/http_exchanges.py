@@ -8,6 +8,7 @@ process (only when a run has an HTTP target) and records only inside ``recording
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,7 +18,7 @@ import requests
 
 from conformance.targets import mask_text, mask_uri
 
-#: Bodies are evidence, not archives: enough to read an error message.
+#: Bodies are evidence, not archives: enough to read an error message (counted once indented).
 BODY_LIMIT = 1000
 _recording: ContextVar[list[dict[str, Any]] | None] = ContextVar("rc_exchanges", default=None)
 _original_send = requests.Session.send
@@ -64,7 +65,35 @@ def _recording_send(
     return response
 
 
+def readable_body(text: str) -> str:
+    """A JSON object or array indented by two spaces (MLflow sends and answers one line); any
+    other text, and JSON already clipped, as it is."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, (dict, list)):
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def exchange_text(exchange: dict[str, Any]) -> str:
+    """One recorded exchange as a reader sees it: the request and its body, then the answer
+    (status, content type and body) or the error that stood for one."""
+    # Read leniently: documents may come from older versions or other tools.
+    lines = [str(exchange.get("request", ""))]
+    if exchange.get("request_body"):
+        lines.append(readable_body(str(exchange["request_body"])))
+    if "error" in exchange:
+        lines.append(f"→ {exchange['error']}")
+    elif "status" in exchange:
+        lines.append(f"→ {exchange['status']} {exchange.get('content_type', '')}".rstrip())
+        if exchange.get("response_body"):
+            lines.append(readable_body(str(exchange["response_body"])))
+    return "\n".join(lines)
+
+
 def _text(body: str | bytes) -> str:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = readable_body(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
     clipped = text[:BODY_LIMIT] + ("…" if len(text) > BODY_LIMIT else "")
     return mask_text(clipped)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import timestamps
+from conformance import http_exchanges, timestamps
 from conformance.documented import DocumentedColumn
 from conformance.targets import mask_text, mask_uri
 
@@ -345,7 +345,12 @@ def _scenario(scenario: dict[str, Any]) -> ScenarioView:
 
 
 def _field(key: str, value: Any) -> EvidenceField:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        text = value
+    elif key == "http" and isinstance(value, list) and all(isinstance(e, dict) for e in value):
+        text = "\n\n".join(http_exchanges.exchange_text(exchange) for exchange in value)
+    else:
+        text = json.dumps(value, ensure_ascii=False)
     text = mask_text(text).rstrip()
     return EvidenceField(mask_text(key), text, block="\n" in text)
 

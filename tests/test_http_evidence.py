@@ -38,7 +38,8 @@ def test_a_refusal_over_http_shows_the_request_and_the_servers_answer(
     assert last["request"].endswith("/api/2.0/mlflow/model-versions/create")
     assert last["status"] == 400
     assert json.loads(last["response_body"])["error_code"] == "INVALID_PARAMETER_VALUE"
-    assert '"source": "file://' in last["request_body"]
+    assert last["response_body"].startswith('{\n  "error_code": "INVALID_PARAMETER_VALUE",\n')
+    assert '\n  "source": "file://' in last["request_body"]
 
 
 def test_nothing_is_recorded_outside_a_probe_and_secrets_are_masked():
@@ -56,3 +57,20 @@ def test_nothing_is_recorded_outside_a_probe_and_secrets_are_masked():
     assert "s3cr3t" not in json.dumps(exchange)
     assert exchange["status"] == 404
     assert "RESOURCE_DOES_NOT_EXIST" in exchange["response_body"]
+
+
+def test_json_bodies_are_indented_then_clipped():
+    http_exchanges.install()
+    description = "word " * 400
+    with reference_server("http-evidence-clip") as url, http_exchanges.recording() as exchanges:
+        requests.post(
+            f"{url}/api/2.0/mlflow/registered-models/create",
+            json={"name": "clipped", "description": description},
+            timeout=10,
+        ).raise_for_status()
+    (exchange,) = exchanges
+    for body in (exchange["request_body"], exchange["response_body"]):
+        assert len(body) == http_exchanges.BODY_LIMIT + 1
+        assert body.endswith("…")
+    assert exchange["request_body"].startswith('{\n  "name": "clipped",\n  "description": "word')
+    assert exchange["response_body"].startswith('{\n  "registered_model": {\n    "name": "clipped"')

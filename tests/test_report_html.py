@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from conformance import documented, merge, report_html
 from conformance.catalogue import FEATURES
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +130,20 @@ def test_a_run_cut_short_leads_with_a_banner(two_targets, page, tmp_path_factory
     assert "Incomplete: the run was cut short" in banner
     assert banner.endswith(" Cut short: reference backend (embedded).")
     assert "<title>Incomplete: " in cut_page
+
+
+def test_http_evidence_is_preformatted_with_indented_json():
+    """A published run over HTTP (bodies recorded on one line, as before they were indented)."""
+    document = json.loads(
+        (ROOT / "reports" / "results" / "mlflow-server-sqlite.json").read_text("utf-8")
+    )
+    page = report_html.render(document)
+    exchanges = [
+        html.unescape(block)
+        for block in re.findall(r"<dt>http</dt><dd><pre>(.*?)</pre>", page, re.S)
+    ]
+    assert exchanges
+    refused = next(text for text in exchanges if "INVALID_PARAMETER_VALUE" in text)
+    assert re.search(r"^POST http://127\.0\.0\.1:<port>/api/2\.0/mlflow/\S+\n\{\n  \"", refused)
+    assert '\n→ 400 application/json\n{\n  "error_code": ' in refused
+    assert '\\"' not in refused
