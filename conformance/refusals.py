@@ -109,7 +109,8 @@ def _classify_answer(status: int | None, code: str, message: str) -> Classificat
         return Classification(Kind.TRANSPORT, _with_code(code or f"HTTP {status}", message))
     if not code:
         kind = Kind.REFUSAL if status in NOT_OFFERED_STATUSES else Kind.MALFORMED
-        return Classification(kind, f"HTTP {status} without an MLflow error body")
+        answer = f"HTTP {status}" if status else "an error answer"
+        return Classification(kind, f"{answer} without an MLflow error code: {message}")
     if code in NOT_OFFERED_CODES:
         return Classification(Kind.REFUSAL, _with_code(code, message))
     if code in PARAMETER_CODES:

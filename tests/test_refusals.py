@@ -1,91 +1,201 @@
-"""Refusal, malformed answer and transport trouble are told apart from real MLflow exceptions."""
+"""The refusal vocabulary (DESIGN.md, "Verdicts") against real answers.
+
+Every answer is served by a real HTTP server (``tests/answering_server.py``) and read by the
+stock ``MlflowClient``; what it raises is classified, and judged by the probe as the call under
+test, as a prerequisite, and by ``expect_error`` (a scenario that reads a missing model).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
 
 import pytest
-import requests
 from mlflow.exceptions import MlflowException, RestException
 from mlflow.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
+from mlflow.tracking import MlflowClient
 
+from conformance.outcomes import Outcome
+from conformance.phase_outcome import outcome_of
+from conformance.probe import Probe
 from conformance.refusals import Kind, classify
+from conformance.scenario_support import expect_error
+from tests.answering_server import Answer, answering
+from tests.servers import free_port
+
+P, U, F, E = Outcome.PASSED, Outcome.UNSUPPORTED, Outcome.FAILED, Outcome.ERROR
 
 
-def _bare_http(status: int) -> MlflowException:
-    """What MLflow's REST client raises for an answer without a JSON body."""
-    response = requests.Response()
-    response.status_code = status
-    response._content = b"<html>nope</html>"
-    from mlflow.utils.rest_utils import verify_rest_response
+def _json(status: int, **body: str) -> Answer:
+    return Answer(status, json.dumps(body))
 
-    with pytest.raises(MlflowException) as caught:
-        verify_rest_response(response, "/api/2.0/mlflow/registered-models/rename")
+
+def _text(status: int, body: str, content_type: str = "text/plain") -> Answer:
+    return Answer(status, body, content_type)
+
+
+def _code(code: str, status: int = 400) -> Answer:
+    return _json(status, error_code=code, message=f"the registry says {code}")
+
+
+#: answer -> its kind, and the outcome it gives as the call under test, as a prerequisite, and
+#: to expect_error("RESOURCE_DOES_NOT_EXIST", ...)
+TABLE: dict[str, tuple[Answer, Kind, Outcome, Outcome, Outcome]] = {
+    # "this operation is not offered"
+    "bare 404": (_text(404, "<html>no</html>", "text/html"), Kind.REFUSAL, U, U, U),
+    "404, a body without error_code": (_json(404, detail="Not Found"), Kind.REFUSAL, U, U, U),
+    "bare 405": (_text(405, "Method Not Allowed"), Kind.REFUSAL, U, U, U),
+    "bare 501": (_text(501, "Not Implemented"), Kind.REFUSAL, U, U, U),
+    "ENDPOINT_NOT_FOUND": (_code("ENDPOINT_NOT_FOUND", 404), Kind.REFUSAL, U, U, U),
+    "NOT_IMPLEMENTED": (_code("NOT_IMPLEMENTED", 501), Kind.REFUSAL, U, U, U),
+    "FEATURE_DISABLED": (_code("FEATURE_DISABLED"), Kind.REFUSAL, U, U, U),
+    # parameter refusals: not offered for these parameters; another code than expected
+    "INVALID_PARAMETER_VALUE": (_code("INVALID_PARAMETER_VALUE"), Kind.REFUSAL, U, U, F),
+    "BAD_REQUEST": (_code("BAD_REQUEST"), Kind.REFUSAL, U, U, F),
+    # about entities the scenario has just observed: a wrong answer
+    "RESOURCE_DOES_NOT_EXIST": (_code("RESOURCE_DOES_NOT_EXIST", 404), Kind.ENTITY, F, E, P),
+    "RESOURCE_ALREADY_EXISTS": (_code("RESOURCE_ALREADY_EXISTS"), Kind.ENTITY, F, E, F),
+    "INVALID_STATE": (_code("INVALID_STATE"), Kind.ENTITY, F, E, F),
+    # MLflow's server sends INVALID_STATE as HTTP 500, which its client retries: the body is lost
+    "INVALID_STATE as HTTP 500": (_code("INVALID_STATE", 500), Kind.MALFORMED, F, E, F),
+    # broken or outside the vocabulary
+    "HTML 500": (_text(500, "<html>Internal</html>", "text/html"), Kind.MALFORMED, F, E, F),
+    "INTERNAL_ERROR": (_code("INTERNAL_ERROR", 500), Kind.MALFORMED, F, E, F),
+    "bare 502": (_text(502, "Bad Gateway"), Kind.MALFORMED, F, E, F),
+    "bare 400": (_text(400, "<html>Bad</html>", "text/html"), Kind.MALFORMED, F, E, F),
+    "400, a body without error_code": (_json(400, error="bad"), Kind.MALFORMED, F, E, F),
+    "HTML 200": (_text(200, "<html>ok</html>", "text/html"), Kind.MALFORMED, F, E, F),
+    "an unknown code": (_code("QUOTA_EXCEEDED"), Kind.MALFORMED, F, E, F),
+    "a code MLflow knows, outside the vocabulary": (_code("ABORTED", 409), Kind.MALFORMED, F, E, F),
+    "database error as BAD_REQUEST": (
+        _json(
+            400,
+            error_code="BAD_REQUEST",
+            message="(sqlalchemy.exc.OperationalError) (1761, 'Foreign key constraint')",
+        ),
+        Kind.MALFORMED,
+        F,
+        E,
+        F,
+    ),
+    # a right is missing
+    "bare 401": (_text(401, "Unauthorized"), Kind.AUTH, E, E, E),
+    "401, a body without error_code": (_json(401, error="unauthorized"), Kind.AUTH, E, E, E),
+    "UNAUTHENTICATED": (_code("UNAUTHENTICATED", 401), Kind.AUTH, E, E, E),
+    "bare 403": (_text(403, "<html>Forbidden</html>", "text/html"), Kind.AUTH, E, E, E),
+    "PERMISSION_DENIED": (_code("PERMISSION_DENIED", 403), Kind.AUTH, E, E, E),
+    "CUSTOMER_UNAUTHORIZED": (_code("CUSTOMER_UNAUTHORIZED", 401), Kind.AUTH, E, E, E),
+    # try again later, or nobody answered
+    "bare 503": (_text(503, "Service Unavailable"), Kind.TRANSPORT, E, E, E),
+    "TEMPORARILY_UNAVAILABLE": (_code("TEMPORARILY_UNAVAILABLE", 503), Kind.TRANSPORT, E, E, E),
+    "bare 429": (_text(429, "Too Many Requests"), Kind.TRANSPORT, E, E, E),
+    "bare 504": (_text(504, "Gateway Timeout"), Kind.TRANSPORT, E, E, E),
+    "connection reset": (Answer(action="reset"), Kind.TRANSPORT, E, E, E),
+    "no answer in time": (Answer(action="stall", stall_s=3), Kind.TRANSPORT, E, E, E),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the suite runs MLflow's client: no retries, a short timeout (the stall is longer)."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
+
+
+def _read_missing_model(url: str) -> Callable[[], object]:
+    client = MlflowClient(tracking_uri=url, registry_uri=url)
+    return lambda: client.get_registered_model("rc-missing")
+
+
+def _outcome(judged: Callable[[], object]) -> Outcome:
+    """The outcome a scenario gets from whatever ``judged`` raises (as phase_outcome decides)."""
+    try:
+        judged()
+    except BaseException as exc:  # Unsupported is a pytest outcome, not an Exception
+        return outcome_of(exc)
+    return Outcome.PASSED
+
+
+def _in_feature(probe: Probe, call: Callable[[], object]) -> None:
+    with probe.feature("get_registered_model"):
+        call()
+
+
+def _in_prerequisite(probe: Probe, call: Callable[[], object]) -> None:
+    with probe.prerequisite("get_registered_model"):
+        call()
+
+
+def _raised(call: Callable[[], object]) -> BaseException:
+    with pytest.raises(Exception) as caught:
+        call()
     return caught.value
+
+
+@pytest.mark.parametrize("case", TABLE)
+def test_every_kind_of_answer_through_the_stock_client(case: str):
+    answer, kind, as_feature, as_prerequisite, as_expected_error = TABLE[case]
+    with answering(answer) as url:
+        call = _read_missing_model(url)
+        probe = Probe()
+        assert _outcome(lambda: _in_feature(probe, call)) is as_feature
+        assert probe.evidence[-1]["classified_as"] == kind.value, probe.evidence
+        assert _outcome(lambda: _in_prerequisite(Probe(), call)) is as_prerequisite
+        assert (
+            _outcome(lambda: expect_error("RESOURCE_DOES_NOT_EXIST", "a missing model", call))
+            is as_expected_error
+        )
+
+
+def test_nobody_listening_is_transport():
+    call = _read_missing_model(f"http://127.0.0.1:{free_port()}")
+    assert classify(_raised(call)).kind is Kind.TRANSPORT
+    assert _outcome(lambda: _in_feature(Probe(), call)) is E
+    assert _outcome(lambda: _in_prerequisite(Probe(), call)) is E
+    assert _outcome(lambda: expect_error("RESOURCE_DOES_NOT_EXIST", "missing", call)) is E
+
+
+@pytest.mark.parametrize("case", ["bare 401", "PERMISSION_DENIED"])
+def test_an_auth_answer_names_the_credentials_the_client_reads(
+    case: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret-token-value")
+    with answering(TABLE[case][0]) as url:
+        call = _read_missing_model(url)
+        with pytest.raises(Exception) as caught, Probe().feature("get_registered_model"):
+            call()
+    message = str(caught.value)
+    for variable in ("USERNAME", "PASSWORD", "TOKEN", "AUTH", "AWS_SIGV4", "CLIENT_CERT_PATH"):
+        assert f"MLFLOW_TRACKING_{variable}" in message
+    assert "set here: MLFLOW_TRACKING_TOKEN" in message
+    assert "s3cret-token-value" not in message
+
+
+def test_a_status_unseen_leaves_a_codeless_body_malformed():
+    # Without the exchange (outside the probe) a RestException does not tell its status.
+    codeless = RestException({"error": "unauthorized"})
+    assert classify(codeless).kind is Kind.MALFORMED
+    assert classify(codeless, status=401).kind is Kind.AUTH
+    assert classify(codeless, status=404).kind is Kind.REFUSAL
 
 
 @pytest.mark.parametrize(
     ("exc", "kind"),
     [
-        (RestException({"error_code": "INVALID_PARAMETER_VALUE", "message": "no"}), Kind.REFUSAL),
-        (RestException({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "x"}), Kind.REFUSAL),
-        (RestException({"error_code": "NOT_IMPLEMENTED", "message": "x"}), Kind.REFUSAL),
-        (RestException({"error_code": "PERMISSION_DENIED", "message": "x"}), Kind.REFUSAL),
-        (RestException({"error_code": "INTERNAL_ERROR", "message": "boom"}), Kind.MALFORMED),
-        (RestException({"message": "no code"}), Kind.MALFORMED),
-        (RestException({"error_code": "TEMPORARILY_UNAVAILABLE", "message": "x"}), Kind.TRANSPORT),
         (MlflowException("bad", error_code=INVALID_PARAMETER_VALUE), Kind.REFUSAL),
-        (MlflowException("boom"), Kind.MALFORMED),
+        (MlflowException("boom"), Kind.MALFORMED),  # INTERNAL_ERROR
         (NotImplementedError("rename is not supported"), Kind.REFUSAL),
         (KeyError("latest_versions"), Kind.MALFORMED),
     ],
 )
-def test_classify_exceptions(exc, kind):
+def test_in_process_stores_raise_without_http(exc: BaseException, kind: Kind):
     assert classify(exc).kind is kind
 
 
-@pytest.mark.parametrize(
-    ("status", "kind"),
-    [
-        (404, Kind.REFUSAL),
-        (405, Kind.REFUSAL),
-        (501, Kind.REFUSAL),
-        (500, Kind.MALFORMED),
-        (400, Kind.MALFORMED),
-        (502, Kind.MALFORMED),
-    ],
-)
-def test_bare_http_statuses(status, kind):
-    verdict = classify(_bare_http(status))
-    assert verdict.kind is kind
-    assert str(status) in verdict.reason
-
-
-def test_transport_errors_are_found_through_the_exception_chain():
-    # MLflow's REST client raises inside `except` without `from`: only __context__ links them.
-    outer = MlflowException("API request to http://h failed with exception refused")
-    outer.__context__ = requests.exceptions.ConnectionError("refused")
-    assert classify(outer).kind is Kind.TRANSPORT
-
-
-@pytest.mark.parametrize(
-    ("status", "kind"),
-    [(500, Kind.MALFORMED), (502, Kind.MALFORMED), (503, Kind.TRANSPORT), (429, Kind.TRANSPORT)],
-)
-def test_statuses_hidden_behind_exhausted_retries(status, kind):
-    # What MLflow's client raises for a retryable status once MLFLOW_HTTP_REQUEST_MAX_RETRIES=0.
-    exc = MlflowException(
-        "API request to http://h/api/2.0/mlflow/model-versions/get failed with exception "
-        "HTTPConnectionPool(host='h', port=5000): Max retries exceeded with url: /x "
-        f"(Caused by ResponseError('too many {status} error responses'))"
-    )
-    verdict = classify(exc)
-    assert verdict.kind is kind
-    assert verdict.reason == f"HTTP {status} from the registry"
-
-
-def test_a_database_crash_reported_as_bad_request_is_not_a_refusal():
-    # MLflow's SQL store on PostgreSQL, archive_existing_versions with a string version (3.17.2).
-    crash = MlflowException(
-        "(psycopg.errors.UndefinedFunction) operator does not exist: integer <> character varying",
-        error_code=BAD_REQUEST,
-    )
-    assert classify(crash).kind is Kind.MALFORMED
-    refusal = MlflowException("Invalid order by key 'creation_timestamp'", error_code=BAD_REQUEST)
-    assert classify(refusal).kind is Kind.REFUSAL
+def test_a_parameter_refusal_is_not_a_missing_operation():
+    parameters = classify(MlflowException("Invalid order by key", error_code=BAD_REQUEST))
+    assert parameters.kind is Kind.REFUSAL
+    assert not parameters.not_offered
+    operation = classify(NotImplementedError("no rename"))
+    assert operation.kind is Kind.REFUSAL
+    assert operation.not_offered
