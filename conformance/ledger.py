@@ -76,6 +76,11 @@ class Ledger:
             pending = list(self._pending)
         return self.remove(pending)
 
+    def unconfirmed(self, reason: str) -> list[Leftover]:
+        """The names whose removal was never confirmed, when there is no time to retry them."""
+        with self._lock:
+            return [Leftover(name, reason) for name in self._pending]
+
 
 def _remove_model(client: MlflowClient, name: str) -> str | None:
     """Remove one model; None when it is gone (or never existed), else why it is not."""

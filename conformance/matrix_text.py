@@ -10,10 +10,13 @@ from conformance import report_model
 from conformance.catalogue import FEATURES
 from conformance.documented import DocumentedColumn
 
+#: How the first line of the matrix of a run that was cut short begins.
+INCOMPLETE_MARK = "INCOMPLETE"
+
 
 def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> list[str]:
     """One row per feature in catalogue order, one column per target, then documented columns
-    (headed "doc:"), then the footnotes."""
+    (headed "doc:"), then the footnotes; first, when the run was cut short, a line saying so."""
     report = report_model.build(document, documented)
     header = [
         "#",
@@ -43,7 +46,18 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
             f"({source.published}, {source.link}), not measured"
             for source in report.sources
         ]
-    return lines + (["", "notes:", *notes] if notes else [])
+    banner = [incomplete_banner(document, report.cut_short), ""] if not report.complete else []
+    return banner + lines + (["", "notes:", *notes] if notes else [])
+
+
+def incomplete_banner(document: dict[str, Any], labels: Sequence[str]) -> str:
+    """The line that says a matrix is not a full measurement (and why, when the run said)."""
+    why = f" ({document['cut_short']})" if document.get("cut_short") else ""
+    runs = f"the run of {', '.join(labels)}" if labels else "the run"
+    return (
+        f"{INCOMPLETE_MARK}{why}: {runs} was cut short; the cells show only the scenarios "
+        "that ran before it stopped, not a full measurement"
+    )
 
 
 def feature_listing() -> list[str]:

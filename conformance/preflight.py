@@ -1,8 +1,18 @@
-"""Check targets before any scenario runs: a bad URI is a usage error, an unreachable server an
-``error`` for every scenario of that target (decided once, in seconds, not per scenario)."""
+"""Check targets before any scenario runs, and decide each target's fate there, once.
+
+A URI that no installed store handles is a usage error. A target the suite cannot measure at
+all (nothing answers, it wants credentials, it does not speak MLflow's registry protocol, its
+database cannot be opened) gets one line saying what to check, instead of a verdict per scenario
+drawn from a server that never was a registry.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import requests
+from mlflow import environment_variables as mlflow_env
 from mlflow.exceptions import MlflowException
 from mlflow.tracking._model_registry.utils import _get_store as _get_registry_store
 from mlflow.tracking._model_registry.utils import _get_store_registry
@@ -12,10 +22,27 @@ from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import http_request
 from mlflow.utils.uri import get_uri_scheme
 
-from conformance.refusals import Kind, classify
+from conformance.refusals import AUTH_STATUSES, classify
 from conformance.targets import Target, TargetError, mask_text, mask_uri
 
-_PREFLIGHT_TIMEOUT_S = 10
+_TIMEOUT_S = 10
+#: Read-only calls every MLflow registry answers: with a result, or with MLflow's error envelope.
+_REGISTRY_CALLS = (
+    ("/api/2.0/mlflow/registered-models/search", {"max_results": 1}),
+    ("/api/2.0/mlflow/registered-models/get", {"name": "registry-conformance-preflight"}),
+    ("/api/2.0/mlflow/model-versions/search", {"max_results": 1}),
+)
+_TRACKING_CALLS = (("/api/2.0/mlflow/experiments/search", {"max_results": 1}),)
+#: What MLflow's client sends as credentials (mlflow.utils.credentials.get_default_host_creds).
+CREDENTIAL_VARIABLES = (
+    f"{mlflow_env.MLFLOW_TRACKING_USERNAME.name} and {mlflow_env.MLFLOW_TRACKING_PASSWORD.name}"
+    " (or ~/.mlflow/credentials)",
+    mlflow_env.MLFLOW_TRACKING_TOKEN.name,
+    mlflow_env.MLFLOW_TRACKING_CLIENT_CERT_PATH.name,
+    mlflow_env.MLFLOW_TRACKING_AUTH.name,
+    mlflow_env.MLFLOW_TRACKING_AWS_SIGV4.name,
+)
+_OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^\"'()\]]+)")
 
 
 def check_schemes(target: Target) -> None:
@@ -35,17 +62,28 @@ def check_schemes(target: Target) -> None:
             ) from exc
 
 
-def probe_server(target: Target) -> None:
-    """Find out once whether the target can be reached at all, and what runs there."""
-    if target.is_http:
-        _probe_http(target)
-    else:
-        _open_stores(target)
+def why_unusable(target: Target) -> str | None:
+    """One line saying why the suite cannot measure ``target`` at all, or None when it can.
+    What the preflight learns about the server on the way is kept in ``target.server``."""
+    if not target.is_http:
+        return _open_stores(target)
+    calls = [(target.registry_uri, _REGISTRY_CALLS)]
+    if target.tracking_uri != target.registry_uri and _is_http(target.tracking_uri):
+        calls.append((target.tracking_uri, _TRACKING_CALLS))
+    for uri, probes in calls:
+        problem = _probe(uri, probes, target.server)
+        if problem:
+            return mask_text(problem)
+    _learn_version(target)
+    return None
 
 
-def _open_stores(target: Target) -> None:
-    """In-process stores fail on first use when their driver or database is missing; say so
-    once, clearly, instead of in every scenario."""
+def _is_http(uri: str) -> bool:
+    return (get_uri_scheme(uri) or "") in ("http", "https")
+
+
+def _open_stores(target: Target) -> str | None:
+    """In-process stores fail on first use when their driver or database is missing."""
     for uri, open_store in (
         (target.registry_uri, _get_registry_store),
         (target.tracking_uri, _get_tracking_store),
@@ -53,32 +91,79 @@ def _open_stores(target: Target) -> None:
         try:
             open_store(uri)
         except Exception as exc:
-            target.unreachable = mask_text(f"cannot open {uri}: {type(exc).__name__}: {exc}")
-            return
-
-
-def _probe_http(target: Target) -> None:
-    creds = get_default_host_creds(target.registry_uri)
-    try:
-        response = http_request(
-            creds,
-            "/api/2.0/mlflow/registered-models/search",
-            "GET",
-            params={"max_results": 1},
-            max_retries=0,
-            timeout=_PREFLIGHT_TIMEOUT_S,
-        )
-    except Exception as exc:  # only "nobody answers" is decided here; bad answers are judged
-        verdict = classify(exc)
-        if verdict.kind is Kind.TRANSPORT:
-            target.unreachable = mask_text(
-                f"{target.registry_uri} is unreachable: {verdict.reason}"
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return mask_text(
+                f"cannot open {uri}: {type(exc).__name__}: {first_line[:300]}; check the "
+                "URI, that its database exists and that its driver is installed"
             )
-            return
-        raise
-    target.server["reachable"] = True
-    target.server["search_status"] = response.status_code
+    return None
+
+
+def _probe(uri: str, calls: tuple[tuple[str, dict[str, Any]], ...], server: dict) -> str | None:
+    """Ask ``uri`` the read-only ``calls``; a problem line, or None when it answers as MLflow."""
+    creds = get_default_host_creds(uri)
+    answers: list[tuple[str, requests.Response]] = []
+    for path, params in calls:
+        try:
+            response = http_request(
+                creds, path, "GET", params=params, max_retries=0, timeout=_TIMEOUT_S
+            )
+        except Exception as exc:  # nothing usable came back: no answer, TLS, "try later"
+            return (
+                f"cannot reach {uri} ({_transport_reason(exc)}): check that the registry is "
+                "running and that the URI's scheme, host and port are right"
+            )
+        server.setdefault("reachable", True)
+        server.setdefault("search_status", response.status_code)
+        if response.status_code in AUTH_STATUSES:
+            return _credentials_line(uri, path, response.status_code)
+        if _speaks_mlflow(response):
+            return None
+        answers.append((path, response))
+    path, first = answers[0]
+    kind = first.headers.get("Content-Type", "no content type").split(";")[0]
+    return (
+        f"{uri} is not an MLflow registry: none of its registry endpoints answers as MLflow "
+        f"does (GET {path}: HTTP {first.status_code}, {kind}); check the URI (scheme, host, "
+        "port and any path prefix)"
+    )
+
+
+def _speaks_mlflow(response: requests.Response) -> bool:
+    """A JSON object: a result, or MLflow's error envelope (``error_code``)."""
     try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and (response.ok or "error_code" in body)
+
+
+def _credentials_line(uri: str, path: str, status: int) -> str:
+    given = "rejects the credentials given" if _credentials_given() else "wants credentials"
+    return (
+        f"{uri} {given} (HTTP {status} on GET {path}); MLflow's client sends those of "
+        f"{', '.join(CREDENTIAL_VARIABLES)}: set them for this registry and run again"
+    )
+
+
+def _credentials_given() -> bool:
+    creds = get_default_host_creds("")
+    return any((creds.username, creds.token, creds.client_cert_path, creds.auth, creds.aws_sigv4))
+
+
+def _transport_reason(exc: BaseException) -> str:
+    text = str(exc)
+    found = _OS_ERROR.search(text)
+    if found:
+        return found.group(1).strip().lower()
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return f"no answer within {_TIMEOUT_S} s"
+    return classify(exc).reason[:200]
+
+
+def _learn_version(target: Target) -> None:
+    try:
+        creds = get_default_host_creds(target.registry_uri)
         version = http_request(creds, "/version", "GET", max_retries=0, timeout=5)
     except Exception:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -49,9 +50,18 @@ def now_iso() -> str:
 
 
 def verdicts(
-    targets: list[str], scenarios: list[ScenarioRecord], features: tuple[Feature, ...] = FEATURES
+    targets: list[str],
+    scenarios: list[ScenarioRecord],
+    features: tuple[Feature, ...] = FEATURES,
+    collected: Mapping[tuple[str, str], int] | None = None,
+    unusable: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One verdict per target x feature, with a note that explains anything but `supported`."""
+    """One verdict per target x feature, with a note that explains anything but `supported`.
+
+    ``collected``: per (target, feature), how many scenarios were collected before a selection
+    (-k, -m) or an interruption left some out; a verdict drawn from fewer says so. ``unusable``:
+    per target the preflight could not measure, why: every verdict there is inconclusive.
+    """
     by_cell: dict[tuple[str, str], list[ScenarioRecord]] = defaultdict(list)
     for record in scenarios:
         for feature_id in record.features:
@@ -60,15 +70,20 @@ def verdicts(
     for target in targets:
         for feature in features:
             records = by_cell[(target, feature.id)]
+            row: dict[str, Any] = {"target": target, "feature": feature.id}
+            if unusable and target in unusable:
+                rows.append(
+                    {**row, "verdict": Verdict.INCONCLUSIVE.value, "note": unusable[target]}
+                )
+                continue
             verdict = feature_verdict(record.outcome for record in records)
-            rows.append(
-                {
-                    "target": target,
-                    "feature": feature.id,
-                    "verdict": verdict.value,
-                    "note": _note(verdict, records),
-                }
-            )
+            note = _note(verdict, records)
+            total = (collected or {}).get((target, feature.id), 0)
+            if records and len(records) < total:
+                ran = f"{len(records)} of {total} scenarios ran"
+                note = f"{ran}; {note}" if note else ran
+                row.update(scenarios_ran=len(records), scenarios_collected=total)
+            rows.append({**row, "verdict": verdict.value, "note": note})
     return rows
 
 
@@ -95,8 +110,10 @@ def build_document(
     started: str,
     complete: bool,
     extra: dict[str, Any] | None = None,
+    collected: Mapping[tuple[str, str], int] | None = None,
 ) -> dict[str, Any]:
     target_ids = [target.id for target in targets]
+    unusable = {target.id: target.unusable for target in targets if target.unusable}
     return {
         "schema": SCHEMA_ID,
         "suite": {"version": __version__, "catalogue": CATALOGUE_VERSION},
@@ -108,7 +125,7 @@ def build_document(
             {"id": f.id, "title": f.title, "group": f.group, "seed_row": f.seed_row}
             for f in FEATURES
         ],
-        "verdicts": verdicts(target_ids, scenarios),
+        "verdicts": verdicts(target_ids, scenarios, FEATURES, collected, unusable),
         "scenarios": [record.as_json() for record in scenarios],
         **(extra or {}),
     }

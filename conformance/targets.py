@@ -29,8 +29,9 @@ class Target:
     foreign_tracking_uri: str | None
     embedded: bool = False
     server: dict[str, Any] = field(default_factory=dict)
-    #: Why the target cannot be reached, when the preflight found out; scenarios then error fast.
-    unreachable: str | None = None
+    #: Why the suite cannot measure this target at all (decided once, by the preflight): its
+    #: scenarios do not run and its column is inconclusive with this line as the note.
+    unusable: str | None = None
     #: The column's name chosen by the user (``--target-label``); else derived from the URI.
     given_label: str | None = None
 
@@ -59,6 +60,7 @@ class Target:
             ),
             "client": {"mlflow": mlflow.__version__},
             "server": self.server,
+            **({"unusable": self.unusable} if self.unusable else {}),
         }
 
 

@@ -1,0 +1,93 @@
+"""Starting a run of the suite, before its first scenario: the targets, the namespace, the gate's
+expectations, writable output paths, and the preflight that decides each target's fate once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conformance import expectations, preflight
+from conformance.catalogue import FEATURES
+from conformance.ledger import Ledger, new_namespace
+from conformance.run import outputs
+from conformance.run.finish import Finish
+from conformance.run.recording import Recorder
+from conformance.run.state import STATE, RunState
+from conformance.run.summary import Summary
+from conformance.run.xdist_handoff import XdistHandoff
+from conformance.targets import Target, TargetError, resolve_targets
+
+
+def activate(config: pytest.Config) -> None:
+    """Make this pytest run a run of the suite (once; later calls change nothing)."""
+    if STATE in config.stash:
+        return
+    for feature in FEATURES:
+        config.addinivalue_line("markers", f"{feature.marker}: {feature.title} ({feature.id})")
+    workerinput = getattr(config, "workerinput", None)
+    targets = _targets(config)
+    namespace = (workerinput or {}).get("rc_namespace") or _namespace(config)
+    state = RunState(targets, Ledger(namespace), is_worker=workerinput is not None)
+    if workerinput is None:
+        state.expectations = _expectations(config)
+        outputs.check_writable(config)
+        if not config.option.collectonly:
+            _preflight(targets)
+    else:  # the controller's preflight decided
+        for target in targets:
+            target.unusable = workerinput["rc_unusable"].get(target.id)
+    config.stash[STATE] = state
+    finish = Finish(state)
+    plugins = [Recorder(state), finish, Summary(finish)]
+    if config.pluginmanager.hasplugin("xdist"):
+        plugins.append(XdistHandoff(state))
+    for plugin in plugins:
+        config.pluginmanager.register(plugin, f"registry-conformance-{type(plugin).__name__}")
+
+
+def _targets(config: pytest.Config) -> list[Target]:
+    try:
+        targets = resolve_targets(
+            config.getoption("registry_uri"),
+            config.getoption("tracking_uri"),
+            config.getoption("foreign_tracking_uri"),
+            config.getoption("target_label"),
+        )
+        for target in targets:
+            preflight.check_schemes(target)
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return targets
+
+
+def _namespace(config: pytest.Config) -> str:
+    namespace = config.getoption("namespace") or new_namespace()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}", namespace):
+        raise pytest.UsageError(
+            f"--namespace {namespace!r}: use 1-41 letters, digits, '-' or '_' (it prefixes names)"
+        )
+    return namespace
+
+
+def _expectations(config: pytest.Config) -> expectations.Expectations | None:
+    """The gate's expectations (the controller judges, never a worker). A bad file is a usage
+    error here, so that nothing runs against a registry on a gate that cannot judge it."""
+    spec = config.getoption("expect")
+    if spec is None:
+        if config.getoption("strict_expectations"):
+            raise pytest.UsageError("--strict-expectations needs --expect FILE-OR-PROFILE")
+        return None
+    try:
+        return expectations.load(spec)
+    except expectations.ExpectationsError as exc:
+        raise pytest.UsageError(f"--expect: {exc}") from None
+
+
+def _preflight(targets: list[Target]) -> None:
+    """Each target's fate, once: a run where no target can be measured stops here (usage error,
+    one line per target); otherwise the others are measured and those columns are inconclusive."""
+    for target in targets:
+        target.unusable = preflight.why_unusable(target)
+    if all(target.unusable for target in targets):
+        raise pytest.UsageError(*(str(target.unusable) for target in targets))

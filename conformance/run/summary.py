@@ -1,0 +1,52 @@
+"""What the terminal says at the end of a run: the targets, the matrix (and, loudly, that the run
+was cut short when it was), what was left behind, the gate, and where each output went."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import documented, gate, matrix_text
+from conformance.run import outputs
+from conformance.run.finish import Finish
+
+_LEFTOVERS_SHOWN = 10
+
+
+class Summary:
+    def __init__(self, finish: Finish) -> None:
+        self.finish = finish
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: Any) -> None:
+        if self.finish.state.is_worker:
+            return
+        write = terminalreporter.write_line
+        document = self.finish.document
+        if document is None:
+            if any(config.getoption(output.dest) for output in outputs.OUTPUTS if output.write):
+                write("registry conformance: no scenario ran, so no results were written")
+            return
+        terminalreporter.section("registry conformance")
+        for target in document["targets"]:
+            write(f"{target['id']}: {target['label']}")
+            if target.get("unusable"):
+                write(f"  not measured: {target['unusable']}", red=True)
+        write("")
+        columns = documented.load() if config.getoption("documented") else []
+        for line in matrix_text.render(document, columns):
+            loud = line.startswith(matrix_text.INCOMPLETE_MARK)
+            write(line, **({"red": True, "bold": True} if loud else {}))
+        leftovers = document["leftovers"]
+        for leftover in leftovers[:_LEFTOVERS_SHOWN]:
+            write(f"left behind: {leftover['name']} ({leftover['reason']})", yellow=True)
+        if len(leftovers) > _LEFTOVERS_SHOWN:
+            write(
+                f"... and {len(leftovers) - _LEFTOVERS_SHOWN} more left behind "
+                "(all of them under 'leftovers' in --results-json)",
+                yellow=True,
+            )
+        if self.finish.gate is not None:
+            write("")
+            for colour, line in gate.render(self.finish.gate):
+                write(line, **{colour: True})
+        for written, line in self.finish.written:
+            write(line, **({} if written else {"red": True}))

@@ -1,0 +1,64 @@
+"""Under pytest-xdist: what the controller hands to its workers, and what it learns from them.
+
+One run, one namespace and one preflight: the controller decides them and tells every worker;
+the workers tell the controller what they collected and what they could not clean up, and a
+worker that crashes leaves its scenario ``error``, not missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.ledger import Leftover
+from conformance.outcomes import Outcome
+from conformance.run.state import RunState
+
+
+class XdistHandoff:
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["rc_namespace"] = self.state.ledger.namespace
+        node.workerinput["rc_unusable"] = {
+            target.id: target.unusable for target in self.state.targets if target.unusable
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.state.selected.update(ids)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        self.state.leftovers += [Leftover(**item) for item in output.get("rc_leftovers", [])]
+        # Every worker collects the whole run: any one of them has the counts.
+        for target, feature, count in output.get("rc_collected", []):
+            self.state.collected[(target, feature)] = count
+        self.state.cut_short = self.state.cut_short or output.get("rc_cut_short", "")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+        """The crashed scenario's report, made by xdist, carries what its setup report said."""
+        record = self.state.records.get(crashitem)
+        if record is None:  # it crashed before saying which scenario it is
+            self.state.cut_short = f"a worker crashed running {crashitem} before its setup ended"
+            return
+        report.user_properties += [
+            ("rc_target", record.target),
+            ("rc_features", record.features),
+            ("rc_outcome", Outcome.ERROR.value),
+        ]
+        self.state.finished.add(crashitem)
+
+
+def worker_output(state: RunState) -> dict[str, Any]:
+    """What a worker sends back at its end (``config.workeroutput``)."""
+    return {
+        "rc_leftovers": [vars(leftover) for leftover in state.leftovers],
+        "rc_collected": [[*key, count] for key, count in state.collected.items()],
+        "rc_cut_short": state.cut_short,
+    }

@@ -1,0 +1,139 @@
+"""What the shipped scenarios stand on: the target each runs against (one report column each) and
+the fixtures they use. They live here, not in the pytest11 plugin, so that they exist for these
+scenarios only: another project's ``target``, ``client`` or ``names`` stays its own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from conformance import http_exchanges
+from conformance.probe import Probe
+from conformance.run import start
+from conformance.run.state import RunState, state_of
+from conformance.targets import Target
+
+# The MLflow client retries 5xx for minutes by default; one broken endpoint must cost seconds.
+_CLIENT_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    start.activate(config)  # collecting the scenarios is using the suite
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        targets = state_of(metafunc.config).measured_targets
+        metafunc.parametrize(
+            "target", targets, ids=[t.id for t in targets], indirect=True, scope="session"
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture: a missing option makes "not tested", whatever else would fail.
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get("target") if callspec else None
+    needs_foreign = "foreign_tracking_uri" in getattr(item, "fixturenames", ())
+    if isinstance(target, Target) and needs_foreign and not target.foreign_tracking_uri:
+        pytest.skip("needs --foreign-tracking-uri (a second, independent tracking server)")
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    """The registry under test: every scenario runs once per measured target."""
+    return request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _client_settings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """MLflow client settings for the scenarios' process, and HTTP evidence where it helps."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _CLIENT_ENV_DEFAULTS.items():
+            if name not in os.environ:  # the user's own setting wins
+                patch.setenv(name, value)
+        if any(target.is_http for target in state_of(request.config).measured_targets):
+            http_exchanges.install()
+        yield
+
+
+@pytest.fixture(scope="session")
+def conformance_state(request: pytest.FixtureRequest) -> RunState:
+    return state_of(request.config)
+
+
+@pytest.fixture
+def client(target: Target) -> MlflowClient:
+    """A stock MLflow client pointed at the target."""
+    return MlflowClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri)
+
+
+@pytest.fixture
+def probe() -> Probe:
+    return Probe()
+
+
+@pytest.fixture
+def names(target: Target, conformance_state: RunState) -> Iterator[Callable[[str], str]]:
+    """Mint registered-model names of this run; whatever they name is removed afterwards."""
+    minted: list[str] = []
+
+    def mint(hint: str) -> str:
+        name = conformance_state.ledger.mint(hint, target.tracking_uri, target.registry_uri)
+        minted.append(name)
+        return name
+
+    yield mint
+    # What cannot be removed now stays pending in the ledger: the final sweep retries it.
+    conformance_state.ledger.remove(minted)
+
+
+@pytest.fixture
+def fluent(target: Target, client: MlflowClient) -> Iterator[None]:
+    """Point MLflow's fluent API (``mlflow.register_model``, ``load_model``...) at the target."""
+    previous = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
+    mlflow.set_tracking_uri(target.tracking_uri)
+    mlflow.set_registry_uri(target.registry_uri)
+    try:
+        yield
+    finally:
+        if mlflow.active_run():
+            mlflow.end_run()
+        mlflow.set_tracking_uri(previous[0])
+        mlflow.set_registry_uri(previous[1])
+
+
+@pytest.fixture
+def experiment_id(
+    target: Target, client: MlflowClient, probe: Probe, conformance_state: RunState
+) -> str:
+    """This process's experiment on the target's tracking server, made once, removed at the end."""
+    return _experiment_for(conformance_state, target.tracking_uri, client, probe)
+
+
+@pytest.fixture
+def foreign_tracking_uri(target: Target) -> str:
+    """The second tracking server (scenarios that need one are skipped without it)."""
+    assert target.foreign_tracking_uri, "skipped in pytest_runtest_setup"
+    return target.foreign_tracking_uri
+
+
+@pytest.fixture
+def foreign_experiment_id(
+    foreign_tracking_uri: str, probe: Probe, conformance_state: RunState
+) -> str:
+    foreign_client = MlflowClient(tracking_uri=foreign_tracking_uri)
+    return _experiment_for(conformance_state, foreign_tracking_uri, foreign_client, probe)
+
+
+def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, probe: Probe) -> str:
+    if tracking_uri not in state.experiments:
+        with probe.prerequisite("create_experiment"):
+            state.experiments[tracking_uri] = client.create_experiment(
+                f"{state.ledger.namespace}-{state.ledger.worker}"
+            )
+    return state.experiments[tracking_uri]
