@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
-CATALOGUE_VERSION = "1"
+CATALOGUE_VERSION = "2"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)?$")
 
@@ -129,8 +129,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "search.by-name",
         "Search registered models by name",
-        "A filter `name = '<name>'` MUST return exactly the model of that name (case-sensitive), "
-        "and `name IN (...)` exactly the models listed.",
+        "A filter `name = '<name>'` MUST return exactly the model of that name, compared "
+        "case-sensitively and in full, and nothing for a name that no model has.",
         seed_row=13,
     ),
     Feature(
@@ -146,6 +146,14 @@ FEATURES: tuple[Feature, ...] = (
         "A filter on `tags.<key>` MUST return exactly the models whose tag matches (`=`, `!=`, "
         "`LIKE`), with several tag conditions AND-ed and back-quoted keys accepted.",
         seed_row=15,
+    ),
+    Feature(
+        "search.name-in",
+        "Search registered models by a list of names (name IN)",
+        "A registry MAY refuse a filter `name IN ('<a>', '<b>', ...)` (MLflow documents the "
+        "operator for model-version search only). A registry that accepts it MUST return "
+        "exactly the models whose name is one of those listed, compared case-sensitively and "
+        "in full, each once, and MUST ignore listed names that no model has.",
     ),
 )
 

@@ -1,13 +1,15 @@
 """Helpers for scenarios (not scenarios themselves): making models to work on, reading state
 back, walking search pages, comparing file trees.
 
-Apart from :func:`model_with_versions` and :func:`best_effort` (setup steps, always
-prerequisites) nothing here wraps a call in the probe: the scenario decides which step is under
-test. Reads go through the most basic registry calls, so they work against any target.
+Apart from :func:`model_with_versions`, :func:`best_effort` and the ``mark_*`` helpers (setup
+steps, always prerequisites) nothing here wraps a call in the probe: the scenario decides which
+step is under test. Reads go through the most basic registry calls, so they work against any
+target.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,19 +170,22 @@ def search_all(
 ) -> list[Any]:
     """Every registered model a search returns, following page tokens to the end.
 
-    Raises ``Inconclusive`` past ``cap`` models (a registry too big to judge in a test run) and
-    ``AssertionError`` when the registry hands out a page token it handed out before (a listing
-    that would never end).
+    The walk is bounded: a registry of at most ``cap`` models fills at most ``cap / page_size``
+    pages, plus one empty page that may end the walk. A walk longer than that, or a page token
+    handed out twice, is a listing that never ends (``AssertionError``, whatever the pages
+    held: empty pages with fresh tokens, or the same models again). Only a registry that shows
+    more than ``cap`` distinct models is too big to judge (``Inconclusive``).
     """
+    max_pages = -(-cap // page_size) + 1
     found: list[Any] = []
     seen_tokens: set[str] = set()
     token = None
-    while True:
+    for _ in range(max_pages):
         page = client.search_registered_models(
             filter_string=filter_string, max_results=page_size, order_by=order_by, page_token=token
         )
         found.extend(page)
-        if len(found) > cap:
+        if len(found) > cap and len({model.name for model in found}) > cap:
             raise Inconclusive(
                 f"the registry holds more than {cap} registered models matching "
                 f"{filter_string or 'no filter'}: too many to list in a conformance run"
@@ -196,6 +201,25 @@ def search_all(
             "the listing would never end"
         )
         seen_tokens.add(token)
+    raise AssertionError(
+        f"search_registered_models(max_results={page_size}, filter {filter_string or 'none'}) "
+        f"still handed out a next-page token after {max_pages} pages ({len(found)} models, "
+        f"{len({model.name for model in found})} distinct): the listing would never end"
+    )
+
+
+#: The ways :func:`near_misses` names a model that does not exist.
+NEAR_MISS_KINDS = ("other-case", "prefix-of-name", "name-plus-suffix")
+
+
+def near_misses(name: str, hint: str) -> dict[str, str]:
+    """Names that no model has, each one character-level step from ``name`` (which ends with
+    ``hint``): the hint in swapped case, the name cut short, the name with a suffix."""
+    return {
+        "other-case": name.removesuffix(hint) + hint.swapcase(),
+        "prefix-of-name": name[:-2],
+        "name-plus-suffix": name + "x",
+    }
 
 
 def names_of(models: Iterable[Any]) -> list[str]:
@@ -215,17 +239,64 @@ def names_present(client: Any, *model_names: str) -> list[str]:
     return present
 
 
-def versions_present(client: Any, name: str, versions: Iterable[str]) -> dict[str, str | None]:
-    """For each version number: its source if ``get_model_version`` finds it, else ``None``."""
-    present: dict[str, str | None] = {}
-    for version in versions:
-        try:
-            present[str(version)] = client.get_model_version(name, str(version)).source
-        except MlflowException as exc:
-            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
-                raise
-            present[str(version)] = None
-    return present
+def version_state(client: Any, name: str, version: str) -> dict[str, Any] | None:
+    """Every field of a version that an operation on something else could damage (aliases where
+    the registry reports them), or ``None`` when the registry says the version does not exist.
+    """
+    try:
+        read = client.get_model_version(name, str(version))
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return None
+    return {
+        "source": read.source,
+        "run_id": read.run_id or None,  # REST stores send "" where in-process ones keep None
+        "stage": read.current_stage,
+        "status": read.status,
+        "description": description_of(read),
+        "tags": dict(read.tags or {}),
+        "aliases": sorted(getattr(read, "aliases", None) or []),
+    }
+
+
+def model_state(client: Any, name: str) -> dict[str, Any] | None:
+    """Every field of a registered model that an operation on something else could damage, or
+    ``None`` when the registry says the model does not exist."""
+    try:
+        model = client.get_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return None
+    aliases = getattr(model, "aliases", None) or {}
+    return {
+        "tags": dict(model.tags or {}),
+        "description": description_of(model),
+        "aliases": {alias: str(version) for alias, version in aliases.items()},
+        "latest_versions": sorted(
+            (str(version.version), version.current_stage) for version in model.latest_versions or []
+        ),
+    }
+
+
+def versions_state(
+    client: Any, name: str, versions: Iterable[str]
+) -> dict[str, dict[str, Any] | None]:
+    """:func:`version_state` of each of ``versions`` of ``name``."""
+    return {str(version): version_state(client, name, version) for version in versions}
+
+
+def registry_state(client: Any, models: dict[str, Iterable[str]]) -> dict[str, Any]:
+    """The full state of some models and versions (``{name: versions}``), for the checks that
+    an operation left them alone: compare it before and after."""
+    return {
+        name: {
+            "model": model_state(client, name),
+            "versions": versions_state(client, name, versions),
+        }
+        for name, versions in models.items()
+    }
 
 
 def version_tags(client: Any, name: str, version: str) -> dict[str, str]:
@@ -269,17 +340,106 @@ def best_effort(
     """A setup step the scenario can do without: ``False`` if the registry cleanly refuses it.
 
     Used where a refused step (another feature) only makes a scenario judge less, so that a
-    registry lacking that other feature does not change this feature's verdict. Any other
-    failure of the step is a broken prerequisite, as usual.
+    registry lacking that other feature does not change this feature's verdict. The refusal is
+    kept in the probe's evidence (role ``best-effort``): the scenario was judged without it.
+    Any other failure of the step is a broken prerequisite, as usual.
     """
-    with probe.prerequisite(what):
+    with probe.prerequisite(what), http_exchanges.recording() as exchanges:
         try:
             call(*args, **kwargs)
         except Exception as exc:
-            if classify(exc).kind is Kind.REFUSAL:
-                return False
-            raise
+            if classify(exc, answer_status(exchanges)).kind is not Kind.REFUSAL:
+                raise
+            probe._record(what, "best-effort", exc, Kind.REFUSAL.value, exchanges)
+            return False
     return True
+
+
+def mark_model(client: Any, probe: Probe, name: str) -> None:
+    """Give a registered model a tag and a description, each best-effort: marks that a careless
+    operation on something else would damage, so that :func:`registry_state` shows it. A mark
+    the registry accepted must read back (else the prerequisite broke): a check that compares
+    states must not pass because the marks were never kept."""
+    expected = {}
+    if best_effort(
+        probe, "set_registered_model_tag", client.set_registered_model_tag, name, "rc.mark", name
+    ):
+        expected["tag rc.mark"] = name
+    if best_effort(
+        probe,
+        "update_registered_model",
+        client.update_registered_model,
+        name,
+        description=f"model {name}",
+    ):
+        expected["description"] = f"model {name}"
+    with probe.prerequisite(f"read back the marks of {name}"):
+        state = model_state(client, name)
+        assert state is not None, f"{name} is missing after it was marked"
+        found = {"tag rc.mark": state["tags"].get("rc.mark"), "description": state["description"]}
+        _assert_marks_kept(name, expected, found)
+
+
+def mark_version(
+    client: Any, probe: Probe, name: str, version: str, *, stage: str | None = "Staging"
+) -> None:
+    """Give a version a tag, a description, an alias and a stage (unless ``stage`` is None),
+    each best-effort, like :func:`mark_model`. Aliases are only compared where a registry
+    reports them on the version, so an accepted alias is not required to read back."""
+    expected = {}
+    if best_effort(
+        probe,
+        "set_model_version_tag",
+        client.set_model_version_tag,
+        name,
+        version,
+        "rc.mark",
+        f"v{version}",
+    ):
+        expected["tag rc.mark"] = f"v{version}"
+    if best_effort(
+        probe,
+        "update_model_version",
+        client.update_model_version,
+        name,
+        version,
+        description=f"version {version}",
+    ):
+        expected["description"] = f"version {version}"
+    best_effort(
+        probe,
+        "set_registered_model_alias",
+        client.set_registered_model_alias,
+        name,
+        f"mark{version}",
+        version,
+    )
+    if stage is not None:
+        with warnings.catch_warnings():  # MLflow 3 deprecates stages; registries still have them
+            warnings.simplefilter("ignore", FutureWarning)
+            if best_effort(
+                probe,
+                "transition_model_version_stage",
+                client.transition_model_version_stage,
+                name,
+                version,
+                stage,
+            ):
+                expected["stage"] = stage
+    with probe.prerequisite(f"read back the marks of {name} v{version}"):
+        state = version_state(client, name, version)
+        assert state is not None, f"{name} v{version} is missing after it was marked"
+        found = {
+            "tag rc.mark": state["tags"].get("rc.mark"),
+            "description": state["description"],
+            "stage": state["stage"],
+        }
+        _assert_marks_kept(f"{name} v{version}", expected, found)
+
+
+def _assert_marks_kept(what: str, expected: dict[str, str], found: dict[str, Any]) -> None:
+    lost = {mark: found[mark] for mark, value in expected.items() if found[mark] != value}
+    assert not lost, f"{what} accepted the marks {expected} but reads back {lost}"
 
 
 def description_of(entity: Any) -> str:

@@ -1,4 +1,4 @@
-"""Reference backends that each break exactly one seed feature, for proving the verdicts true.
+"""Reference backends that each break exactly one catalogue feature, to prove the verdicts true.
 
 Importing this module (``pytest -p tests.broken_backends``) registers the MLflow store scheme
 ``broken`` for both the registry and the tracking side. ``broken://<slug>--<mode>`` (``slug``: a
@@ -259,7 +259,7 @@ def _refuse_search_if(test: Callable[[list[dict]], bool], message: str) -> Repla
     return search
 
 
-# --- the wrong answers, one per seed feature ------------------------------------------------
+# --- the wrong answers, one per feature ----------------------------------------------------
 
 
 def _local_folders_stay_pending(store, call, name, version):
@@ -371,6 +371,13 @@ def _name_equals_ignoring_case(comparisons: list[dict]) -> list[dict]:
 
 def _like_ignoring_case(comparisons: list[dict]) -> list[dict]:
     return [{**c, "comparator": "ILIKE"} if _is_name(c, "LIKE") else c for c in comparisons]
+
+
+def _name_in_first_only(comparisons: list[dict]) -> list[dict]:
+    return [
+        {**c, "comparator": "=", "value": c["value"][0]} if _is_name(c, "IN") else c
+        for c in comparisons
+    ]
 
 
 def _first_tag_condition_only(comparisons: list[dict]) -> list[dict]:
@@ -566,10 +573,10 @@ SABOTAGES: dict[str, Sabotage] = {
             {"search_registered_models": _search_rewritten(_name_equals_ignoring_case)},
         ),
         refuse=Break(
-            "refuses filters with name = or name IN",
+            "refuses filters with name =",
             {
                 "search_registered_models": _refuse_search_if(
-                    _has_own("=", "IN"), "filtering on the exact name is not supported"
+                    _has_own("="), "filtering on the exact name is not supported"
                 )
             },
         ),
@@ -599,6 +606,20 @@ SABOTAGES: dict[str, Sabotage] = {
                 "search_registered_models": _refuse_search_if(
                     lambda own: any(c["type"] == "tag" for c in own),
                     "filtering on tags is not supported",
+                )
+            },
+        ),
+    ),
+    "search.name-in": Sabotage(
+        wrong=Break(
+            "name IN (...) matches only the first name of the list",
+            {"search_registered_models": _search_rewritten(_name_in_first_only)},
+        ),
+        refuse=Break(
+            "refuses filters with name IN, as MLflow 2.22's server does",
+            {
+                "search_registered_models": _refuse_search_if(
+                    _has_own("IN"), "the IN comparator is not supported for registered models"
                 )
             },
         ),

@@ -1,9 +1,10 @@
 """Proof that the verdicts are true.
 
-For every seed row, a reference backend that breaks only that feature (once silently wrong, once
-as a clean refusal; ``tests/broken_backends.py``) must make exactly that row ``non-conformant``
-or ``unsupported`` while every other row stays ``supported``. One run of the shipped scenarios
-measures all of them side by side, one column per broken backend, plus an intact one.
+For every feature of the catalogue, a reference backend that breaks only that feature (once
+silently wrong, once as a clean refusal; ``tests/broken_backends.py``) must make exactly that row
+``non-conformant`` or ``unsupported`` while every other row stays ``supported``. One run of the
+shipped scenarios measures all of them side by side, one column per broken backend, plus an
+intact one.
 
 Where one feature cannot be refused without refusing part of another, because the other row
 does the very same thing (MLflow's protocol offers no narrower call), the overlap is declared
@@ -29,8 +30,8 @@ from tests import broken_backends as broken
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLEAN_URI = "memory://proof-clean"
 FOREIGN_URI = "memory://proof-foreign"
-SEED_FEATURES = [feature.id for feature in FEATURES if feature.seed_row is not None]
-CASES = [(feature_id, mode) for feature_id in SEED_FEATURES for mode in broken.MODES]
+FEATURE_IDS = [feature.id for feature in FEATURES]
+CASES = [(feature_id, mode) for feature_id in FEATURE_IDS for mode in broken.MODES]
 BROKEN_URIS = [broken.uri(f, m) for f, m in CASES if broken.sabotage_of(f, m) is not None]
 EXPECTED = {"wrong": "non-conformant", "refuse": "unsupported"}
 
@@ -173,8 +174,8 @@ def test_no_sabotage_makes_a_scenario_inconclusive(proof):
     assert not errors, "\n".join(errors)
 
 
-def test_every_seed_feature_is_broken_both_ways_or_says_why_not():
-    assert list(broken.SABOTAGES) == SEED_FEATURES
+def test_every_feature_is_broken_both_ways_or_says_why_not():
+    assert list(broken.SABOTAGES) == FEATURE_IDS
     for feature_id, sabotage in broken.SABOTAGES.items():
         assert sabotage.wrong.replacements, feature_id
         assert (sabotage.refuse is None) == bool(sabotage.impossible), feature_id
@@ -182,4 +183,4 @@ def test_every_seed_feature_is_broken_both_ways_or_says_why_not():
         assert broken.sabotage_of(feature_id, mode) is not None
         assert mode == "refuse", "a wrong answer must stay within its own feature"
         assert feature_id not in others
-        assert set(others) <= set(SEED_FEATURES)
+        assert set(others) <= set(FEATURE_IDS)

@@ -9,9 +9,11 @@ from conformance.refusals import Kind, classify
 from conformance.scenario_support import (
     SOURCE_ROOT,
     expect_error,
+    mark_model,
+    mark_version,
     model_with_versions,
-    names_present,
-    versions_present,
+    registry_state,
+    versions_state,
 )
 
 MISSING = "RESOURCE_DOES_NOT_EXIST"
@@ -19,17 +21,20 @@ MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 @feature("model.delete")
 def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
-    # given a model with two versions, and a bystander model with one
+    # given a model with two versions, and a marked bystander model with one marked version
     doomed, bystander = names("delete-doomed"), names("delete-bystander")
     doomed_versions = model_with_versions(client, probe, doomed, 2)
     bystander_versions = model_with_versions(client, probe, bystander, 1)
+    mark_model(client, probe, bystander)
+    for version in bystander_versions:
+        mark_version(client, probe, bystander, version)
+    before = registry_state(client, {bystander: bystander_versions})
 
     # when the first model is deleted
     with probe.feature(
         "delete_registered_model",
-        state=lambda: (
-            names_present(client, doomed),
-            versions_present(client, doomed, doomed_versions),
+        state=lambda: registry_state(
+            client, {doomed: doomed_versions, bystander: bystander_versions}
         ),
     ):
         client.delete_registered_model(doomed)
@@ -49,11 +54,9 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
             doomed,
             version,
         )
-    assert client.get_registered_model(bystander).name == bystander
-    still = versions_present(client, bystander, bystander_versions)
-    assert still == bystander_versions, (
-        f"deleting {doomed!r} changed the versions of {bystander!r}: "
-        f"{bystander_versions} -> {still}"
+    after = registry_state(client, {bystander: bystander_versions})
+    assert after == before, (
+        f"deleting {doomed!r} changed the model {bystander!r}: {before} -> {after}"
     )
 
 
@@ -67,7 +70,7 @@ def test_deleted_name_registers_again_from_scratch(client, names, probe):
     # when the model is deleted
     with probe.feature(
         "delete_registered_model",
-        state=lambda: (names_present(client, name), versions_present(client, name, old_versions)),
+        state=lambda: registry_state(client, {name: old_versions}),
     ):
         client.delete_registered_model(name)
 
@@ -91,7 +94,10 @@ def test_deleted_name_registers_again_from_scratch(client, names, probe):
         f"the first version of the re-registered {name!r} is v{made.version}; a new model's first "
         f"version is v{first_of_fresh} (the deleted model had {sorted(old_versions)})"
     )
-    remaining = versions_present(client, name, old_versions)
+    remaining = {
+        version: state["source"] if state else None
+        for version, state in versions_state(client, name, old_versions).items()
+    }
     expected = {v: (source if v == first_of_fresh else None) for v in old_versions}
     assert remaining == expected, (
         f"after re-registering {name!r}, the deleted model's versions read {remaining}, "

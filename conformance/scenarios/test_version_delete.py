@@ -8,9 +8,11 @@ from conformance.markers import feature
 from conformance.scenario_support import (
     SOURCE_ROOT,
     expect_error,
+    mark_model,
+    mark_version,
     model_with_versions,
     names_present,
-    versions_present,
+    registry_state,
 )
 
 MISSING = "RESOURCE_DOES_NOT_EXIST"
@@ -19,18 +21,22 @@ MISSING = "RESOURCE_DOES_NOT_EXIST"
 @pytest.mark.parametrize("which", ["first", "middle", "last"])
 @feature("version.delete")
 def test_delete_removes_that_version_only(client, names, probe, which):
-    # given a model with three versions
+    # given a model with three versions, all marked (tag, description, alias, stage)
     name = names(f"vdelete-{which}")
     sources = model_with_versions(client, probe, name, 3)
+    mark_model(client, probe, name)
+    for version in sources:
+        mark_version(client, probe, name, version)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
+    before = registry_state(client, {name: sources})[name]
 
     # when one of them is deleted
     with probe.feature(
-        "delete_model_version", state=lambda: versions_present(client, name, sources)
+        "delete_model_version", state=lambda: registry_state(client, {name: sources})
     ):
         client.delete_model_version(name, doomed)
 
-    # then that version answers RESOURCE_DOES_NOT_EXIST; the model and the others stay
+    # then that version answers RESOURCE_DOES_NOT_EXIST; the model and the others stay as they were
     expect_error(
         MISSING,
         f"get_model_version of the deleted v{doomed} of {name!r}",
@@ -38,12 +44,21 @@ def test_delete_removes_that_version_only(client, names, probe, which):
         name,
         doomed,
     )
-    assert names_present(client, name) == [name], f"deleting v{doomed} removed the model {name!r}"
-    others = {version: source for version, source in sources.items() if version != doomed}
-    remaining = versions_present(client, name, others)
-    assert remaining == others, (
-        f"after deleting v{doomed} of {name!r}, the other versions read {remaining}, "
-        f"expected {others}"
+    others = [version for version in sources if version != doomed]
+    after = registry_state(client, {name: others})[name]
+    assert after["model"] is not None, f"deleting v{doomed} removed the model {name!r}"
+    expected = {
+        "model": {
+            **before["model"],
+            # the deleted version's alias goes with it, and the latest versions move
+            "aliases": {a: v for a, v in before["model"]["aliases"].items() if v != doomed},
+            "latest_versions": after["model"]["latest_versions"],
+        },
+        "versions": {v: state for v, state in before["versions"].items() if v != doomed},
+    }
+    assert after == expected, (
+        f"after deleting v{doomed} of {name!r}, the model and the other versions read {after}, "
+        f"expected {expected}"
     )
 
 
@@ -55,7 +70,7 @@ def test_deleted_number_is_never_handed_out_again(client, names, probe, count, w
     sources = model_with_versions(client, probe, name, count)
     doomed = list(sources)[-1]
     with probe.feature(
-        "delete_model_version", state=lambda: versions_present(client, name, sources)
+        "delete_model_version", state=lambda: registry_state(client, {name: sources})
     ):
         client.delete_model_version(name, doomed)
 

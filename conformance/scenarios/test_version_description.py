@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.markers import feature
-from conformance.scenario_support import SOURCE_ROOT, description_of
+from conformance.scenario_support import SOURCE_ROOT, description_of, mark_version, version_state
 
 _TEXTS = {
     "plain": "scored 0.91 on the holdout set",
@@ -13,17 +13,22 @@ _TEXTS = {
 }
 
 
+#: What the scenarios write on the second version, which must keep it.
+SECOND_DESCRIPTION = "version two's own"
+
+
 def _two_versions(client, probe, name):
-    """Versions ``(first, second, second's description)``; the second one is described first."""
+    """Versions ``(first, second)``; the second one is marked and described first."""
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
         first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         second = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     v1, v2 = str(first.version), str(second.version)
+    mark_version(client, probe, name, v2)
     with probe.feature("update_model_version"):
-        client.update_model_version(name, v2, description="version two's own")
-    return v1, v2, description_of(client.get_model_version(name, v2))
+        client.update_model_version(name, v2, description=SECOND_DESCRIPTION)
+    return v1, v2
 
 
 @pytest.mark.parametrize("text", list(_TEXTS))
@@ -31,13 +36,12 @@ def _two_versions(client, probe, name):
 def test_update_description_is_returned_read_back_and_confined(client, names, probe, text):
     # given a model with two versions, the second already described
     name = names("describe")
-    v1, v2, v2_description = _two_versions(client, probe, name)
+    v1, v2 = _two_versions(client, probe, name)
+    other_before = version_state(client, name, v2)
     new = _TEXTS[text]
 
     # when version 1's description is updated
-    with probe.feature(
-        "update_model_version", state=lambda: description_of(client.get_model_version(name, v1))
-    ):
+    with probe.feature("update_model_version", state=lambda: version_state(client, name, v1)):
         returned = client.update_model_version(name, v1, description=new)
 
     # then the returned version carries it, a read shows it, and version 2 keeps its own
@@ -54,9 +58,10 @@ def test_update_description_is_returned_read_back_and_confined(client, names, pr
         f"get_model_version v1 reads description {read.description!r}, expected {new!r}"
     )
     assert read.source == f"{SOURCE_ROOT}/{name}/v1", f"v1's source changed to {read.source!r}"
-    other = client.get_model_version(name, v2)
-    assert description_of(other) == v2_description, (
-        f"updating v1 changed v2's description from {v2_description!r} to {other.description!r}"
+    other = version_state(client, name, v2)
+    assert other == {**other_before, "description": SECOND_DESCRIPTION}, (
+        f"updating v1 changed v2: {other_before} -> {other} (its description was "
+        f"{SECOND_DESCRIPTION!r})"
     )
 
 
@@ -64,7 +69,8 @@ def test_update_description_is_returned_read_back_and_confined(client, names, pr
 def test_second_update_overwrites_the_first(client, names, probe):
     # given a model with two versions, version 1 already described once
     name = names("redescribe")
-    v1, v2, v2_description = _two_versions(client, probe, name)
+    v1, v2 = _two_versions(client, probe, name)
+    other_before = version_state(client, name, v2)
     with probe.feature("update_model_version"):
         first = client.update_model_version(name, v1, description="first description")
     assert first is not None, "update_model_version returned nothing, expected the version"
@@ -87,8 +93,8 @@ def test_second_update_overwrites_the_first(client, names, probe):
         f"get_model_version v1 reads description {read.description!r} after two updates, "
         "expected 'second description'"
     )
-    other = client.get_model_version(name, v2)
-    assert description_of(other) == v2_description, (
-        f"updating v1 twice changed v2's description from {v2_description!r} "
-        f"to {other.description!r}"
+    other = version_state(client, name, v2)
+    assert other == {**other_before, "description": SECOND_DESCRIPTION}, (
+        f"updating v1 twice changed v2: {other_before} -> {other} (its description was "
+        f"{SECOND_DESCRIPTION!r})"
     )

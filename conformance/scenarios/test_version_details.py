@@ -10,12 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from mlflow.exceptions import MlflowException
 
 from conformance.markers import feature
-from conformance.probe import Inconclusive
-from conformance.refusals import Kind, classify
-from conformance.scenario_support import model_with_versions
+from conformance.scenario_support import expect_error, model_with_versions
 
 SOURCE_ROOT = "s3://rc-bucket/version-details"
 #: Allowance between this machine's clock and the registry's when checking timestamps; far
@@ -136,11 +133,10 @@ def test_missing_version_is_resource_does_not_exist(client, names, probe, missin
 
     # when a version that does not exist is read
     # then the registry answers RESOURCE_DOES_NOT_EXIST
-    with pytest.raises(MlflowException) as raised:
-        client.get_model_version(name, version)
-    if classify(raised.value).kind is Kind.TRANSPORT:
-        raise Inconclusive(f"get_model_version: {raised.value}") from raised.value
-    assert raised.value.error_code == "RESOURCE_DOES_NOT_EXIST", (
-        f"get_model_version({name!r}, {version}) of a missing {missing} answered "
-        f"{raised.value.error_code}: {str(raised.value.message)[:300]}"
+    expect_error(
+        "RESOURCE_DOES_NOT_EXIST",
+        f"get_model_version({name!r}, {version}) of a missing {missing}",
+        client.get_model_version,
+        name,
+        version,
     )

@@ -2,7 +2,8 @@
 
 Every change is judged against the version's tags as read just before it (a registry may add
 tags of its own to new versions), and the other version of the same model, which carries the
-same key with another value, must keep its tags through every change.
+same key with another value (and the marks of ``mark_version``), must stay as it was through
+every change.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from conformance.markers import feature
-from conformance.probe import Inconclusive
+from conformance.probe import Inconclusive, no_verdict
 from conformance.refusals import Kind, classify
-from conformance.scenario_support import SOURCE_ROOT, version_tags
+from conformance.scenario_support import SOURCE_ROOT, mark_version, version_state, version_tags
 
 KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
 
@@ -26,6 +27,7 @@ def _two_versions(client, probe, name, key):
         mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         other = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     mine, other = str(mine.version), str(other.version)
+    mark_version(client, probe, name, other)
     with probe.feature("set_model_version_tag"):
         client.set_model_version_tag(name, other, key, "the other version's")
     return mine, other
@@ -38,10 +40,10 @@ def test_set_tag_is_read_back_on_that_version_only(client, names, probe, key_kin
     key = KEYS[key_kind]
     name = names("tag-set")
     mine, other = _two_versions(client, probe, name, key)
-    before_mine, before_other = version_tags(client, name, mine), version_tags(client, name, other)
+    before_mine, before_other = version_tags(client, name, mine), version_state(client, name, other)
 
     # when a tag is set on one version
-    with probe.feature("set_model_version_tag", state=lambda: version_tags(client, name, mine)):
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "team-a")
 
     # then that version reads it back, and the other version's tags are unchanged
@@ -49,9 +51,9 @@ def test_set_tag_is_read_back_on_that_version_only(client, names, probe, key_kin
     assert after_mine == expected, (
         f"v{mine} tags after setting {key!r}='team-a': {after_mine}, expected {expected}"
     )
-    after_other = version_tags(client, name, other)
+    after_other = version_state(client, name, other)
     assert after_other == before_other, (
-        f"setting a tag on v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+        f"setting a tag on v{mine} changed v{other}: {before_other} -> {after_other}"
     )
 
 
@@ -61,12 +63,12 @@ def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
     key = KEYS["plain"]
     name = names("tag-overwrite")
     mine, other = _two_versions(client, probe, name, key)
-    before_mine, before_other = version_tags(client, name, mine), version_tags(client, name, other)
+    before_mine, before_other = version_tags(client, name, mine), version_state(client, name, other)
     with probe.feature("set_model_version_tag"):
         client.set_model_version_tag(name, mine, key, "first")
 
     # when the same key is set to another value
-    with probe.feature("set_model_version_tag", state=lambda: version_tags(client, name, mine)):
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "second")
 
     # then only the new value is read back, and the other version is unchanged
@@ -75,9 +77,9 @@ def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
         f"v{mine} tags after setting {key!r} to 'first' then 'second': {after_mine}, "
         f"expected {expected}"
     )
-    after_other = version_tags(client, name, other)
+    after_other = version_state(client, name, other)
     assert after_other == before_other, (
-        f"overwriting a tag on v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+        f"overwriting a tag on v{mine} changed v{other}: {before_other} -> {after_other}"
     )
 
 
@@ -87,14 +89,14 @@ def test_delete_tag_removes_that_key_only(client, names, probe):
     key, kept = KEYS["plain"], "rc.kept"
     name = names("tag-delete")
     mine, other = _two_versions(client, probe, name, key)
-    before_other = version_tags(client, name, other)
+    before_other = version_state(client, name, other)
     with probe.feature("set_model_version_tag"):
         client.set_model_version_tag(name, mine, key, "to delete")
         client.set_model_version_tag(name, mine, kept, "to keep")
     tagged = version_tags(client, name, mine)
 
     # when one tag is deleted
-    with probe.feature("delete_model_version_tag", state=lambda: version_tags(client, name, mine)):
+    with probe.feature("delete_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.delete_model_version_tag(name, mine, key)
 
     # then that key is gone from that version only
@@ -103,9 +105,9 @@ def test_delete_tag_removes_that_key_only(client, names, probe):
     assert after_mine == expected, (
         f"v{mine} tags after deleting {key!r}: {after_mine}, expected {expected}"
     )
-    after_other = version_tags(client, name, other)
+    after_other = version_state(client, name, other)
     assert after_other == before_other, (
-        f"deleting {key!r} from v{mine} changed v{other}'s tags: {before_other} -> {after_other}"
+        f"deleting {key!r} from v{mine} changed v{other}: {before_other} -> {after_other}"
     )
 
 
@@ -115,7 +117,7 @@ def test_deleting_an_absent_tag_is_harmless(client, names, probe):
     key = KEYS["plain"]
     name = names("tag-delete-absent")
     mine, other = _two_versions(client, probe, name, key)
-    before_other = version_tags(client, name, other)
+    before_other = version_state(client, name, other)
     with probe.feature("set_model_version_tag"):
         client.set_model_version_tag(name, mine, key, "short-lived")
     with probe.feature("delete_model_version_tag"):
@@ -124,17 +126,17 @@ def test_deleting_an_absent_tag_is_harmless(client, names, probe):
     assert key not in before_mine, f"v{mine} still has {key!r} after its deletion: {before_mine}"
 
     # when the same, now absent, key is deleted again
-    refusal = None
+    answer = None
     try:
         client.delete_model_version_tag(name, mine, key)
     except MlflowException as exc:
-        refusal = exc
+        answer = exc
 
-    # then it is a no-op (MLflow) or a clean refusal, and no tag of either version changed
-    if refusal is not None:
-        verdict = classify(refusal)
-        if verdict.kind is Kind.TRANSPORT:
-            raise Inconclusive(f"delete_model_version_tag: {verdict.reason}") from refusal
+    # then it is a no-op (MLflow), "no such tag" or a clean refusal, and nothing else changed
+    if answer is not None and answer.error_code != "RESOURCE_DOES_NOT_EXIST":
+        verdict = classify(answer)
+        if verdict.kind in (Kind.TRANSPORT, Kind.AUTH):
+            raise Inconclusive(no_verdict("delete_model_version_tag", verdict)) from None
         assert verdict.kind is Kind.REFUSAL, (
             f"deleting the absent tag {key!r} of v{mine} broke the registry: {verdict.reason}"
         )
@@ -142,8 +144,8 @@ def test_deleting_an_absent_tag_is_harmless(client, names, probe):
     assert after_mine == before_mine, (
         f"deleting the absent tag {key!r} changed v{mine}'s tags: {before_mine} -> {after_mine}"
     )
-    after_other = version_tags(client, name, other)
+    after_other = version_state(client, name, other)
     assert after_other == before_other, (
-        f"deleting the absent tag {key!r} of v{mine} changed v{other}'s tags: "
+        f"deleting the absent tag {key!r} of v{mine} changed v{other}: "
         f"{before_other} -> {after_other}"
     )
