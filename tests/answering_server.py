@@ -63,7 +63,7 @@ def answering(answer: Answer) -> Iterator[str]:
     """Serve ``answer`` to every request on a free local port; yield the base URL."""
     server = _AnsweringServer(("127.0.0.1", 0), _Handler)
     server.answer = answer
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
