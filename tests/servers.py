@@ -1,6 +1,7 @@
 """Real servers for the test session (and for ``reports/``): ``mlflow server`` on SQLite, PostgreSQL
-or MySQL/MariaDB and ``reference-backend serve``, each started in its own process group and
-stopped with it; fresh databases on a running PostgreSQL or MySQL/MariaDB server."""
+or MySQL/MariaDB, ``reference-backend serve`` and an S3-compatible object store (moto), each
+started in its own process group and stopped with it; fresh databases on a running PostgreSQL or
+MySQL/MariaDB server."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +41,17 @@ def migrated_sqlite(folder: Path) -> Path:
 
 @contextmanager
 def mlflow_server(
-    backend_store_uri: str, workdir: Path, env: Mapping[str, str] | None = None
+    backend_store_uri: str,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    artifacts: Sequence[str] | None = None,
 ) -> Iterator[str]:
-    """Run ``mlflow server`` with proxied artifacts under ``workdir``; yield its URL.
-    ``env`` adds variables to the server's environment."""
+    """Run ``mlflow server``; yield its URL. ``env`` adds variables to the server's environment.
+
+    ``artifacts`` are the server's artifact options; by default it proxies artifacts stored
+    under ``workdir`` (runs get ``mlflow-artifacts:`` locations)."""
+    if artifacts is None:
+        artifacts = ("--artifacts-destination", str(workdir / "artifacts"))
     port = free_port()
     log = (workdir / f"mlflow-server-{port}.log").open("wb")
     env = {**os.environ, **(env or {}), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
@@ -55,8 +63,7 @@ def mlflow_server(
             "server",
             "--backend-store-uri",
             backend_store_uri,
-            "--artifacts-destination",
-            str(workdir / "artifacts"),
+            *artifacts,
             "--host",
             "127.0.0.1",
             "--port",
@@ -79,19 +86,25 @@ def mlflow_server(
         log.close()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+def _wait_until_healthy(
+    url: str,
+    process: subprocess.Popen,
+    log_path: Path,
+    what: str = "mlflow server",
+    health: str = "/health",
+) -> None:
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited early:\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"{what} exited early:\n{log_path.read_text()[-3000:]}")
         try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+            if requests.get(f"{url}{health}", timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.5)
     raise RuntimeError(
-        f"mlflow server not healthy after {_START_TIMEOUT_S}s:\n{log_path.read_text()[-3000:]}"
+        f"{what} not healthy after {_START_TIMEOUT_S}s:\n{log_path.read_text()[-3000:]}"
     )
 
 
@@ -104,6 +117,65 @@ def _stop_group(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """An S3-compatible object store made by :func:`s3_object_store`, with one empty bucket."""
+
+    endpoint_url: str
+    bucket: str
+    #: What every process that reads or writes the store needs (servers, suite, client): MLflow's
+    #: S3 endpoint setting and the dummy credentials the store accepts.
+    env: dict[str, str]
+
+    def uri(self, prefix: str) -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+
+@contextmanager
+def s3_object_store(workdir: Path, bucket: str = "rc-artifacts") -> Iterator[ObjectStore]:
+    """Run moto's S3 server on a free port with one bucket; yield the store.
+
+    The shared object store of a deployment where several tracking servers (and their clients)
+    address artifacts directly by ``s3://`` URI, the way many real deployments do."""
+    import boto3
+
+    port = free_port()
+    log_path = workdir / f"moto-{port}.log"
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "MLFLOW_S3_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "moto-dummy-key",
+        "AWS_SECRET_ACCESS_KEY": "moto-dummy-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_healthy(url, process, log_path, "moto S3 server", "/moto-api/")
+            boto3.client(
+                "s3",
+                endpoint_url=url,
+                region_name=env["AWS_DEFAULT_REGION"],
+                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            ).create_bucket(Bucket=bucket)
+            yield ObjectStore(url, bucket, env)
+        finally:
+            _stop_group(process)
+
+
+def s3_artifacts(store: ObjectStore, prefix: str) -> tuple[str, ...]:
+    """``mlflow server`` options for runs whose artifact locations are ``s3://`` URIs under
+    ``prefix`` of the store, read and written by clients directly (not proxied)."""
+    return ("--default-artifact-root", store.uri(prefix), "--no-serve-artifacts")
 
 
 def copy_database(source: Path, destination: Path) -> Path:

@@ -17,9 +17,16 @@ in-process stores happen to resolve it through the producer's process-wide track
 registration, a remote registry cannot (MLflow's server answers 500), so the outcome would
 measure where the registry runs, not what it supports.
 
-Whether the target can take the foreign artifacts depends on how the foreign server stores
-them: directly addressable storage (a path both sides see, s3, gs, ...) works, a server-proxied
-``mlflow-artifacts:`` location is relative to the foreign server, and MLflow's server refuses it.
+What the target can do with the foreign artifacts depends on how the foreign server stores them:
+storage that both sides address directly (an ``s3://`` bucket they share, ...) can work; an
+``mlflow-artifacts:`` location is relative to the foreign server that proxies it, and a local
+``file:`` path exists only where it was written. So every scenario names the foreign artifact
+storage it was measured with: in its evidence (role ``context``) and in the reason of any
+outcome but ``passed``.
+
+Only a refusal of the registration itself is ``unsupported``. Once the target has accepted the
+foreign version, a consumer who cannot load or download it got a wrong answer (``failed``),
+whatever error code says so.
 """
 
 from __future__ import annotations
@@ -27,21 +34,55 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
+from mlflow.utils.uri import is_local_uri
 
+from conformance import http_exchanges, tiny_model
 from conformance import scenario_support as support
-from conformance import tiny_model
 from conformance.markers import feature
+from conformance.probe import Inconclusive, NonConformant, Probe, answer_status, no_verdict
+from conformance.refusals import Kind, classify
+from conformance.targets import mask_text
 
 WAYS = ("run-artifacts", "logged-model")
+#: Where MLflow's artifact proxy serves artifacts, as an ``http(s)`` artifact location spells it.
+_PROXY_ROUTE = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+@dataclass(frozen=True)
+class ForeignModel:
+    run_id: str
+    #: Where the foreign server keeps the model's folder (the run's ``model`` artifact folder,
+    #: or the logged model's artifact location).
+    artifact_location: str
+    #: :func:`foreign_storage` of that location: the deployment the scenario measures.
+    storage: str
+    #: What the model's folder holds (relative path -> bytes), as the producer has it.
+    files: dict[str, bytes]
+
+
+def foreign_storage(artifact_location: str, foreign_tracking_uri: str) -> str:
+    """The scheme and kind of the foreign run's artifact storage, for a reader of the report."""
+    scheme = urlsplit(artifact_location).scheme
+    if scheme == "mlflow-artifacts" or _PROXY_ROUTE in urlsplit(artifact_location).path:
+        return f"{scheme}: proxied by the foreign tracking server"
+    if is_local_uri(artifact_location):
+        if urlsplit(foreign_tracking_uri).scheme == "memory":
+            return "file: folder of the in-process memory:// foreign instance"
+        return "file: local path"
+    return f"{scheme}: storage addressed directly by URI (not proxied)"
 
 
 @contextmanager
-def _fluent_uris(tracking_uri: str, registry_uri: str) -> Iterator[None]:
-    """Point MLflow's fluent API at the given servers, restoring the previous ones afterwards."""
+def _as_producer(tracking_uri: str, registry_uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at the producer's servers for one step, then back at the
+    target (where the ``fluent`` fixture points it for the consumer): the producer tracks on the
+    foreign server, and only ``mlflow.register_model`` and ``log_model`` do what it does."""
     previous = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(registry_uri)
@@ -52,34 +93,27 @@ def _fluent_uris(tracking_uri: str, registry_uri: str) -> Iterator[None]:
         mlflow.set_registry_uri(previous[1])
 
 
-@dataclass(frozen=True)
-class ForeignModel:
-    run_id: str
-    #: For logged-model: the logged model's artifact location; None for run-artifacts.
-    artifact_location: str | None
-    #: What the model's folder holds (relative path -> bytes), as the producer has it.
-    files: dict[str, bytes]
-
-
-def _log_foreign(way: str, foreign_uri: str, experiment_id: str, slope: float, workdir):
+def _log_foreign(way: str, foreign_uri: str, experiment_id: str, slope: float, workdir: Path):
     """Log a tiny model in a run on the foreign tracking server."""
-    with _fluent_uris(foreign_uri, foreign_uri), mlflow.start_run(experiment_id=experiment_id):
-        run_id = mlflow.active_run().info.run_id
+    with (
+        _as_producer(foreign_uri, foreign_uri),
+        mlflow.start_run(experiment_id=experiment_id) as run,
+    ):
         if way == "run-artifacts":
             folder = tiny_model.save(workdir / "model", slope)
             mlflow.log_artifacts(str(folder), "model")
-            return ForeignModel(run_id, None, support.read_tree(folder))
-        info = tiny_model.log("model", slope)
-    location = MlflowClient(tracking_uri=foreign_uri).get_logged_model(info.model_id)
-    files = support.download_tree(
-        location.artifact_location, workdir / "producer-copy", tracking_uri=foreign_uri
-    )
-    return ForeignModel(run_id, location.artifact_location, files)
+            location = mlflow.get_artifact_uri("model")
+            storage = foreign_storage(location, foreign_uri)
+            return ForeignModel(run.info.run_id, location, storage, support.read_tree(folder))
+        model_id = tiny_model.log("model", slope).model_id
+    location = MlflowClient(tracking_uri=foreign_uri).get_logged_model(model_id).artifact_location
+    files = support.download_tree(location, workdir / "producer-copy", tracking_uri=foreign_uri)
+    return ForeignModel(run.info.run_id, location, foreign_storage(location, foreign_uri), files)
 
 
 def _register_foreign(way: str, model: ForeignModel, name: str, foreign_uri: str, target):
     """Register the foreign run's model into the target registry, as the producer does."""
-    with _fluent_uris(foreign_uri, target.registry_uri):
+    with _as_producer(foreign_uri, target.registry_uri):
         if way == "run-artifacts":
             return mlflow.register_model(f"runs:/{model.run_id}/model", name)
         producer = MlflowClient(tracking_uri=foreign_uri, registry_uri=target.registry_uri)
@@ -92,21 +126,70 @@ def _given_registered(way, target, client, names, probe, foreign_uri, experiment
     """Log a model on the foreign server and register it into the target (the call under test)."""
     slope = 6.0
     name = names(f"foreign-{way}")
-    with probe.prerequisite(f"log a model in a run on the foreign tracking server ({way})"):
+    logging = f"log a model in a run on the foreign tracking server ({way})"
+    with probe.prerequisite(logging):
         model = _log_foreign(way, foreign_uri, experiment_id, slope, tmp_path)
+    probe.evidence.append(
+        {
+            "call": logging,
+            "role": "context",
+            "foreign_artifacts": model.storage,
+            "artifact_location": mask_text(model.artifact_location),
+        }
+    )
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
     with probe.feature(
-        f"register a foreign run's model ({way})",
+        f"register a foreign run's model ({way}; foreign artifacts: {model.storage})",
         state=lambda: support.latest_version_numbers(client, name),
     ):
         created = _register_foreign(way, model, name, foreign_uri, target)
-    assert created.name == name, f"registration returned a version of {created.name!r}"
-    assert str(created.version) == "1", f"first version of a new model is {created.version!r}"
+    assert created.name == name, (
+        f"registration returned a version of {created.name!r} ({_measured_with(model)})"
+    )
+    assert str(created.version) == "1", (
+        f"first version of a new model is {created.version!r} ({_measured_with(model)})"
+    )
     assert created.status in support.CREATION_STATUSES, (
-        f"registration returned status {created.status!r}"
+        f"registration returned status {created.status!r} ({_measured_with(model)})"
     )
     return name, slope, model
+
+
+def _measured_with(model: ForeignModel) -> str:
+    return f"foreign artifacts: {model.storage}"
+
+
+@contextmanager
+def _consuming(probe: Probe, call: str, model: ForeignModel) -> Iterator[None]:
+    """A consumer's step after the target accepted the foreign version.
+
+    The registry took the version, so any answer but the model is a wrong answer, whatever its
+    error code: a refusal here is not "not offered" but "accepted and cannot be consumed". Only
+    answers that allow no verdict (transport, auth) leave the scenario inconclusive.
+    """
+    try:
+        with http_exchanges.recording() as exchanges:
+            yield
+    except AssertionError:
+        raise
+    except Exception as exc:
+        answer = classify(exc, answer_status(exchanges))
+        entry = {
+            "call": call,
+            "role": "consumer",
+            "classified_as": answer.kind.value,
+            "exception": mask_text(f"{type(exc).__name__}: {exc}")[:2000],
+        }
+        probe.evidence.append({**entry, "http": exchanges[-3:]} if exchanges else entry)
+        if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+            raise Inconclusive(no_verdict(call, answer)) from None
+        fault = NonConformant(
+            f"{call}: the target accepted the foreign version but the consumer cannot get it "
+            f"({_measured_with(model)}): {answer.reason}"
+        )
+        probe.fault = probe.fault or fault
+        raise fault from exc
 
 
 @feature("register.from-foreign-run")
@@ -123,21 +206,18 @@ def test_consumer_of_the_registry_loads_a_foreign_runs_model(
     tmp_path,
 ):
     # given a model logged in a run on the foreign tracking server, registered into the target
-    name, slope, _ = _given_registered(
+    name, slope, model = _given_registered(
         way, target, client, names, probe, foreign_tracking_uri, foreign_experiment_id, tmp_path
     )
 
-    # when a consumer that knows only the target loads models:/<name>/1
-    with (
-        _fluent_uris(target.tracking_uri, target.registry_uri),
-        probe.feature(f"load_model(models:/{name}/1) knowing only the target"),
-    ):
+    # when a consumer that knows only the target (the fluent API points there) loads it
+    with _consuming(probe, f"load_model(models:/{name}/1) knowing only the target", model):
         got = support.predictions(f"models:/{name}/1")
 
     # then it predicts as the foreign run's model did
     assert got == tiny_model.expected(slope), (
         f"models:/{name}/1 predicts {got}, the foreign run's model predicts "
-        f"{tiny_model.expected(slope)}"
+        f"{tiny_model.expected(slope)} ({_measured_with(model)})"
     )
 
 
@@ -163,21 +243,24 @@ def test_foreign_version_keeps_its_run_and_downloads_intact(
     # then the version records the foreign run it came from
     stored = client.get_model_version(name, "1")
     assert stored.run_id == model.run_id, (
-        f"{name} v1 records run_id {stored.run_id!r}, registered from foreign run {model.run_id!r}"
+        f"{name} v1 records run_id {stored.run_id!r}, registered from foreign run "
+        f"{model.run_id!r} ({_measured_with(model)})"
     )
-    assert stored.status == "READY", f"{name} v1 is {stored.status!r}, not READY"
+    assert stored.status == "READY", (
+        f"{name} v1 is {stored.status!r}, not READY ({_measured_with(model)})"
+    )
 
     # and a consumer that knows only the target asks for its download URI and downloads it
-    with _fluent_uris(target.tracking_uri, target.registry_uri):
-        with probe.feature(f"get_model_version_download_uri({name}, 1)"):
-            download_uri = client.get_model_version_download_uri(name, "1")
-        assert download_uri, f"{name} v1 has no download URI"
-        with probe.feature(f"download_artifacts(models:/{name}/1) knowing only the target"):
-            downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
+    with _consuming(probe, f"get_model_version_download_uri({name}, 1)", model):
+        download_uri = client.get_model_version_download_uri(name, "1")
+    assert download_uri, f"{name} v1 has no download URI ({_measured_with(model)})"
+    downloading = f"download_artifacts(models:/{name}/1) knowing only the target"
+    with _consuming(probe, downloading, model):
+        downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
 
     # then every file of the foreign run's model comes back, byte for byte
     difference = support.tree_difference(model.files, downloaded)
     assert not difference, (
-        f"models:/{name}/1 (download URI {download_uri}) differs from the foreign run's model: "
-        f"{difference}"
+        f"models:/{name}/1 (download URI {download_uri}) differs from the foreign run's model "
+        f"({_measured_with(model)}): {difference}"
     )
