@@ -15,6 +15,7 @@ import pytest
 
 from conformance import documented, merge, report_html
 from conformance.catalogue import FEATURES
+from reports import publish
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
 
@@ -41,6 +42,17 @@ def report_url(tmp_path_factory, migrated_sqlite) -> str:
 
 
 @pytest.fixture(scope="module")
+def published_url(tmp_path_factory) -> str:
+    """The published report's nine measured columns (reports/results), plus the seed's four
+    documented ones: a realistic widest matrix."""
+    document = merge.merge([document for _, document in publish.measured()])
+    assert len(document["targets"]) == 9
+    path = tmp_path_factory.mktemp("published") / "report.html"
+    report_html.write(document, path, documented.load())
+    return path.as_uri()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -53,12 +65,12 @@ def browser() -> Iterator[Any]:
 class Visit:
     """A page opened on the report, with every request, routed request and dialog recorded."""
 
-    def __init__(self, browser: Any, url: str) -> None:
+    def __init__(self, browser: Any, url: str, width: int = 1400) -> None:
         self.url = url
         self.requests: list[str] = []
         self.routed: list[str] = []
         self.dialogs: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page = browser.new_page(viewport={"width": width, "height": 1000})
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("dialog", self._dialog)
         self.page.route("**", self._route)
@@ -112,6 +124,77 @@ def test_one_column_per_target_then_documented_columns_marked_as_such(visit):
     source = page.locator("p.source")
     assert "2022-06-08" in source.inner_text()
     assert "learn.microsoft.com" in source.inner_text()
+
+
+#: Widths, clipping and position of the matrix, its scroll container and its cells.
+MATRIX_GEOMETRY = """() => {
+    const box = el => el.getBoundingClientRect();
+    const scroll = document.querySelector("#matrix .scroll");
+    const table = scroll.querySelector("table.matrix");
+    const spilled = [...table.querySelectorAll("th, td")]
+        .filter(cell => cell.scrollWidth > cell.clientWidth)
+        .map(cell => cell.textContent.trim());
+    const widths = selector => [...table.querySelectorAll(selector)].map(el => box(el).width);
+    return {
+        container: [scroll.clientWidth, scroll.scrollWidth], table: box(table).width,
+        page: [document.documentElement.clientWidth, document.documentElement.scrollWidth],
+        spilled, measured: widths("thead th.target"),
+        documented: widths("thead th.doc[data-documented]"),
+    };
+}"""
+
+
+def test_thirteen_columns_fit_at_1600_pixels_without_sideways_scrolling(browser, published_url):
+    visit = Visit(browser, published_url, width=1600)
+    geometry = visit.page.evaluate(MATRIX_GEOMETRY)
+    visit.page.close()
+
+    client_width, scroll_width = geometry["container"]
+    assert scroll_width <= client_width, geometry
+    assert geometry["table"] <= client_width
+    assert geometry["page"][1] <= geometry["page"][0]
+    assert geometry["spilled"] == []  # no cell's content runs past its edges
+    assert len(geometry["measured"]) == 9
+    assert len(geometry["documented"]) == 4
+    # Documented columns are narrow: a claim is one glyph, its title reads upwards.
+    assert max(geometry["documented"]) * 2.5 < min(geometry["measured"])
+
+
+def test_feature_names_stay_in_view_when_the_matrix_scrolls_sideways(browser, published_url):
+    visit = Visit(browser, published_url, width=800)
+    page = visit.page
+    scroll = page.locator("#matrix .scroll")
+    client_width, scroll_width = page.evaluate(MATRIX_GEOMETRY)["container"]
+    assert scroll_width > client_width + 400  # too narrow for 13 columns: the matrix scrolls
+    assert page.evaluate(MATRIX_GEOMETRY)["page"][1] <= 800  # the matrix, not the page
+    scroll.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+
+    scrolled = scroll.evaluate("el => el.scrollLeft")
+    assert scrolled > 400
+    rows = page.evaluate(
+        """() => {
+            const frame = document.querySelector("#matrix .scroll").getBoundingClientRect();
+            return [...document.querySelectorAll("table.matrix tbody tr")].map(row => {
+                const feature = row.querySelector("th.feature");
+                feature.scrollIntoView({block: "center", inline: "nearest"});
+                const box = feature.getBoundingClientRect();
+                const middle = [box.x + box.width / 2, box.y + box.height / 2];
+                const hit = document.elementFromPoint(...middle);
+                return {
+                    feature: row.dataset.feature,
+                    inside: frame.left <= box.left && box.right <= frame.right,
+                    // On top of the cells scrolled beneath it, not merely within the frame.
+                    on_top: hit.closest("th, td") === feature,
+                    beneath: row.querySelector("td.cell").getBoundingClientRect().left < box.right,
+                };
+            });
+        }"""
+    )
+    assert len(rows) >= 15
+    assert [row for row in rows if not (row["inside"] and row["on_top"] and row["beneath"])] == []
+    assert scroll.evaluate("el => el.scrollLeft") == scrolled
+    assert page.locator("table.matrix td.num").first.is_visible()
+    page.close()
 
 
 def test_every_cell_that_is_not_supported_has_a_footnote(visit):

@@ -109,11 +109,12 @@ def test_plugin_writes_both_reports(pytester: pytest.Pytester):
         str(html_path),
         "--report-md",
         str(md_path),
+        "--documented",
     )
 
     assert outcome.ret == 0
     page = html_path.read_text(encoding="utf-8")
-    assert "Azure ML with MLflow" in page  # the seed's documented columns by default
+    assert "Azure ML with MLflow" in page  # the seed's documented columns, asked for
     assert 'data-verdict="supported"' in page
     assert "| 9 | Renaming registered models | ✓ supported |" in md_path.read_text()
 
