@@ -137,3 +137,8 @@ def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, pr
                 f"{state.ledger.namespace}-{state.ledger.worker}"
             )
     return state.experiments[tracking_uri]
+
+
+# Every scenario runs under its target's registry lock (listings exclusively), from before its
+# fixtures write until after its cleanup: conformance/registry_lock.py.
+from conformance.registry_lock import registry_lock  # noqa: E402, F401

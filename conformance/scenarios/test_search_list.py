@@ -2,25 +2,26 @@
 
 No filter is used here (filters are rows 13-15); the MLflow 3 client appends its own
 "not a prompt" tag condition to every search, which is part of how the stock client lists.
-The registry may hold other models: listings walk every page, and judge global properties
-(no name twice, sorted by the key) on everything, and membership and relative order on ours.
+The registry may hold other models: every page is walked, and the listing is judged on this
+run's own models only (each listed exactly once, in the requested relative order), so that
+other models never decide the verdict. Nothing else of this run writes to the registry while a
+listing runs (these scenarios hold the run's registry lock exclusively, see
+``conformance.registry_lock``), and one walk decides: a fault, once observed, is final.
+
 Pages are small (two models) so that several page boundaries are crossed; in a big shared
-registry they grow, to keep a listing near ``MAX_PAGES`` calls. Offset page tokens shift when
-other clients (or other workers of this run) create or delete models during the walk, so a
-faulty listing is walked again: see ``_walk_and_judge`` for how a fault is told from churn.
+registry they grow, to keep a listing near ``MAX_PAGES`` calls.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections import Counter
-from itertools import pairwise
 
 import pytest
 
 from conformance.markers import feature
-from conformance.probe import Inconclusive
 from conformance.scenario_support import best_effort, names_of, search_all
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
@@ -28,8 +29,6 @@ from conformance.scenario_support import best_effort, names_of, search_all
 PAGE_SIZE = 2
 MAX_PAGES = 50
 SIZING_PAGE_SIZE = 100
-ATTEMPTS = 5
-RETRY_PAUSE_S = 0.05
 #: Timestamps are milliseconds: a few of them between steps make every timestamp distinct.
 TICK_S = 0.005
 
@@ -43,86 +42,60 @@ def test_unfiltered_listing_returns_every_model_exactly_once(client, names, prob
             client.create_registered_model(name)
 
     # when every page of an unfiltered search is walked, in small pages
-    # then each of ours is listed exactly once, and no name is listed twice
-    _walk_and_judge(
-        client,
-        probe,
-        order_by=None,
-        judge=lambda listed: _exactly_once_problems(names_of(listed), ours),
+    with probe.feature("search_registered_models"):
+        page_size = _page_size(client)
+        listed = names_of(search_all(client, page_size=page_size))
+
+    # then each of ours is listed exactly once
+    counts = Counter(listed)
+    wrong = {name: counts[name] for name in ours if counts[name] != 1}
+    assert not wrong, (
+        f"search_registered_models, all pages of max_results={page_size} ({len(listed)} "
+        f"models), listed some of ours other than once (name: times listed): {wrong}"
     )
 
 
-_ORDER_FIELDS = {
-    "name": "name",
-    "creation_timestamp": "creation_timestamp",
-    "last_updated_timestamp": "last_updated_timestamp",
-}
-
-
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-@pytest.mark.parametrize("key", list(_ORDER_FIELDS))
+@pytest.mark.parametrize("key", ["name", "creation_timestamp", "last_updated_timestamp"])
 @feature("search.list")
 def test_order_by_key_and_direction(client, names, probe, key, direction):
     # given three models whose name order, creation order and last-update order all differ
     first, second, third = sorted(names("order") for _ in range(3))
+    ours = (first, second, third)
+    steps = itertools.count()
+    created: dict[str, int] = {}  # name -> the step that created it
     for name in (second, third, first):
         with probe.prerequisite("create_registered_model"):
             client.create_registered_model(name)
+        created[name] = next(steps)
         time.sleep(TICK_S)
+    updated = dict(created)  # name -> the step that changed it last
     if key != "name":
         # (the last update goes third, first, second: a key mixed up with another shows)
         for name in (third, first, second):
-            _touch(client, probe, name)
+            if _touch(client, probe, name):
+                updated[name] = next(steps)
             time.sleep(TICK_S)
-    ours = (first, second, third)
-    field = _ORDER_FIELDS[key]
-    values = {name: getattr(client.get_registered_model(name), field) for name in ours}
-    if len(set(values.values())) < len(ours):
-        raise Inconclusive(f"our three models share a {field} ({values}): no order to judge")
-    expected = sorted(ours, key=values.__getitem__, reverse=direction == "DESC")
-
-    def judge(listed: list) -> list[str]:
-        problems = _order_problems(listed, field, direction)
-        ours_listed = [model.name for model in listed if model.name in ours]
-        if ours_listed != expected:
-            problems.append(f"our models came as {ours_listed}, expected {expected} ({values})")
-        return problems
+    descending = direction == "DESC"
+    if key == "name":
+        expected = _name_orders(ours, descending)
+    else:
+        step_of = created if key == "creation_timestamp" else updated
+        expected = [sorted(ours, key=step_of.__getitem__, reverse=descending)]
 
     # when every page is listed with that order
-    # then our models come in that order, and so does the whole listing
-    _walk_and_judge(client, probe, order_by=[f"{key} {direction}"], judge=judge)
+    call = f"search_registered_models(order_by=['{key} {direction}'])"
+    with probe.feature(call):
+        page_size = _page_size(client)
+        listed = search_all(client, order_by=[f"{key} {direction}"], page_size=page_size)
 
-
-def _walk_and_judge(client, probe, *, order_by, judge) -> None:
-    """List every page, judge the listing; tell a registry at fault from one in flux.
-
-    A listing that ``judge`` finds fault with is walked again. Two faulty walks that return the
-    same models with the same fields (the same multiset, order aside) show a registry at rest
-    that answers wrongly: failed. Walks that keep differing show a registry that other clients
-    are changing: offset pages shift under such a walk, so no fault can be pinned on the
-    registry, and after ``ATTEMPTS`` walks the scenario is inconclusive. A clean walk passes.
-    """
-    call = "search_registered_models" + (f"(order_by={order_by})" if order_by else "")
-    previous = None
-    for attempt in range(ATTEMPTS):
-        with probe.feature(call):
-            page_size = _page_size(client)
-            listed = search_all(client, order_by=order_by, page_size=page_size)
-        problems = judge(listed)
-        if not problems:
-            return
-        view = Counter(
-            (model.name, model.creation_timestamp, model.last_updated_timestamp) for model in listed
-        )
-        assert view != previous, (
-            f"{call}, all pages of max_results={page_size} ({len(listed)} models), "
-            "the same answer twice: " + "; ".join(problems)
-        )
-        previous = view
-        time.sleep(RETRY_PAUSE_S * (attempt + 1))
-    raise Inconclusive(
-        f"{call}: the registry changed under each of {ATTEMPTS} listings (other clients at "
-        "work), so these faults cannot be pinned on it: " + "; ".join(problems)
+    # then our models come exactly once each, in that order
+    ours_listed = [model for model in listed if model.name in ours]
+    got = [model.name for model in ours_listed]
+    assert got in expected, (
+        f"{call}, all pages of max_results={page_size}, listed our models as {got}, expected "
+        f"{' or '.join(map(str, expected))}; their {key} as listed: "
+        f"{[getattr(model, key) for model in ours_listed]}"
     )
 
 
@@ -132,62 +105,35 @@ def _page_size(client) -> int:
     return max(PAGE_SIZE, min(SIZING_PAGE_SIZE, -(-total // MAX_PAGES)))
 
 
-def _touch(client, probe, name: str) -> None:
-    """Bump a model's last update by editing its description (another feature).
+def _touch(client, probe, name: str) -> bool:
+    """Bump a model's last update by editing its description (another feature, best-effort).
 
     A registry that cleanly refuses description edits keeps last-update order equal to creation
-    order; the scenario still runs (expected orders come from the models' own timestamps), it
-    only cannot tell the two timestamp keys apart then.
+    order (the probe's evidence says the scenario was judged without them). An edit that is
+    accepted must move ``last_updated_timestamp``, or ordering by it would judge nothing.
     """
-    best_effort(
+    before = client.get_registered_model(name).last_updated_timestamp
+    if not best_effort(
         probe,
         "update_registered_model (description, to bump its time)",
         client.update_registered_model,
         name,
         description="touched",
+    ):
+        return False
+    after = client.get_registered_model(name).last_updated_timestamp
+    moved = before is not None and after is not None and after > before
+    assert moved, (
+        f"update_registered_model({name!r}) was accepted, but its last_updated_timestamp went "
+        f"from {before} to {after}"
     )
+    return True
 
 
-def _exactly_once_problems(listed: list[str], ours: list[str]) -> list[str]:
-    counts = Counter(listed)
-    problems = []
-    missing = [name for name in ours if counts[name] == 0]
-    if missing:
-        problems.append(f"never listed: {missing}")
-    repeated = sorted(name for name, count in counts.items() if count > 1)
-    if repeated:
-        problems.append(f"listed more than once: {repeated[:10]}")
-    return problems
-
-
-def _order_problems(listed: list, field: str, direction: str) -> list[str]:
-    values = [getattr(model, field) for model in listed]
-    if None in values:
-        missing = [model.name for model in listed if getattr(model, field) is None]
-        return [f"listed models without a {field}: {missing[:10]}"]
-    if field == "name":
-        # Code-point order, or the order of a locale collation (case and punctuation ignored at
-        # first), as a PostgreSQL database with a non-C collation sorts a shared registry.
-        keys = (lambda name: name, lambda name: (re.sub(r"[\W_]+", "", name.casefold()), name))
-    else:
-        keys = (lambda value: value,)
-    for sort_key in keys:
-        if _is_sorted([sort_key(value) for value in values], descending=direction == "DESC"):
-            return []
-    at = next(
-        index
-        for index in range(1, len(values))
-        if (values[index] < values[index - 1]) != (direction == "DESC")
-        and values[index] != values[index - 1]
-    )
-    return [
-        f"not sorted by {field} {direction}: {listed[at - 1].name} ({values[at - 1]}) "
-        f"is listed before {listed[at].name} ({values[at]})"
-    ]
-
-
-def _is_sorted(values: list, *, descending: bool) -> bool:
-    pairs = list(pairwise(values))
-    if descending:
-        return all(left >= right for left, right in pairs)
-    return all(left <= right for left, right in pairs)
+def _name_orders(ours: tuple[str, ...], descending: bool) -> list[list[str]]:
+    """The orders of ``ours`` by name: code-point order, or the order of a locale collation
+    (case and punctuation ignored at first), as a PostgreSQL database with a non-C collation
+    sorts a shared registry."""
+    keys = (lambda name: name, lambda name: (re.sub(r"[\W_]+", "", name.casefold()), name))
+    orders = [sorted(ours, key=sort_key, reverse=descending) for sort_key in keys]
+    return [order for index, order in enumerate(orders) if order not in orders[:index]]
