@@ -12,7 +12,8 @@ Each rule is about the kind of answer, never about which call it answers:
 * ``AUTH``: 401, 403, ``UNAUTHENTICATED``, ``PERMISSION_DENIED``, ``CUSTOMER_UNAUTHORIZED``: a right
   is missing, which says nothing about the feature.
 * ``TRANSPORT``: nobody answered, or "try again later": connection refused or reset, timeouts,
-  408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and the other rate and deadline codes.
+  a request MLflow's client could not complete, 408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and
+  the other rate and deadline codes.
 * ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
   body without ``error_code``, a database error wrapped as ``BAD_REQUEST``, any error code outside
   this vocabulary, and exceptions that are not answers at all.
@@ -44,6 +45,8 @@ TRANSIENT_STATUSES = frozenset({408, 429, 503, 504})
 _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
 # With retries lowered, urllib3 turns a retryable status into this instead of returning the answer.
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
+# How MLflow's REST client words any failure to get an answer at all (its http_request).
+_NO_ANSWER = re.compile(r"^API request to \S+ failed with exception ")
 # How SQLAlchemy prefixes a database driver's exception: "(psycopg.errors.UndefinedFunction) ...".
 _DATABASE_ERROR = re.compile(
     r"\((sqlalchemy|psycopg2?|pymysql|MySQLdb|mysql\.connector|sqlite3|pyodbc|pymssql)[\w.]*\)"
@@ -83,7 +86,9 @@ def classify(exc: BaseException, status: int | None = None) -> Classification:
         code = int(retried.group(1))
         kind = Kind.TRANSPORT if code in TRANSIENT_STATUSES else Kind.MALFORMED
         return Classification(kind, f"HTTP {code} from the registry")
-    if _is_transport(exc):
+    if _is_transport(exc) or _NO_ANSWER.match(str(exc)):
+        # No answer came back (refused, reset, timed out, or the client broke on the way):
+        # nothing the registry said can be judged.
         return Classification(Kind.TRANSPORT, _first_line(exc))
     if isinstance(exc, NotImplementedError):
         return Classification(Kind.REFUSAL, f"not implemented: {_first_line(exc) or 'no message'}")

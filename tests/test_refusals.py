@@ -155,6 +155,16 @@ def test_nobody_listening_is_transport():
     assert _outcome(lambda: expect_error("RESOURCE_DOES_NOT_EXIST", "missing", call)) is E
 
 
+def test_a_request_the_client_cannot_complete_has_no_answer_to_judge(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("MLFLOW_TRACKING_CLIENT_CERT_PATH", "/nonexistent/client-cert.pem")
+    with answering(_json(200)) as url:
+        call = _read_missing_model(url)
+        assert classify(_raised(call)).kind is Kind.TRANSPORT
+        assert _outcome(lambda: _in_feature(Probe(), call)) is E
+
+
 @pytest.mark.parametrize("case", ["bare 401", "PERMISSION_DENIED"])
 def test_an_auth_answer_names_the_credentials_the_client_reads(
     case: str, monkeypatch: pytest.MonkeyPatch
