@@ -25,6 +25,7 @@ from conformance import (
     report_markdown,
     results_file,
 )
+from conformance.run.options import DEFAULT_TARGET
 
 SCENARIO_PACKAGE = "conformance.scenarios"
 PROG = "registry-conformance"
@@ -39,11 +40,12 @@ def add_run(subparsers: Any) -> None:
         "run",
         help="run the shipped scenarios (pytest underneath; every argument passed through)",
         description="Run the shipped scenarios with pytest. Every argument goes to pytest: the "
-        "plugin's options (--registry-uri, --tracking-uri, --foreign-tracking-uri, --namespace, "
-        "--results-json, --report-html, --report-md, --expect, --list-features) and pytest's own "
-        "(-m, -k, -n, -q, --junitxml). --strict here means --strict-expectations (the gate also "
-        "fails on unexpected passes and unverified claims); pytest's own --strict is not needed "
-        "by the shipped scenarios.",
+        "plugin's options (--registry-uri, --tracking-uri, --foreign-tracking-uri, "
+        "--target-label, --namespace, --results-json, --report-html, --report-md, "
+        "--[no-]documented, --expect, --list-features) and pytest's own (-m, -k, -n, -q, "
+        f"--junitxml). Without --registry-uri the target is {DEFAULT_TARGET}. --strict here "
+        "means --strict-expectations (the gate also fails on unexpected passes and unverified "
+        "claims); pytest's own --strict is not needed by the shipped scenarios.",
         epilog=f"All options, the plugin's included: pytest --pyargs {SCENARIO_PACKAGE} --help",
         allow_abbrev=False,
     )
@@ -63,14 +65,17 @@ def add_report(subparsers: Any) -> None:
         "report",
         help="merge results documents into one matrix and render it",
         description="Merge one or more results documents (one per target or CI job) into one "
-        "matrix, print it, and write it as HTML and/or Markdown. The seed article's documented "
-        "columns (Azure ML's published claims) are shown beside the measured ones.",
+        "matrix, print it, and write it as HTML and/or Markdown.",
     )
     parser.add_argument("documents", nargs="+", type=Path, metavar="RESULTS.json")
     parser.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
     parser.add_argument("--md", type=Path, metavar="PATH", help="write the Markdown matrix")
     parser.add_argument(
-        "--no-documented", action="store_true", help="leave out the documented columns"
+        "--documented",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="show the seed article's documented columns (Azure ML's published claims, not "
+        "measurements) beside the measured ones (default: leave them out)",
     )
     parser.set_defaults(handler=report)
 
@@ -81,15 +86,18 @@ def report(args: argparse.Namespace) -> int:
         document = merge.merge(documents, [str(path) for path in args.documents])
     except merge.MergeError as exc:
         raise CommandError(str(exc)) from None
-    columns = [] if args.no_documented else documented.load()
+    columns = documented.load() if args.documented else []
     print("\n".join(matrix_text.render(document, columns)))
-    for path, writer in ((args.html, report_html.write), (args.md, report_markdown.write)):
+    for path, what, writer in (
+        (args.html, "HTML report", report_html.write),
+        (args.md, "Markdown matrix", report_markdown.write),
+    ):
         if path is not None:
             try:
                 writer(document, path, columns)
             except OSError as exc:
                 raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
-            print(f"wrote {path}")
+            print(f"wrote the {what}: {path}")
     return 0
 
 

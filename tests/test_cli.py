@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conformance import cli, matrix_text
+from conformance.catalogue import CATALOGUE_VERSION, FEATURES
 from tests import report_documents
 
 
@@ -53,6 +54,7 @@ def test_report_merges_prints_and_writes(files, tmp_path, capsys):
             "report",
             str(files["embedded"]),
             str(files["sqlite"]),
+            "--documented",
             "--html",
             str(html),
             "--md",
@@ -64,27 +66,28 @@ def test_report_merges_prints_and_writes(files, tmp_path, capsys):
     assert code == 0
     assert "reference-embedded" in out
     assert "doc: Azure ML Studio" in out
-    assert f"wrote {html}" in out
-    assert f"wrote {md}" in out
-    assert html.read_text().count("<details") == 2 * 15
+    assert f"wrote the HTML report: {html}" in out
+    assert f"wrote the Markdown matrix: {md}" in out
+    assert html.read_text().count("<details") == 2 * len(FEATURES)
     assert "(documented)" in md.read_text()
 
 
-def test_report_without_documented_columns(files, capsys):
-    assert cli.main(["report", str(files["embedded"]), "--no-documented"]) == 0
+@pytest.mark.parametrize("option", [[], ["--no-documented"]])
+def test_documented_columns_are_opt_in(files, option, capsys):
+    assert cli.main(["report", str(files["embedded"]), *option]) == 0
     assert "doc:" not in capsys.readouterr().out
 
 
 def test_report_refuses_other_catalogue_versions(files, tmp_path, capsys):
     other = tmp_path / "other.json"
     document = json.loads(files["sqlite"].read_text())
-    document["suite"]["catalogue"] = "2"
+    document["suite"]["catalogue"] = "999"
     other.write_text(json.dumps(document))
 
     assert cli.main(["report", str(files["embedded"]), str(other)]) == 2
     err = capsys.readouterr().err
-    assert f"{files['embedded']} (catalogue 1)" in err
-    assert f"{other} (catalogue 2)" in err
+    assert f"{files['embedded']} (catalogue {CATALOGUE_VERSION})" in err
+    assert f"{other} (catalogue 999)" in err
 
 
 @pytest.mark.parametrize(
@@ -162,6 +165,44 @@ def test_run_passes_every_argument_to_pytest(tmp_path):
     assert "3 passed" in done.stdout
     assert json.loads(results.read_text())["targets"][0]["id"] == "reference-embedded"
     assert md.exists()
+    # one line each says what was written where
+    assert f"wrote the results document: {results}" in done.stdout.splitlines()
+    assert f"wrote the Markdown matrix: {md}" in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("option", "shown"), [([], False), (["--no-documented"], False), (["--documented"], True)]
+)
+def test_run_shows_documented_columns_only_when_asked(tmp_path, option, shown):
+    md = tmp_path / "matrix.md"
+    done = _command(
+        "run",
+        "-q",
+        "-p",
+        "no:warnings",
+        "-m",
+        "feature_model_rename",
+        "--report-md",
+        str(md),
+        *option,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert ("doc: Azure ML Studio" in done.stdout) is shown
+    assert ("(documented)" in md.read_text()) is shown
+
+
+def test_help_names_the_default_target():
+    """Without --registry-uri the target comes from MLflow's variables: both helps say so."""
+    default = "MLFLOW_REGISTRY_URI, then MLFLOW_TRACKING_URI"
+    run_help = _command("run", "--help").stdout
+    plugin_help = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert default in " ".join(run_help.split())
+    assert default in " ".join(plugin_help.split())
 
 
 def test_strict_on_the_command_is_the_gates_strict_mode(tmp_path):

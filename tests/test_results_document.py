@@ -71,14 +71,22 @@ def test_two_targets_make_two_columns(pytester: pytest.Pytester, migrated_sqlite
 
 
 def test_credentials_never_reach_the_document(pytester: pytest.Pytester):
+    """A column that could not be measured names its URI, masked, in the document as in the
+    terminal; the measured one beside it is unaffected."""
     outcome, document = _run(
         pytester,
         "-m",
         "feature_model_rename",
         "--registry-uri",
+        "memory://rc-beside-the-masked-one",
+        "--registry-uri",
         "http://alice:hunter2@127.0.0.1:9",
     )
     text = json.dumps(document)
     assert "hunter2" not in text
-    assert "hunter2" not in outcome.stdout.str()
-    assert {v["verdict"] for v in document["verdicts"]} <= {"inconclusive", "not-tested"}
+    assert "hunter2" not in outcome.stdout.str() + outcome.stderr.str()
+    assert "http://alice:***@127.0.0.1:9" in text
+    measured, unreachable = (t["id"] for t in document["targets"])
+    verdicts = {(v["target"], v["feature"]): v["verdict"] for v in document["verdicts"]}
+    assert verdicts[(measured, "model.rename")] == "supported"
+    assert {v for (t, _), v in verdicts.items() if t == unreachable} == {"inconclusive"}
