@@ -35,8 +35,9 @@ def measured() -> list[tuple[Column, dict[str, Any]]]:
 
 
 def render(documents: list[Path], md: Path, html: Path | None = None) -> None:
-    """Run ``registry-conformance report`` on the documents (columns in the given order)."""
-    args = ["report", *map(str, documents), "--md", str(md)]
+    """Run ``registry-conformance report`` on the documents (columns in the given order), with
+    the seed article's documented columns beside them: the published report compares both."""
+    args = ["report", *map(str, documents), "--documented", "--md", str(md)]
     if html is not None:
         args += ["--html", str(html)]
     status = cli.main(args)
