@@ -97,6 +97,8 @@ def _profiles(args: argparse.Namespace) -> int:
         print(f"{'':<20} {'':<11} {profile.link}")
         for feature, claim in others:
             reason = claim.reason + (f" ({claim.link})" if claim.link else "")
+            if feature not in profile.features:
+                reason = "not listed: the profile's default"
             print(f"  {feature:<{width}}  {claim.claim:<11}  {reason}".rstrip())
         print(f"  supported: the other {len(claims) - len(others)} of {len(claims)} features")
     return 0

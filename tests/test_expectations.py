@@ -307,8 +307,12 @@ def test_profiles_shows_what_each_profile_claims(capsys):
         assert listed.keys() == {f for f, claim in claims.items() if claim.claim != "supported"}
         for feature, line in listed.items():
             assert line.split()[1] == claims[feature].claim
-            assert claims[feature].reason in line
+            if feature in profile.features:
+                assert claims[feature].reason in line
+            else:
+                assert line.endswith(f"{profile.default:<11}  not listed: the profile's default")
         supported = len(claims) - len(listed)
-        assert block.splitlines()[-1] == f"  supported: the other {supported} of 15 features"
+        total = len(FEATURES)
+        assert block.splitlines()[-1] == f"  supported: the other {supported} of {total} features"
     assert "  model.rename                unsupported  Registered models are immutable" in blocks[0]
     assert "  search.list                partial      MLflow's SQL store refuses" in blocks[2]
