@@ -33,49 +33,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
-from mlflow.utils.uri import is_local_uri
 
-from conformance import http_exchanges, tiny_model
 from conformance import scenario_support as support
+from conformance import tiny_model
 from conformance.markers import feature
-from conformance.probe import Inconclusive, NonConformant, Probe, answer_status, no_verdict
-from conformance.refusals import Kind, classify
+from conformance.scenarios.foreign_artifacts import (
+    ForeignModel,
+    consuming,
+    foreign_storage,
+    measured_with,
+)
 from conformance.targets import mask_text
 
 WAYS = ("run-artifacts", "logged-model")
-#: Where MLflow's artifact proxy serves artifacts, as an ``http(s)`` artifact location spells it.
-_PROXY_ROUTE = "/api/2.0/mlflow-artifacts/artifacts"
-
-
-@dataclass(frozen=True)
-class ForeignModel:
-    run_id: str
-    #: Where the foreign server keeps the model's folder (the run's ``model`` artifact folder,
-    #: or the logged model's artifact location).
-    artifact_location: str
-    #: :func:`foreign_storage` of that location: the deployment the scenario measures.
-    storage: str
-    #: What the model's folder holds (relative path -> bytes), as the producer has it.
-    files: dict[str, bytes]
-
-
-def foreign_storage(artifact_location: str, foreign_tracking_uri: str) -> str:
-    """The scheme and kind of the foreign run's artifact storage, for a reader of the report."""
-    scheme = urlsplit(artifact_location).scheme
-    if scheme == "mlflow-artifacts" or _PROXY_ROUTE in urlsplit(artifact_location).path:
-        return f"{scheme}: proxied by the foreign tracking server"
-    if is_local_uri(artifact_location):
-        if urlsplit(foreign_tracking_uri).scheme == "memory":
-            return "file: folder of the in-process memory:// foreign instance"
-        return "file: local path"
-    return f"{scheme}: storage addressed directly by URI (not proxied)"
 
 
 @contextmanager
@@ -145,51 +120,15 @@ def _given_registered(way, target, client, names, probe, foreign_uri, experiment
     ):
         created = _register_foreign(way, model, name, foreign_uri, target)
     assert created.name == name, (
-        f"registration returned a version of {created.name!r} ({_measured_with(model)})"
+        f"registration returned a version of {created.name!r} ({measured_with(model)})"
     )
     assert str(created.version) == "1", (
-        f"first version of a new model is {created.version!r} ({_measured_with(model)})"
+        f"first version of a new model is {created.version!r} ({measured_with(model)})"
     )
     assert created.status in support.CREATION_STATUSES, (
-        f"registration returned status {created.status!r} ({_measured_with(model)})"
+        f"registration returned status {created.status!r} ({measured_with(model)})"
     )
     return name, slope, model
-
-
-def _measured_with(model: ForeignModel) -> str:
-    return f"foreign artifacts: {model.storage}"
-
-
-@contextmanager
-def _consuming(probe: Probe, call: str, model: ForeignModel) -> Iterator[None]:
-    """A consumer's step after the target accepted the foreign version.
-
-    The registry took the version, so any answer but the model is a wrong answer, whatever its
-    error code: a refusal here is not "not offered" but "accepted and cannot be consumed". Only
-    answers that allow no verdict (transport, auth) leave the scenario inconclusive.
-    """
-    try:
-        with http_exchanges.recording() as exchanges:
-            yield
-    except AssertionError:
-        raise
-    except Exception as exc:
-        answer = classify(exc, answer_status(exchanges))
-        entry = {
-            "call": call,
-            "role": "consumer",
-            "classified_as": answer.kind.value,
-            "exception": mask_text(f"{type(exc).__name__}: {exc}")[:2000],
-        }
-        probe.evidence.append({**entry, "http": exchanges[-3:]} if exchanges else entry)
-        if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
-            raise Inconclusive(no_verdict(call, answer)) from None
-        fault = NonConformant(
-            f"{call}: the target accepted the foreign version but the consumer cannot get it "
-            f"({_measured_with(model)}): {answer.reason}"
-        )
-        probe.fault = probe.fault or fault
-        raise fault from exc
 
 
 @feature("register.from-foreign-run")
@@ -211,13 +150,13 @@ def test_consumer_of_the_registry_loads_a_foreign_runs_model(
     )
 
     # when a consumer that knows only the target (the fluent API points there) loads it
-    with _consuming(probe, f"load_model(models:/{name}/1) knowing only the target", model):
+    with consuming(probe, f"load_model(models:/{name}/1) knowing only the target", model):
         got = support.predictions(f"models:/{name}/1")
 
     # then it predicts as the foreign run's model did
     assert got == tiny_model.expected(slope), (
         f"models:/{name}/1 predicts {got}, the foreign run's model predicts "
-        f"{tiny_model.expected(slope)} ({_measured_with(model)})"
+        f"{tiny_model.expected(slope)} ({measured_with(model)})"
     )
 
 
@@ -244,23 +183,23 @@ def test_foreign_version_keeps_its_run_and_downloads_intact(
     stored = client.get_model_version(name, "1")
     assert stored.run_id == model.run_id, (
         f"{name} v1 records run_id {stored.run_id!r}, registered from foreign run "
-        f"{model.run_id!r} ({_measured_with(model)})"
+        f"{model.run_id!r} ({measured_with(model)})"
     )
     assert stored.status == "READY", (
-        f"{name} v1 is {stored.status!r}, not READY ({_measured_with(model)})"
+        f"{name} v1 is {stored.status!r}, not READY ({measured_with(model)})"
     )
 
     # and a consumer that knows only the target asks for its download URI and downloads it
-    with _consuming(probe, f"get_model_version_download_uri({name}, 1)", model):
+    with consuming(probe, f"get_model_version_download_uri({name}, 1)", model):
         download_uri = client.get_model_version_download_uri(name, "1")
-    assert download_uri, f"{name} v1 has no download URI ({_measured_with(model)})"
+    assert download_uri, f"{name} v1 has no download URI ({measured_with(model)})"
     downloading = f"download_artifacts(models:/{name}/1) knowing only the target"
-    with _consuming(probe, downloading, model):
+    with consuming(probe, downloading, model):
         downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
 
     # then every file of the foreign run's model comes back, byte for byte
     difference = support.tree_difference(model.files, downloaded)
     assert not difference, (
         f"models:/{name}/1 (download URI {download_uri}) differs from the foreign run's model "
-        f"({_measured_with(model)}): {difference}"
+        f"({measured_with(model)}): {difference}"
     )
