@@ -15,12 +15,12 @@ from pathlib import Path
 
 from tests import servers
 
-#: Seed row 4's "different tracking server" for every column: see reports/README.md.
+#: Seed row 4's "different tracking server" for every column that brings no server of its own
+#: for it: see reports/README.md.
 FOREIGN_TRACKING_URI = "memory://published-foreign"
 POSTGRESQL = "postgresql://postgres@127.0.0.1:5432"
 POSTGRESQL_PSYCOPG2 = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306"
-SERVER_URL_PLACEHOLDER = "http://127.0.0.1:<port>"
 DATABASE_PLACEHOLDER = "<db>"
 AZUREML_URI = "memory://azureml?profile=azureml"
 
@@ -37,6 +37,8 @@ class Setup:
     masks: dict[str, str] = field(default_factory=dict)
     #: What the suite cannot discover (database, driver, backend store): joins targets[].server.
     facts: dict[str, str] = field(default_factory=dict)
+    #: ``--foreign-tracking-uri``: seed row 4's foreign tracking server.
+    foreign_tracking_uri: str = FOREIGN_TRACKING_URI
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,10 @@ def run_env(workdir: Path) -> dict[str, str]:
     return {"TMPDIR": str(workdir / "tmp"), "PYTHONHASHSEED": "0"}
 
 
-def _server_masks(url: str) -> dict[str, str]:
-    """A served target's URL, and its port as urllib3 quotes it in connection errors."""
-    return {url: SERVER_URL_PLACEHOLDER, f"port={url.rsplit(':', 1)[1]}": "port=<port>"}
+def _server_masks(url: str, port: str = "<port>") -> dict[str, str]:
+    """A served target's URL, and its port as urllib3 quotes it in connection errors; ``port``
+    tells the placeholders of several servers apart."""
+    return {url: f"http://127.0.0.1:{port}", f"port={url.rsplit(':', 1)[1]}": f"port={port}"}
 
 
 @contextmanager
@@ -84,6 +87,50 @@ def _mlflow_server_sqlite(workdir: Path) -> Iterator[Setup]:
     store = f"sqlite:///{servers.migrated_sqlite(workdir)}"
     with servers.mlflow_server(store, workdir, env=run_env(workdir)) as url:
         yield Setup(url, masks=_server_masks(url), facts={"backend_store": store})
+
+
+@contextmanager
+def _mlflow_servers_sharing_s3(workdir: Path) -> Iterator[Setup]:
+    """The target and seed row 4's foreign tracking server: two ``mlflow server``s on SQLite
+    whose runs keep their artifacts in one S3 bucket (moto), which the servers and the suite's
+    clients address directly by ``s3://`` URI (not proxied)."""
+    store_file = servers.migrated_sqlite(workdir)
+    (workdir / "foreign").mkdir()
+    foreign_file = servers.copy_database(store_file, workdir / "foreign" / "mlflow.db")
+    with servers.s3_object_store(workdir) as bucket:
+        env = {**run_env(workdir), **bucket.env}
+        with (
+            servers.mlflow_server(
+                f"sqlite:///{store_file}",
+                workdir,
+                env=env,
+                artifacts=servers.s3_artifacts(bucket, "target"),
+            ) as url,
+            servers.mlflow_server(
+                f"sqlite:///{foreign_file}",
+                workdir / "foreign",
+                env=env,
+                artifacts=servers.s3_artifacts(bucket, "foreign"),
+            ) as foreign,
+        ):
+            yield Setup(
+                url,
+                env=bucket.env,
+                masks={
+                    **_server_masks(url),
+                    **_server_masks(foreign, "<foreign-port>"),
+                    **_server_masks(bucket.endpoint_url, "<s3-port>"),
+                },
+                facts={
+                    "backend_store": f"sqlite:///{store_file}",
+                    "artifacts": f"{bucket.uri('target')} (moto S3, not proxied)",
+                    "foreign_tracking_server": (
+                        f"mlflow server on SQLite, artifacts {bucket.uri('foreign')} "
+                        "in the same bucket (not proxied)"
+                    ),
+                },
+                foreign_tracking_uri=foreign,
+            )
 
 
 def _mlflow_server_on(database_server: str) -> Callable[[Path], AbstractContextManager[Setup]]:
@@ -152,6 +199,14 @@ COLUMNS: tuple[Column, ...] = (
         "mlflow server · SQLite",
         "`mlflow server` (one worker, proxied artifacts) on a fresh, migrated SQLite file.",
         _mlflow_server_sqlite,
+    ),
+    Column(
+        "mlflow-server-sqlite-shared-s3",
+        "mlflow server · SQLite · shared S3",
+        "`mlflow server` (one worker) on a fresh, migrated SQLite file, whose artifacts, like "
+        "those of its foreign tracking server (a second `mlflow server` on SQLite), live in one "
+        "S3 bucket (moto) that servers and clients address directly (`s3://`, not proxied).",
+        _mlflow_servers_sharing_s3,
     ),
     Column(
         "mlflow-server-postgresql",

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from conformance import results
-from reports.columns import COLUMNS, COLUMNS_BY_ID, FOREIGN_TRACKING_URI, Column, Setup, run_env
+from reports.columns import COLUMNS, COLUMNS_BY_ID, Column, Setup, run_env
 from reports.publish import publish, result_path
 from reports.stabilise import stabilise, volatile_values
 
@@ -145,7 +145,7 @@ def _run_suite(setup: Setup, workdir: Path) -> dict[str, Any]:
     command = [
         *(sys.executable, "-m", "conformance.cli", "run", "-q", "--namespace", NAMESPACE),
         *("--basetemp", str(workdir / "basetemp")),
-        *("--foreign-tracking-uri", FOREIGN_TRACKING_URI),
+        *("--foreign-tracking-uri", setup.foreign_tracking_uri),
         *("--results-json", str(document_path)),
         *(("--registry-uri", setup.registry_uri) if setup.registry_uri else ()),
     ]
