@@ -19,7 +19,7 @@ from mlflow.tracking._model_registry.utils import _get_store_registry
 from mlflow.tracking._tracking_service.utils import _get_store as _get_tracking_store
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
 from mlflow.utils.credentials import get_default_host_creds
-from mlflow.utils.rest_utils import http_request
+from mlflow.utils.rest_utils import MlflowHostCreds, http_request
 from mlflow.utils.uri import get_uri_scheme
 
 from conformance.refusals import AUTH_STATUSES, classify
@@ -106,7 +106,13 @@ def _probe(uri: str, calls: tuple[tuple[str, dict[str, Any]], ...], server: dict
     for path, params in calls:
         try:
             response = http_request(
-                creds, path, "GET", params=params, max_retries=0, timeout=_TIMEOUT_S
+                creds,
+                path,
+                "GET",
+                params=params,
+                max_retries=0,
+                timeout=_TIMEOUT_S,
+                raise_on_status=False,  # a 5xx is an answer to read, not a reason to give up
             )
         except Exception as exc:  # nothing usable came back: no answer, TLS, "try later"
             return (
@@ -116,7 +122,7 @@ def _probe(uri: str, calls: tuple[tuple[str, dict[str, Any]], ...], server: dict
         server.setdefault("reachable", True)
         server.setdefault("search_status", response.status_code)
         if response.status_code in AUTH_STATUSES:
-            return _credentials_line(uri, path, response.status_code)
+            return _credentials_line(uri, path, response.status_code, creds)
         if _speaks_mlflow(response):
             return None
         answers.append((path, response))
@@ -138,17 +144,13 @@ def _speaks_mlflow(response: requests.Response) -> bool:
     return isinstance(body, dict) and (response.ok or "error_code" in body)
 
 
-def _credentials_line(uri: str, path: str, status: int) -> str:
-    given = "rejects the credentials given" if _credentials_given() else "wants credentials"
+def _credentials_line(uri: str, path: str, status: int, creds: MlflowHostCreds) -> str:
+    sent = (creds.username, creds.token, creds.client_cert_path, creds.auth, creds.aws_sigv4)
+    given = "rejects the credentials given" if any(sent) else "wants credentials"
     return (
         f"{uri} {given} (HTTP {status} on GET {path}); MLflow's client sends those of "
         f"{', '.join(CREDENTIAL_VARIABLES)}: set them for this registry and run again"
     )
-
-
-def _credentials_given() -> bool:
-    creds = get_default_host_creds("")
-    return any((creds.username, creds.token, creds.client_cert_path, creds.auth, creds.aws_sigv4))
 
 
 def _transport_reason(exc: BaseException) -> str:

@@ -43,7 +43,7 @@ def check_writable(config: pytest.Config) -> None:
         problem = _problem(config.invocation_params.dir / value)
         if problem:
             raise pytest.UsageError(
-                f"{output.flag} {value}: cannot write the {output.what}: {problem}"
+                f"{output.flag} {value}: cannot write the {output.what} there: {problem}"
             )
 
 
