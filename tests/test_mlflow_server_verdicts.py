@@ -90,3 +90,13 @@ def test_run_leaves_nothing_behind_on_the_server(server_run, mlflow_sqlite_serve
     assert ours == []
     live = client.search_experiments(filter_string="name LIKE 'srvrun-%'")
     assert live == []
+
+
+def test_every_unsupported_scenario_rests_on_a_refusal(server_run):
+    """What made a scenario unsupported was an answer of the vocabulary's refusal kind."""
+    _, document = server_run
+    unsupported = [s for s in document["scenarios"] if s["outcome"] == "unsupported"]
+    assert unsupported
+    for scenario in unsupported:
+        kinds = [entry.get("classified_as") for entry in scenario["evidence"] if "call" in entry]
+        assert kinds[-1:] == ["refusal"], scenario
