@@ -21,7 +21,6 @@ _ENVIRONMENT = jinja2.Environment(
     keep_trailing_newline=True,
 )
 _ENVIRONMENT.filters["code_spans"] = report_model.code_spans
-_ENVIRONMENT.globals["incomplete"] = report_model.INCOMPLETE
 
 
 def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:

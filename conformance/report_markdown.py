@@ -75,8 +75,7 @@ def _incomplete(report: report_model.Report) -> list[str]:
     """The warning a cut-short run leads with (and a blank line), or nothing."""
     if report.complete:
         return []
-    which = ", ".join(_text(label) for label in report.cut_short)
-    return [f"> **⚠ {report_model.INCOMPLETE}.**" + (f" Cut short: {which}." if which else ""), ""]
+    return [f"> **⚠ {_text(report.incomplete_note)}.**", ""]
 
 
 def _legend(symbols: Sequence[report_model.Symbol]) -> str:

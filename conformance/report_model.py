@@ -21,11 +21,6 @@ from conformance.targets import mask_text, mask_uri
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
 FOOTNOTE_LENGTH = 160
-#: What every renderer says first about a document whose run was cut short.
-INCOMPLETE = (
-    "Incomplete: the run was cut short, so its cells show only the scenarios that ran before it "
-    "stopped; this is not a full measurement"
-)
 
 
 @dataclass(frozen=True)
@@ -154,6 +149,8 @@ class Report:
     finished: str
     duration: str
     complete: bool
+    #: Why the run stopped early, when it said (a merged document keeps no single reason).
+    cut_short_reason: str
     targets: tuple[TargetView, ...]
     columns: tuple[ColumnHead, ...]
     sources: tuple[Source, ...]
@@ -166,6 +163,18 @@ class Report:
     def cut_short(self) -> tuple[str, ...]:
         """Labels of the targets whose run stopped before every scenario ran."""
         return tuple(target.label for target in self.targets if not target.complete)
+
+    @property
+    def incomplete_note(self) -> str:
+        """Empty for a complete run; otherwise the sentence every renderer leads with."""
+        if self.complete:
+            return ""
+        why = f" ({self.cut_short_reason})" if self.cut_short_reason else ""
+        runs = f"the run of {', '.join(self.cut_short)}" if self.cut_short else "the run"
+        return (
+            f"Incomplete{why}: {runs} was cut short; the cells show only the scenarios that ran "
+            "before it stopped, not a full measurement"
+        )
 
     @property
     def legend(self) -> tuple[Symbol, ...]:
@@ -205,6 +214,7 @@ def build(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ())
         finished=mask_text(document["finished"]),
         duration=_duration(document["started"], document["finished"]),
         complete=bool(document["complete"]),
+        cut_short_reason=mask_text(document.get("cut_short", "")),
         targets=targets,
         columns=tuple(ColumnHead(mask_text(c.id), mask_text(c.title)) for c in documented),
         sources=_sources(documented),

@@ -128,8 +128,8 @@ def test_a_run_cut_short_leads_with_a_banner(two_targets, page, tmp_path_factory
 
     assert cut_page.index('<p class="incomplete"') < cut_page.index('id="matrix"')
     (banner,) = re.findall(r'<p class="incomplete"[^>]*>(.*?)</p>', cut_page)
-    assert "Incomplete: the run was cut short" in banner
-    assert banner.endswith(" Cut short: reference backend (embedded).")
+    assert "<strong>Incomplete: the run of reference backend (embedded) was cut short;" in banner
+    assert banner.endswith("not a full measurement.</strong>")
     assert "<title>Incomplete: " in cut_page
 
 

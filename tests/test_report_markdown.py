@@ -93,16 +93,17 @@ def test_a_run_cut_short_says_so_on_the_first_line(two_targets, tmp_path_factory
     assert "Incomplete" not in complete
 
     single = report_documents.embedded(tmp_path_factory)
-    single["complete"] = False  # as the plugin writes a run stopped by Ctrl-C or -x
+    single.update(complete=False, cut_short="interrupted")  # as the plugin writes a Ctrl-C
     first = report_markdown.render(single).splitlines()[0]
-    assert first.startswith("> **⚠ Incomplete: the run was cut short")
-    assert first.endswith("Cut short: reference backend (embedded).")
+    assert first == (
+        "> **⚠ Incomplete (interrupted): the run of reference backend (embedded) was cut short; "
+        "the cells show only the scenarios that ran before it stopped, not a full measurement.**"
+    )
 
     sqlite = report_documents.sqlite(tmp_path_factory, migrated_sqlite)
     sqlite["complete"] = False
     merged = merge.merge([report_documents.embedded(tmp_path_factory), sqlite])
     first, blank, heading = report_markdown.render(merged).splitlines()[:3]
-    assert "Incomplete" in first
+    assert first.startswith(f"> **⚠ Incomplete: the run of {sqlite['targets'][0]['label']} was")
     assert "embedded" not in first
-    assert first.endswith(f"Cut short: {sqlite['targets'][0]['label']}.")
     assert (blank, heading) == ("", "### Registry conformance")
