@@ -119,6 +119,8 @@ def phase_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict]
     """The scenarios above, run by pytest with the suite's plugin; their records and terminal."""
     folder = tmp_path_factory.mktemp("phases")
     (folder / "test_phases.py").write_text(SCENARIOS)
+    # Scenarios of one's own stand on the shipped scenarios' conftest (target and fixtures).
+    (folder / "conftest.py").write_text('pytest_plugins = ["conformance.scenarios.conftest"]\n')
     # This session's own pytest variables (xdist worker names, ...) are not the run's business.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
