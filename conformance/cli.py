@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, results_file.ResultsFileError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a Ctrl-C pytest itself could not absorb: no traceback
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return int(pytest.ExitCode.INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`| head`); what is left unprinted was not wanted. Point stdout
         # at devnull so the interpreter's final flush does not fail again.

@@ -3,6 +3,8 @@ write the outputs. A run that was cut short is never written as complete."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from typing import Any
 
 import pytest
@@ -24,11 +26,29 @@ class Finish:
         self.gate: gate.GateResult | None = None
         #: per output requested: (written, the line that says so)
         self.written: list[tuple[bool, str]] = []
+        self._cleaning = False
+        self._previous_handler: Any = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self) -> None:
+        """From the first Ctrl-C on the run winds down: another one ends the cleanup (what it
+        did not confirm is listed as left behind), never the report, and prints no traceback."""
+        with contextlib.suppress(ValueError):  # only the main thread may handle signals
+            self._previous_handler = signal.signal(signal.SIGINT, self._on_another_interrupt)
+
+    def _on_another_interrupt(self, signum: int, frame: Any) -> None:
+        if self._cleaning:
+            raise KeyboardInterrupt
+
+    def pytest_unconfigure(self) -> None:
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state = self.state
-        self._clean_up()
+        if not self._clean_up():
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
         if state.is_worker:
             session.config.workeroutput.update(worker_output(state))
             return
@@ -57,22 +77,26 @@ class Finish:
         if not all(written for written, _ in self.written):
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
-    def _clean_up(self) -> None:
-        """Remove what this process created; a second Ctrl-C here ends the cleanup, not the
-        report (what was not confirmed removed is listed as left behind)."""
+    def _clean_up(self) -> bool:
+        """Remove what this process created; False when a Ctrl-C ended the cleanup (then what
+        was not confirmed removed is listed as left behind)."""
         state = self.state
+        self._cleaning, completed = True, True
         try:
             leftovers = state.ledger.sweep()
             for tracking_uri, experiment in state.experiments.items():
                 client = MlflowClient(tracking_uri=tracking_uri)
                 leftovers += remove_experiment(client, experiment)
         except KeyboardInterrupt:
-            state.cut_short = state.cut_short or "interrupted while cleaning up"
+            completed = False
             leftovers = state.ledger.unconfirmed(_CLEANUP_INTERRUPTED) + [
                 Leftover(f"experiment {experiment}", _CLEANUP_INTERRUPTED)
                 for experiment in state.experiments.values()
             ]
+        finally:
+            self._cleaning = False
         state.leftovers += leftovers
+        return completed
 
     def _gated_exitstatus(self, session: pytest.Session, verdict: gate.GateResult) -> int:
         """The gate judges a whole run: pytest's other codes (interrupted, internal error)
