@@ -1,0 +1,549 @@
+"""Generic broken registries: kinds of breakage applied to the operations of any one feature.
+
+Importing this module (``pytest -p tests.broken_families``) registers the MLflow store scheme
+``faulty`` for the registry and the tracking side. ``faulty://<family>--<slug>`` (``slug``: a
+feature id with ``.`` replaced by ``-``) is a reference-backend instance of its own whose registry
+store has the operations of that feature (``FEATURE_OPERATIONS``) broken the family's way
+(``FAMILIES``); everything else, the tracking store included, is the instance's own.
+``faulty://intact`` breaks nothing and, when ``STATE_DIR_VARIABLE`` names a folder, records there
+which store operations each scenario calls (``measured_uses``).
+
+Nothing here knows a scenario: a family is a rule about a kind of answer (a write that is not
+applied, a read one write behind, a code that contradicts the state, a page boundary that loses
+or repeats an item, a 500, a denied right, a stall), applied to whatever operations the table
+names, so a feature added to the catalogue is broken every way once it has a row in the table.
+The rules work on the reference store's records (``_models``, ``_names``, ``_lock``), the same
+store-internal access ``tests/broken_backends.py`` takes, because "the state as it was" and "the
+answer a write would have given" are only expressible there.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import (
+    INTERNAL_ERROR,
+    INVALID_PARAMETER_VALUE,
+    PERMISSION_DENIED,
+    RESOURCE_ALREADY_EXISTS,
+    RESOURCE_DOES_NOT_EXIST,
+    ErrorCode,
+)
+from mlflow.store.entities.paged_list import PagedList
+from mlflow.tracking._model_registry.utils import _get_store_registry
+from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+
+from conformance.catalogue import FEATURES
+from reference_backend.instances import Instance, get_instance
+from reference_backend.name_index import NameIndex
+from reference_backend.registry_store import InMemoryRegistryStore
+from tests.broken_backends import Replacement, SabotagedRegistryStore
+
+SCHEME = "faulty"
+INTACT = "intact"
+#: A folder shared by every process of a run: "first call" markers and the intact target's record.
+STATE_DIR_VARIABLE = "FAULTY_REGISTRY_STATE_DIR"
+#: How long the ``stall`` family blocks; the run's scenario timeout must be well below it.
+STALL_S = 20.0
+
+
+# --- the registry store's operations ---------------------------------------------------------
+
+
+class Kind(str, Enum):
+    READ = "read"
+    SEARCH = "search"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Operation:
+    kind: Kind
+    #: A write that brings an entity into being: a contradicting code says it already exists.
+    creates: bool = False
+
+
+#: Every model-registry operation of MLflow's store API (prompts and webhooks aside).
+OPERATIONS: dict[str, Operation] = {
+    "create_registered_model": Operation(Kind.WRITE, creates=True),
+    "update_registered_model": Operation(Kind.WRITE),
+    "rename_registered_model": Operation(Kind.WRITE, creates=True),
+    "delete_registered_model": Operation(Kind.WRITE),
+    "get_registered_model": Operation(Kind.READ),
+    "search_registered_models": Operation(Kind.SEARCH),
+    "get_latest_versions": Operation(Kind.READ),
+    "set_registered_model_tag": Operation(Kind.WRITE),
+    "delete_registered_model_tag": Operation(Kind.WRITE),
+    "create_model_version": Operation(Kind.WRITE, creates=True),
+    "copy_model_version": Operation(Kind.WRITE, creates=True),
+    "update_model_version": Operation(Kind.WRITE),
+    "transition_model_version_stage": Operation(Kind.WRITE),
+    "delete_model_version": Operation(Kind.WRITE),
+    "get_model_version": Operation(Kind.READ),
+    "get_model_version_download_uri": Operation(Kind.READ),
+    "search_model_versions": Operation(Kind.SEARCH),
+    "set_model_version_tag": Operation(Kind.WRITE),
+    "delete_model_version_tag": Operation(Kind.WRITE),
+    "set_registered_model_alias": Operation(Kind.WRITE),
+    "delete_registered_model_alias": Operation(Kind.WRITE),
+    "get_model_version_by_alias": Operation(Kind.READ),
+}
+
+#: The arguments that name the registered model(s) an operation is about.
+_ENTITY_ARGUMENTS = ("name", "new_name", "dst_name")
+
+_LOAD = ("get_latest_versions", "get_model_version_download_uri")
+
+#: Feature id -> the store operations its scenarios call as the call under test (inside
+#: ``probe.feature``; ``models:/<name>/<version>`` loads and downloads go through
+#: get_model_version_download_uri, ``models:/<name>/latest`` and ``/<Stage>`` through
+#: get_latest_versions first). Creating the models and versions a scenario works on is a
+#: prerequisite, not the call under test, except where registering is the feature.
+FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "register.mlflow-format": ("create_model_version", *_LOAD),
+    "register.non-mlflow-format": ("create_model_version", "get_model_version_download_uri"),
+    "register.from-run": ("create_model_version", *_LOAD),
+    "register.from-foreign-run": ("create_model_version", "get_model_version_download_uri"),
+    "search.list": ("search_registered_models",),
+    "version.details": ("get_model_version", "get_registered_model"),
+    "version.description": ("update_model_version",),
+    "version.tags": ("set_model_version_tag", "delete_model_version_tag"),
+    "model.rename": ("rename_registered_model",),
+    "model.delete": ("delete_registered_model",),
+    "version.delete": ("delete_model_version",),
+    "stages": ("transition_model_version_stage", *_LOAD),
+    "search.by-name": ("search_registered_models",),
+    "search.like-ilike": ("search_registered_models",),
+    "search.by-tag": ("search_registered_models",),
+    "search.name-in": ("search_registered_models",),
+}
+
+
+def operations_of(feature_id: str, *kinds: Kind) -> frozenset[str]:
+    """The feature's operations under test of the given kinds."""
+    return frozenset(op for op in FEATURE_OPERATIONS[feature_id] if OPERATIONS[op].kind in kinds)
+
+
+def _all_of(*kinds: Kind) -> frozenset[str]:
+    return frozenset(op for op, operation in OPERATIONS.items() if operation.kind in kinds)
+
+
+# --- the reference store's state, copied -----------------------------------------------------
+
+
+def _registry_over(inner: InMemoryRegistryStore, models: dict[str, Any]) -> InMemoryRegistryStore:
+    """A store with ``inner``'s settings whose registered models are ``models`` (name -> record)."""
+    other = copy.copy(inner)
+    other._lock = threading.RLock()
+    other._models = models
+    other._names = NameIndex()
+    for name in sorted(models):
+        other._names.add(name)
+    return other
+
+
+def _throwaway_copy(inner: InMemoryRegistryStore) -> InMemoryRegistryStore:
+    """A copy of the registry that a write can change without changing the registry."""
+    with inner._lock:
+        return _registry_over(inner, copy.deepcopy(inner._models))
+
+
+def _entities(arguments: dict[str, Any]) -> list[str]:
+    return [arguments[key] for key in _ENTITY_ARGUMENTS if isinstance(arguments.get(key), str)]
+
+
+def _about(arguments: dict[str, Any]) -> str:
+    """The entity (or, for a search, the query) a call is about, for messages and keys."""
+    if "version" in arguments:
+        return f"{arguments.get('name')} v{arguments['version']}"
+    if entities := _entities(arguments):
+        return " -> ".join(entities)
+    return f"filter={arguments.get('filter_string')!r} order_by={arguments.get('order_by')!r}"
+
+
+def _fault(family: str, text: str, code: int) -> MlflowException:
+    return MlflowException(f"faulty registry ({family}): {text}", error_code=code)
+
+
+_first_times: set[str] = set()
+_first_times_lock = threading.Lock()
+
+
+def _first_time(key: str) -> bool:
+    """Whether this is the run's first call with ``key`` (across processes when the run shares a
+    state folder, else within this process)."""
+    folder = os.environ.get(STATE_DIR_VARIABLE)
+    if not folder:
+        with _first_times_lock:
+            first = key not in _first_times
+            _first_times.add(key)
+        return first
+    marker = Path(folder) / f"first-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    try:
+        marker.touch(exist_ok=False)
+    except FileExistsError:
+        return False
+    return True
+
+
+# --- the families ----------------------------------------------------------------------------
+
+
+def _dropped_writes(feature_id: str, target: str) -> dict[str, Replacement]:
+    def dropped(op: str) -> Replacement:
+        def answer(store, call, **arguments):
+            # what the write would answer, from a copy of the registry that is then thrown away
+            return getattr(_throwaway_copy(store.inner), op)(**arguments)
+
+        return answer
+
+    return {op: dropped(op) for op in operations_of(feature_id, Kind.WRITE)}
+
+
+def _stale_reads(feature_id: str, target: str) -> dict[str, Replacement]:
+    own_writes = operations_of(feature_id, Kind.WRITE)
+    counted = own_writes or _all_of(Kind.WRITE)
+    stale = (
+        _all_of(Kind.READ, Kind.SEARCH)
+        if own_writes
+        else operations_of(feature_id, Kind.READ, Kind.SEARCH)
+    )
+    #: registered model name -> its record before its latest counted write (None: absent)
+    before_latest: dict[str, Any] = {}
+
+    def write(op: str) -> Replacement:
+        def answer(store, call, **arguments):
+            inner = store.inner
+            with inner._lock:
+                before = {
+                    name: copy.deepcopy(inner._models.get(name)) for name in _entities(arguments)
+                }
+                result = call(**arguments)
+                for name, record in before.items():
+                    if op in counted:
+                        before_latest[name] = record
+                    else:
+                        before_latest.pop(name, None)
+            return result
+
+        return answer
+
+    def read(op: str) -> Replacement:
+        def answer(store, call, **arguments):
+            inner = store.inner
+            with inner._lock:
+                if not before_latest:
+                    return call(**arguments)
+                models = {**inner._models, **before_latest}
+                view = _registry_over(inner, {n: m for n, m in models.items() if m is not None})
+            return getattr(view, op)(**arguments)
+
+        return answer
+
+    return {
+        **{op: write(op) for op in _all_of(Kind.WRITE)},
+        **{op: read(op) for op in stale},
+    }
+
+
+def _entity_codes(feature_id: str, target: str) -> dict[str, Replacement]:
+    def contradicting(op: str) -> Replacement:
+        operation = OPERATIONS[op]
+        code = RESOURCE_ALREADY_EXISTS if operation.creates else RESOURCE_DOES_NOT_EXIST
+
+        def answer(store, call, **arguments):
+            # where the call would fail, its own error is the answer (a write tries on a copy)
+            if operation.kind is Kind.WRITE:
+                getattr(_throwaway_copy(store.inner), op)(**arguments)
+            else:
+                call(**arguments)
+            raise _fault("entity-codes", f"{op}: {_about(arguments)}: {ErrorCode.Name(code)}", code)
+
+        return answer
+
+    return {op: contradicting(op) for op in FEATURE_OPERATIONS[feature_id]}
+
+
+def _lossy_pages(feature_id: str, target: str) -> dict[str, Replacement]:
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        page = call(filter_string, max_results, order_by, page_token)
+        if page_token is None and page:  # the next page, if any, still starts after it
+            return PagedList(list(page)[:-1], page.token)
+        return page
+
+    return dict.fromkeys(operations_of(feature_id, Kind.SEARCH), search)
+
+
+_REPEAT = "repeating-pages:"
+
+
+def _repeating_pages(feature_id: str, target: str) -> dict[str, Replacement]:
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        if page_token and page_token.startswith(_REPEAT):  # the first page's last item again
+            first = call(filter_string, max_results, order_by, None)
+            return PagedList(list(first)[-1:], page_token.removeprefix(_REPEAT) or None)
+        page = call(filter_string, max_results, order_by, page_token)
+        if page_token is None and page:
+            return PagedList(page, _REPEAT + (page.token or ""))
+        return page
+
+    return dict.fromkeys(operations_of(feature_id, Kind.SEARCH), search)
+
+
+def _server_error(feature_id: str, target: str) -> dict[str, Replacement]:
+    def once(op: str) -> Replacement:
+        def answer(store, call, **arguments):
+            if _first_time(f"{target}|{op}|{_about(arguments)}"):
+                raise _fault("server-error", f"{op}: {_about(arguments)} broke", INTERNAL_ERROR)
+            return call(**arguments)
+
+        return answer
+
+    return {op: once(op) for op in FEATURE_OPERATIONS[feature_id]}
+
+
+def _permission_denied(feature_id: str, target: str) -> dict[str, Replacement]:
+    def denied(store, call, **arguments):
+        raise _fault("permission-denied", "the caller may not do this", PERMISSION_DENIED)
+
+    return dict.fromkeys(FEATURE_OPERATIONS[feature_id], denied)
+
+
+def _stall(feature_id: str, target: str) -> dict[str, Replacement]:
+    def stalled(store, call, **arguments):
+        if _first_time(f"{target}|stall"):
+            time.sleep(STALL_S)
+        return call(**arguments)
+
+    return dict.fromkeys(FEATURE_OPERATIONS[feature_id], stalled)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of breakage: what the registry does, the verdict it must earn, and how."""
+
+    name: str
+    does: str
+    #: The broken feature's verdict on such a registry (DESIGN.md, "Verdicts").
+    verdict: str
+    #: Feature id -> the store operations the family breaks (empty: it cannot apply).
+    breaks: Callable[[str], frozenset[str]]
+    #: Why the family cannot apply to a feature for which ``breaks`` is empty.
+    unfit: str
+    build: Callable[[str, str], dict[str, Replacement]]
+
+    def applies_to(self, feature_id: str) -> bool:
+        return bool(self.breaks(feature_id))
+
+
+def _writes_else_reads(feature_id: str) -> frozenset[str]:
+    return operations_of(feature_id, Kind.WRITE) or operations_of(
+        feature_id, Kind.READ, Kind.SEARCH
+    )
+
+
+def _every_operation(feature_id: str) -> frozenset[str]:
+    return frozenset(FEATURE_OPERATIONS[feature_id])
+
+
+_NO_PAGES = "only searches have pages, and the feature's operations under test include none"
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family(
+            "dropped-writes",
+            "the feature's writes answer what they would have answered and change nothing",
+            "non-conformant",
+            lambda feature_id: operations_of(feature_id, Kind.WRITE),
+            "the feature's operations under test are all reads: there is no write to drop",
+            _dropped_writes,
+        ),
+        Family(
+            "stale-reads",
+            "a registered model (with its versions) whose latest write was one of the "
+            "feature's writes reads as it was before that write; a feature without writes "
+            "reads every model through its own operations as it was before its latest write",
+            "non-conformant",
+            _writes_else_reads,
+            "",
+            _stale_reads,
+        ),
+        Family(
+            "entity-codes",
+            "each call of the feature's operations that would succeed answers "
+            "RESOURCE_DOES_NOT_EXIST (RESOURCE_ALREADY_EXISTS for a creation) and changes nothing",
+            "non-conformant",
+            _every_operation,
+            "",
+            _entity_codes,
+        ),
+        Family(
+            "lossy-pages",
+            "the first page of every search answer loses its last item (a next page still "
+            "starts after it)",
+            "non-conformant",
+            lambda feature_id: operations_of(feature_id, Kind.SEARCH),
+            _NO_PAGES,
+            _lossy_pages,
+        ),
+        Family(
+            "repeating-pages",
+            "the first page's last item of every search answer is served again, alone, as the "
+            "next page (the rest follows as it would have)",
+            "non-conformant",
+            lambda feature_id: operations_of(feature_id, Kind.SEARCH),
+            _NO_PAGES,
+            _repeating_pages,
+        ),
+        Family(
+            "server-error",
+            "the first call of each of the feature's operations about a registered model (for a "
+            "search: about a query) answers INTERNAL_ERROR (500) and changes nothing",
+            "non-conformant",
+            _every_operation,
+            "",
+            _server_error,
+        ),
+        Family(
+            "permission-denied",
+            "every call of the feature's operations answers PERMISSION_DENIED",
+            "inconclusive",
+            _every_operation,
+            "",
+            _permission_denied,
+        ),
+        Family(
+            "stall",
+            f"the run's first call of the feature's operations blocks for {STALL_S:.0f} s, then "
+            "answers",
+            "inconclusive",
+            _every_operation,
+            "",
+            _stall,
+        ),
+    )
+}
+
+
+def slug(feature_id: str) -> str:
+    return feature_id.replace(".", "-")
+
+
+def uri(family: str, feature_id: str) -> str:
+    """The store URI of the reference backend broken the ``family`` way for ``feature_id``."""
+    return f"{SCHEME}://{family}--{slug(feature_id)}"
+
+
+INTACT_URI = f"{SCHEME}://{INTACT}"
+
+
+# --- the intact target's record of which operations each scenario calls ----------------------
+
+_recorded: set[tuple[str, str]] = set()
+_recorded_lock = threading.Lock()
+
+
+def _recording(op: str) -> Replacement:
+    def answer(store, call, **arguments):
+        _record_use(op)
+        return call(**arguments)
+
+    return answer
+
+
+def _record_use(op: str) -> None:
+    folder = os.environ.get(STATE_DIR_VARIABLE)
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    nodeid, _, phase = current.rpartition(" ")
+    if not folder or not nodeid or phase == "(teardown)":  # cleanup is not the scenario's
+        return
+    with _recorded_lock:
+        if (nodeid, op) in _recorded:
+            return
+        _recorded.add((nodeid, op))
+        with (Path(folder) / f"uses-{os.getpid()}.jsonl").open("a") as record:
+            record.write(json.dumps({"nodeid": nodeid, "operation": op}) + "\n")
+
+
+def measured_uses(folder: Path) -> dict[str, set[str]]:
+    """Scenario node id -> the store operations it called on the intact target."""
+    uses: dict[str, set[str]] = {}
+    for path in folder.glob("uses-*.jsonl"):
+        for line in path.read_text().splitlines():
+            entry = json.loads(line)
+            uses.setdefault(entry["nodeid"], set()).add(entry["operation"])
+    return uses
+
+
+# --- the MLflow store plugin -----------------------------------------------------------------
+
+_lock = threading.Lock()
+_stores: dict[str, SabotagedRegistryStore] = {}
+_BY_SLUG = {slug(feature_id): feature_id for feature_id in FEATURE_OPERATIONS}
+
+
+def _replacements(target: str) -> dict[str, Replacement] | None:
+    """The replacements a ``faulty://`` authority asks for; None when it names nothing known."""
+    if target == INTACT:
+        return {op: _recording(op) for op in OPERATIONS}
+    family, _, feature_slug = target.partition("--")
+    feature_id = _BY_SLUG.get(feature_slug)
+    if family not in FAMILIES or feature_id is None or not FAMILIES[family].applies_to(feature_id):
+        return None
+    return FAMILIES[family].build(feature_id, target)
+
+
+def _instance_and_store(store_uri: str) -> tuple[Instance, SabotagedRegistryStore]:
+    parsed = urllib.parse.urlsplit(store_uri)
+    target = parsed.netloc
+    with _lock:
+        store = _stores.get(target)
+        if store is None:
+            replacements = _replacements(target)
+            if parsed.scheme != SCHEME or parsed.path not in ("", "/") or replacements is None:
+                raise MlflowException(
+                    f"Not a faulty-registry URI: {store_uri!r}; expected {INTACT_URI!r} or "
+                    f"'{SCHEME}://<family>--<feature>' with a family of {sorted(FAMILIES)} that "
+                    f"applies to a feature of {sorted(_BY_SLUG)}.",
+                    INVALID_PARAMETER_VALUE,
+                )
+            instance = get_instance(f"memory://faulty-{target}")
+            store = _stores[target] = SabotagedRegistryStore(instance, replacements)
+    return store.instance, store
+
+
+def registry_store(store_uri: str, tracking_uri: str | None = None, **_: Any) -> Any:
+    """Builder for MLflow's registry-store registry, called as ``(store_uri=, tracking_uri=)``."""
+    return _instance_and_store(store_uri)[1]
+
+
+def tracking_store(store_uri: str, artifact_uri: str | None = None) -> Any:
+    """Builder for MLflow's tracking-store registry, called as ``(store_uri=, artifact_uri=)``."""
+    return _instance_and_store(store_uri)[0].tracking_store
+
+
+def cases(families: Iterable[str] = FAMILIES) -> list[tuple[str, str]]:
+    """Every (family, feature id) pair of the catalogue's features where the family applies."""
+    return [
+        (family, feature.id)
+        for family in families
+        for feature in FEATURES
+        if FAMILIES[family].applies_to(feature.id)
+    ]
+
+
+_get_store_registry().register(SCHEME, registry_store)
+_tracking_store_registry.register(SCHEME, tracking_store)
