@@ -232,6 +232,7 @@ def test_mapped_operations_are_called_by_the_features_scenarios(proof):
 
 @pytest.mark.parametrize(("family", "feature_id"), EVERY_PAIR)
 def test_the_broken_feature_gets_the_familys_verdict(proof, family, feature_id):
+    assert feature_id in faulty.FEATURE_OPERATIONS, f"{feature_id} has no operations mapped"
     kind = faulty.FAMILIES[family]
     if not kind.applies_to(feature_id):
         pytest.skip(f"{family} does not apply to {feature_id}: {kind.unfit}")
