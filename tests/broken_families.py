@@ -36,6 +36,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import (
     INTERNAL_ERROR,
     INVALID_PARAMETER_VALUE,
+    NOT_IMPLEMENTED,
     PERMISSION_DENIED,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
@@ -57,6 +58,10 @@ INTACT = "intact"
 STATE_DIR_VARIABLE = "FAULTY_REGISTRY_STATE_DIR"
 #: How long the ``stall`` family blocks; the run's scenario timeout must be well below it.
 STALL_S = 20.0
+#: How many empty pages, each with a fresh next-page token, end an ``endless-pages`` answer: far
+#: more than a listing of ``conformance.scenario_support.LISTING_CAP`` models takes, so a page
+#: walk bounded anywhere near that cap stops first; without a bound the walk still ends.
+ENDLESS_PAGES = 50_000
 
 
 # --- the registry store's operations ---------------------------------------------------------
@@ -302,6 +307,20 @@ def _repeating_pages(feature_id: str, target: str) -> dict[str, Replacement]:
     return dict.fromkeys(operations_of(feature_id, Kind.SEARCH), search)
 
 
+_ENDLESS = "endless-pages:"
+
+
+def _endless_pages(feature_id: str, target: str) -> dict[str, Replacement]:
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        if page_token and page_token.startswith(_ENDLESS):
+            following = int(page_token.removeprefix(_ENDLESS)) + 1
+            return PagedList([], f"{_ENDLESS}{following}" if following < ENDLESS_PAGES else None)
+        page = call(filter_string, max_results, order_by, page_token)
+        return page if page.token else PagedList(page, f"{_ENDLESS}1")
+
+    return dict.fromkeys(operations_of(feature_id, Kind.SEARCH), search)
+
+
 def _server_error(feature_id: str, target: str) -> dict[str, Replacement]:
     def once(op: str) -> Replacement:
         def answer(store, call, **arguments):
@@ -319,6 +338,21 @@ def _permission_denied(feature_id: str, target: str) -> dict[str, Replacement]:
         raise _fault("permission-denied", "the caller may not do this", PERMISSION_DENIED)
 
     return dict.fromkeys(FEATURE_OPERATIONS[feature_id], denied)
+
+
+def _not_implemented(feature_id: str, target: str) -> dict[str, Replacement]:
+    def refused(store, call, **arguments):
+        raise _fault("not-implemented", "this operation is not offered", NOT_IMPLEMENTED)
+
+    return dict.fromkeys(FEATURE_OPERATIONS[feature_id], refused)
+
+
+def _changing_refusals(feature_id: str, target: str) -> dict[str, Replacement]:
+    def applied_then_refused(store, call, **arguments):
+        call(**arguments)
+        raise _fault("changing-refusals", "this operation is not offered", NOT_IMPLEMENTED)
+
+    return dict.fromkeys(operations_of(feature_id, Kind.WRITE), applied_then_refused)
 
 
 def _stall(feature_id: str, target: str) -> dict[str, Replacement]:
@@ -424,6 +458,33 @@ FAMILIES: dict[str, Family] = {
             _every_operation,
             "",
             _permission_denied,
+        ),
+        Family(
+            "endless-pages",
+            "the last page of every search answer carries a next-page token, and so does every "
+            f"(empty) page after it, {ENDLESS_PAGES} times",
+            "non-conformant",
+            lambda feature_id: operations_of(feature_id, Kind.SEARCH),
+            _NO_PAGES,
+            _endless_pages,
+        ),
+        Family(
+            "changing-refusals",
+            "each call of the feature's writes is applied, then answers NOT_IMPLEMENTED",
+            "non-conformant",
+            lambda feature_id: operations_of(feature_id, Kind.WRITE),
+            "the feature's operations under test are all reads: a refusal of a read changes "
+            "nothing",
+            _changing_refusals,
+        ),
+        Family(
+            "not-implemented",
+            "every call of the feature's operations answers NOT_IMPLEMENTED and changes nothing "
+            "(a clean refusal: the one family whose verdict is not about a fault)",
+            "unsupported",
+            _every_operation,
+            "",
+            _not_implemented,
         ),
         Family(
             "stall",
