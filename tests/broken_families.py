@@ -9,9 +9,10 @@ store has the operations of that feature (``FEATURE_OPERATIONS``) broken the fam
 which store operations each scenario calls (``measured_uses``).
 
 Nothing here knows a scenario: a family is a rule about a kind of answer (a write that is not
-applied, a read one write behind, a code that contradicts the state, a page boundary that loses
-or repeats an item, a 500, a denied right, a stall), applied to whatever operations the table
-names, so a feature added to the catalogue is broken every way once it has a row in the table.
+applied, a read one write behind, a code that contradicts the state, a page that loses or repeats
+an item, a listing that does not end, a 500, a denied right, a stall, a refusal after a change,
+and a clean refusal as the control), applied to whatever operations the table names, so a
+feature added to the catalogue is broken every way once it has a row in the table.
 The rules work on the reference store's records (``_models``, ``_names``, ``_lock``), the same
 store-internal access ``tests/broken_backends.py`` takes, because "the state as it was" and "the
 answer a write would have given" are only expressible there.
@@ -444,8 +445,9 @@ FAMILIES: dict[str, Family] = {
         ),
         Family(
             "server-error",
-            "the first call of each of the feature's operations about a registered model (for a "
-            "search: about a query) answers INTERNAL_ERROR (500) and changes nothing",
+            "the first call of each of the feature's operations about an entity (a registered "
+            "model or a version; for a search, a query) answers INTERNAL_ERROR (500) and "
+            "changes nothing",
             "non-conformant",
             _every_operation,
             "",
