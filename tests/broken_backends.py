@@ -14,6 +14,8 @@ it as to any store.
 
 Each sabotage is the smallest change that violates its feature's paragraph and nothing else, so
 every other feature of that target must stay ``supported`` (``tests/test_verdicts_are_true.py``).
+``broken://fault--<fault>`` serves one of ``FAULTS`` instead: kinds of breakage that weaker
+scenarios let pass, each of which a named scenario must now see (``tests/test_scenario_faults.py``).
 Sabotages go through the reference store's public API where they can; where a wrong state
 cannot be expressed that way (a run id not recorded, numbers reused, versions orphaned), they
 edit the store's own records through ``_record``/``_model_record``.
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mlflow.entities.model_registry import RegisteredModelTag
+from mlflow.entities.model_registry.model_version_stages import get_canonical_stage
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, NOT_IMPLEMENTED
@@ -72,6 +75,8 @@ class SabotagedRegistryStore:
         self.tracking = instance.tracking_store
         #: Registered models deleted by a ``model.delete`` sabotage, by name, with their versions.
         self.orphans: dict[str, Any] = {}
+        #: Unfiltered listings begun in small pages, for a fault that only the first one shows.
+        self.small_walks = 0
         for method, replacement in replacements.items():
             setattr(self, method, _bind(self, getattr(self.inner, method), replacement))
 
@@ -640,6 +645,164 @@ def sabotage_of(feature_id: str, mode: str) -> Break | None:
     return getattr(SABOTAGES[feature_id], mode)
 
 
+# --- faults beyond one feature's wrong answer (tests/test_scenario_faults.py) -----------------
+#
+# Each is a kind of breakage that a weaker scenario let pass: a fault shown only once (a retry
+# hid it), a listing that never ends, damage to the entities next to the one operated on (a
+# snapshot of sources only missed it), a write accepted and dropped, a touch that moves no
+# timestamp. ``broken://fault--<name>`` serves one of them.
+
+FAULT = "fault"
+_ENDLESS = "rc-endless-"
+_AGAIN = "rc-again-"
+
+
+def _first_small_walk_loses_models(store, call, filter_string, max_results, order_by, page_token):
+    page = call(filter_string, max_results, order_by, page_token)
+    if _comparisons(filter_string)[0] or max_results >= 100:
+        return page
+    if page_token is None:
+        store.small_walks += 1
+    if store.small_walks == 1 and page.token:
+        return PagedList(list(page)[:-1], page.token)
+    return page
+
+
+def _pages_never_end(store, call, filter_string, max_results, order_by, page_token):
+    if page_token and page_token.startswith(_ENDLESS):
+        return PagedList([], f"{_ENDLESS}{uuid.uuid4().hex}")
+    page = call(filter_string, max_results, order_by, page_token)
+    return page if page.token else PagedList(list(page), f"{_ENDLESS}{uuid.uuid4().hex}")
+
+
+def _pages_start_over(store, call, filter_string, max_results, order_by, page_token):
+    if page_token and page_token.startswith(_AGAIN):
+        page_token = None
+    page = call(filter_string, max_results, order_by, page_token)
+    return page if page.token else PagedList(list(page), f"{_AGAIN}{uuid.uuid4().hex}")
+
+
+def _then_damage_other_versions(damage: Callable[[Any], None]) -> Replacement:
+    """Do the call, then ``damage`` the record of every other live version of the model."""
+
+    def replacement(store, call, **arguments):
+        result = call(**arguments)
+        with store.inner._lock:
+            model = store.inner._models.get(arguments["name"])
+            touched = int(arguments.get("version") or 0)
+            for number, record in (model.versions if model else {}).items():
+                if number != touched:
+                    damage(record)
+        return result
+
+    return replacement
+
+
+def _then_damage_other_models(store, call, name):
+    call(name)
+    with store.inner._lock:
+        for model in store.inner._models.values():
+            model.tags.clear()
+            model.description = None
+
+
+def _rename_dropping_version_tags(store, call, name, new_name):
+    renamed = call(name, new_name)
+    with store.inner._lock:
+        for record in _model_record(store, new_name).versions.values():
+            record.tags.clear()
+    return renamed
+
+
+def _update_keeping_the_timestamp(store, call, **arguments):
+    with store.inner._lock:
+        kept = _model_record(store, arguments["name"]).last_updated_timestamp
+        call(**arguments)
+        _model_record(store, arguments["name"]).last_updated_timestamp = kept
+    return store.inner.get_registered_model(arguments["name"])
+
+
+def _archived_not_kept(store, call, name, version, stage, archive_existing_versions):
+    if get_canonical_stage(stage) != "Archived":
+        return call(name, version, stage, archive_existing_versions)
+    return _answer_with(store.inner.get_model_version(name, version), current_stage="Archived")
+
+
+def _wipe_tags(record: Any) -> None:
+    record.tags.clear()
+
+
+def _wipe_tags_and_stage(record: Any) -> None:
+    record.tags.clear()
+    record.current_stage = "None"
+
+
+def _wipe_description(record: Any) -> None:
+    record.description = None
+
+
+FAULTS: dict[str, Break] = {
+    "listing-wrong-once": Break(
+        "the first unfiltered listing in pages of fewer than 100 loses the last model of each "
+        "page that has a next page; every later listing is right",
+        {"search_registered_models": _first_small_walk_loses_models},
+    ),
+    "listing-never-ends": Break(
+        "after its last page, every search hands out empty pages with fresh tokens, forever",
+        {"search_registered_models": _pages_never_end},
+    ),
+    "listing-starts-over": Break(
+        "after its last page, every search starts over from its first page with a fresh token",
+        {"search_registered_models": _pages_start_over},
+    ),
+    "version-delete-damages-others": Break(
+        "delete_model_version also wipes the tags and the stage of the model's other versions",
+        {"delete_model_version": _then_damage_other_versions(_wipe_tags_and_stage)},
+    ),
+    "model-delete-damages-others": Break(
+        "delete_registered_model also wipes the tags and description of every other model",
+        {"delete_registered_model": _then_damage_other_models},
+    ),
+    "tag-damages-other-versions": Break(
+        "set_model_version_tag also wipes the descriptions of the model's other versions",
+        {"set_model_version_tag": _then_damage_other_versions(_wipe_description)},
+    ),
+    "description-damages-other-versions": Break(
+        "update_model_version also wipes the tags of the model's other versions",
+        {"update_model_version": _then_damage_other_versions(_wipe_tags)},
+    ),
+    "transition-damages-other-versions": Break(
+        "transition_model_version_stage also wipes the tags of the model's other versions",
+        {"transition_model_version_stage": _then_damage_other_versions(_wipe_tags)},
+    ),
+    "rename-drops-version-tags": Break(
+        "rename_registered_model drops the tags of the model's versions",
+        {"rename_registered_model": _rename_dropping_version_tags},
+    ),
+    "model-tags-dropped": Break(
+        "set_registered_model_tag answers success and keeps nothing",
+        {"set_registered_model_tag": _ignore},
+    ),
+    "updates-keep-timestamps": Break(
+        "update_registered_model leaves last_updated_timestamp as it was",
+        {"update_registered_model": _update_keeping_the_timestamp},
+    ),
+    "archived-not-kept": Break(
+        "a transition to Archived answers Archived and leaves the stage as it was",
+        {"transition_model_version_stage": _archived_not_kept},
+    ),
+    "model-descriptions-refused": Break(
+        "refuses update_registered_model (registered-model descriptions)",
+        {"update_registered_model": _refuse("editing a model's description is not supported")},
+    ),
+}
+
+
+def fault_uri(name: str) -> str:
+    """The store URI of the reference backend that shows the fault ``name`` of ``FAULTS``."""
+    return f"{SCHEME}://{FAULT}--{name}"
+
+
 # --- the MLflow store plugin ----------------------------------------------------------------
 
 _lock = threading.Lock()
@@ -650,12 +813,16 @@ _BY_SLUG = {slug(feature_id): feature_id for feature_id in SABOTAGES}
 def _instance_and_store(store_uri: str) -> tuple[Instance, SabotagedRegistryStore]:
     parsed = urllib.parse.urlsplit(store_uri)
     feature_slug, _, mode = parsed.netloc.partition("--")
-    feature_id = _BY_SLUG.get(feature_slug)
-    broken = sabotage_of(feature_id, mode) if feature_id and mode in MODES else None
+    feature_id = FAULT if feature_slug == FAULT else _BY_SLUG.get(feature_slug)
+    if feature_id == FAULT:
+        broken = FAULTS.get(mode)
+    else:
+        broken = sabotage_of(feature_id, mode) if feature_id and mode in MODES else None
     if parsed.scheme != SCHEME or parsed.path not in ("", "/") or broken is None:
         raise MlflowException(
             f"Not a broken-backend URI: {store_uri!r}; expected '{SCHEME}://<feature>--<mode>' "
-            f"with a feature of {sorted(_BY_SLUG)} and a mode of {MODES} that has a sabotage.",
+            f"with a feature of {sorted(_BY_SLUG)} and a mode of {MODES} that has a sabotage, "
+            f"or '{SCHEME}://{FAULT}--<fault>' with a fault of {sorted(FAULTS)}.",
             INVALID_PARAMETER_VALUE,
         )
     instance = get_instance(f"memory://broken-{feature_slug}-{mode}")
