@@ -3,16 +3,22 @@
 The distinction decides the outcome (DESIGN.md, "Verdicts"), from the kind of answer
 (``conformance.refusals``):
 
-=================  ======================================  =====================================
-answer             to the call under test                  to a prerequisite
-=================  ======================================  =====================================
-refusal            ``Unsupported`` (``NonConformant`` if   ``Unsupported``, naming the
-                   it changed the state)                   prerequisite
-entity             ``NonConformant``: it contradicts what  ``Inconclusive``: the prerequisite
-                   the scenario has just observed          broke
-auth, transport    ``Inconclusive``                        ``Inconclusive``
-malformed          ``NonConformant``                       ``Inconclusive``
-=================  ======================================  =====================================
+=================  =============================  ============================  ===================
+answer             to the call under test         to a prerequisite             after acceptance
+=================  =============================  ============================  ===================
+refusal            ``Unsupported``                ``Unsupported``, naming the   ``NonConformant``
+                   (``NonConformant`` if it       prerequisite
+                   changed the state)
+entity             ``NonConformant``: it          ``Inconclusive``: the         ``NonConformant``
+                   contradicts what the scenario  prerequisite broke
+                   has just observed
+auth, transport    ``Inconclusive``               ``Inconclusive``              ``Inconclusive``
+malformed          ``NonConformant``              ``Inconclusive``              ``NonConformant``
+=================  =============================  ============================  ===================
+
+"After acceptance" is a step that uses what the registry has just accepted (a consumer loads or
+downloads the version it took): the operation was offered, so no answer there means "not
+offered"; every answer but a good one is a wrong one, except those that allow no verdict.
 
 Faults are final: once a call under test answered wrongly, every later use of the probe in that
 scenario raises the fault again, so no retry through the probe can turn it into a pass.
@@ -122,6 +128,28 @@ class Probe:
             if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
                 raise Inconclusive(no_verdict(f"prerequisite {what}", answer)) from None
             raise Inconclusive(mask_text(f"prerequisite {what} broke: {answer.reason}")) from exc
+
+    @contextmanager
+    def after_acceptance(self, call: str, *, accepted: str) -> Iterator[None]:
+        """A step that uses what the registry has just accepted (``accepted`` names it, for the
+        reason): never ``Unsupported``; ``Inconclusive`` on transport and auth, else a fault."""
+        self._raise_fault()
+        try:
+            with http_exchanges.recording() as exchanges:
+                yield
+        except (Inconclusive, NonConformant):
+            raise
+        except AssertionError as exc:
+            self.fault = self.fault or exc
+            raise
+        except Unsupported as exc:  # from a role nested inside: offered all the same
+            self._fail(f"the registry accepted {accepted}, but {call} was refused: {exc.msg}", exc)
+        except Exception as exc:
+            answer = classify(exc, answer_status(exchanges))
+            self._record(call, "after-acceptance", exc, answer.kind.value, exchanges)
+            if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+                raise Inconclusive(no_verdict(call, answer)) from None
+            self._fail(f"the registry accepted {accepted}, but {call} got: {answer.reason}", exc)
 
     def _fail(self, message: str, exc: BaseException) -> None:
         fault = NonConformant(message)

@@ -17,6 +17,9 @@ Each rule is about the kind of answer, never about which call it answers:
 * ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
   body without ``error_code``, a database error wrapped as ``BAD_REQUEST``, any error code outside
   this vocabulary, and exceptions that are not answers at all.
+
+An answer is judged the same whoever read it: MLflow's REST client (an ``MlflowException``) or
+MLflow's artifact repositories, which raise the ``requests.HTTPError`` of the answer itself.
 """
 
 from __future__ import annotations
@@ -81,6 +84,9 @@ def classify(exc: BaseException, status: int | None = None) -> Classification:
     ``status``: the HTTP status of the answer behind it, when the caller saw the exchange;
     MLflow's ``RestException`` keeps the answer's JSON body but not its status.
     """
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        # An artifact download's answer, raised as is: its status and body are at hand.
+        return _classify_answer(*_status_and_code(exc.response), _first_line(exc))
     retried = _RETRIED_STATUS.search(str(exc))
     if retried:
         code = int(retried.group(1))
@@ -128,6 +134,16 @@ def _classify_answer(status: int | None, code: str, message: str) -> Classificat
     if code in ENTITY_CODES:
         return Classification(Kind.ENTITY, _with_code(code, message))
     return Classification(Kind.MALFORMED, _with_code(code, message))
+
+
+def _status_and_code(response: requests.Response) -> tuple[int, str]:
+    """An answer's status and the MLflow error code of its JSON body ("" without one)."""
+    try:
+        body = response.json()
+    except ValueError:  # HTML, text, or nothing
+        return response.status_code, ""
+    code = str(body.get("error_code") or "") if isinstance(body, dict) else ""
+    return response.status_code, "" if code.isdigit() else code
 
 
 def _with_code(code: str, message: str) -> str:

@@ -27,7 +27,7 @@ from mlflow.protos.databricks_pb2 import (
 from conformance.probe import Inconclusive, NonConformant, Probe
 from conformance.scenarios.foreign_artifacts import (
     ForeignModel,
-    consuming,
+    accepted_version,
     foreign_storage,
 )
 from tests import servers
@@ -37,7 +37,7 @@ from tests.report_documents import run_with_document
 ROW_4 = "register.from-foreign-run"
 ONLY_ROW_4 = ["-m", "feature_register_from_foreign_run"]
 PROXIED = "mlflow-artifacts: proxied by the foreign tracking server"
-ACCEPTED_UNCONSUMABLE = "the target accepted the foreign version but the consumer cannot get it"
+ACCEPTED_UNCONSUMABLE = "the registry accepted the foreign version"
 #: What a tracking server without an artifact proxy may answer to artifact requests.
 NO_ARTIFACT_PROXY = Answer(
     404, '{"error_code": "ENDPOINT_NOT_FOUND", "message": "no artifact proxy here"}'
@@ -166,7 +166,7 @@ def test_an_accepted_foreign_version_the_consumer_cannot_get_is_failed(proxied, 
         assert ACCEPTED_UNCONSUMABLE in scenario["reason"], scenario["reason"]
         assert f"foreign artifacts: {PROXIED}" in scenario["reason"], scenario["reason"]
     if label == "accepting, no proxy":  # the consumer was refused: still the target's fault
-        consumer = [e for s in loads for e in s["evidence"] if e.get("role") == "consumer"]
+        consumer = [e for s in loads for e in s["evidence"] if e.get("role") == "after-acceptance"]
         assert len(consumer) == len(loads), consumer
         assert all("ENDPOINT_NOT_FOUND" in e["exception"] for e in consumer), consumer
 
@@ -213,12 +213,12 @@ def test_after_acceptance_any_answer_but_the_model_is_a_wrong_answer(answer, kin
     probe = Probe()
     with (
         pytest.raises(NonConformant, match=ACCEPTED_UNCONSUMABLE) as raised,
-        consuming(probe, "download", MODEL),
+        probe.after_acceptance("download", accepted=accepted_version(MODEL)),
     ):
         raise answer
     assert "foreign artifacts: s3: test storage" in str(raised.value)
     assert probe.fault is raised.value, "a fault of the consumer is final for the probe"
-    assert probe.evidence[-1]["role"] == "consumer"
+    assert probe.evidence[-1]["role"] == "after-acceptance"
     assert probe.evidence[-1]["classified_as"] == kind  # a refusal elsewhere, a fault here
 
 
@@ -231,5 +231,5 @@ def test_after_acceptance_any_answer_but_the_model_is_a_wrong_answer(answer, kin
     ids=["transport", "auth"],
 )
 def test_after_acceptance_no_answer_leaves_no_verdict(answer):
-    with pytest.raises(Inconclusive), consuming(Probe(), "download", MODEL):
+    with pytest.raises(Inconclusive), Probe().after_acceptance("download", accepted="v1"):
         raise answer

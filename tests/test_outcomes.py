@@ -10,6 +10,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from conformance.outcomes import Outcome, Verdict, feature_verdict, worst_outcome
+from conformance.phase_outcome import outcome_of
 from conformance.probe import NonConformant, Probe
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,11 @@ def test_worst_outcome_of_phases():
 SCENARIOS = """
 import pytest
 from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import PERMISSION_DENIED, RESOURCE_DOES_NOT_EXIST
+from mlflow.protos.databricks_pb2 import (
+    ENDPOINT_NOT_FOUND,
+    PERMISSION_DENIED,
+    RESOURCE_DOES_NOT_EXIST,
+)
 
 from conformance.markers import feature
 from conformance.probe import NonConformant, Unsupported
@@ -92,6 +97,18 @@ def test_missing_right_after_creation(target, probe):
         raise MlflowException("version 1 not found", error_code=RESOURCE_DOES_NOT_EXIST)
 
 
+@feature("register.from-run")
+def test_refused_after_acceptance(target, probe):
+    with probe.after_acceptance("load_model(models:/m/1)", accepted="version 1 of m"):
+        raise MlflowException("no artifact proxy here", error_code=ENDPOINT_NOT_FOUND)
+
+
+@feature("register.mlflow-format")
+def test_denied_after_acceptance(target, probe):
+    with probe.after_acceptance("load_model(models:/m/1)", accepted="version 1 of m"):
+        raise MlflowException("no right to read artifacts", error_code=PERMISSION_DENIED)
+
+
 @pytest.fixture
 def wrong_in_teardown():
     yield
@@ -111,6 +128,8 @@ EXPECTED_OUTCOMES = {
     "test_denied_outside_the_probe": "error",
     "test_missing_right_after_creation": "failed",
     "test_wrong_answer_in_teardown": "failed",
+    "test_refused_after_acceptance": "failed",
+    "test_denied_after_acceptance": "error",
 }
 
 
@@ -157,13 +176,49 @@ def test_reasons_read_once(phase_run):
     denied = records["test_denied"]["reason"]
     assert "PERMISSION_DENIED" in denied
     assert "MLFLOW_TRACKING_TOKEN" in denied
+    assert records["test_refused_after_acceptance"]["reason"] == (
+        "conformance.probe.NonConformant: the registry accepted version 1 of m, but "
+        "load_model(models:/m/1) got: ENDPOINT_NOT_FOUND: no artifact proxy here"
+    )
+    evidence = records["test_refused_after_acceptance"]["evidence"]
+    [after] = [e for e in evidence if e.get("role") == "after-acceptance"]
+    assert after["classified_as"] == "refusal", evidence
 
 
 def test_a_fault_is_final_for_the_probe():
     probe = Probe()
     with pytest.raises(NonConformant), probe.feature("search_registered_models"):
         raise MlflowException("a crash")  # INTERNAL_ERROR: malformed
-    for again in (probe.feature("search_registered_models"), probe.prerequisite("create")):
+    for again in (
+        probe.feature("search_registered_models"),
+        probe.prerequisite("create"),
+        probe.after_acceptance("load", accepted="v1"),
+    ):
         with pytest.raises(NonConformant, match="decided by an earlier wrong answer"), again:
             pass  # the retry would pass
     assert isinstance(probe.fault, NonConformant)
+
+
+def test_a_wrong_result_after_acceptance_is_final_for_the_probe():
+    probe = Probe()
+    with pytest.raises(AssertionError), probe.after_acceptance("load", accepted="v1"):
+        assert [1.0] == [2.0], "predicts otherwise"
+    with (
+        pytest.raises(NonConformant, match="predicts otherwise"),
+        probe.after_acceptance("load", accepted="v1"),
+    ):
+        pass
+
+
+def test_a_refusal_nested_after_acceptance_is_no_unsupported():
+    probe = Probe()
+    with (
+        pytest.raises(
+            NonConformant, match="the registry accepted v1, but load was refused"
+        ) as raised,
+        probe.after_acceptance("load", accepted="v1"),
+        probe.feature("get_model_version_download_uri"),
+    ):
+        raise NotImplementedError("no download URIs here")
+    assert probe.fault is raised.value
+    assert outcome_of(raised.value) is F

@@ -1,19 +1,25 @@
 """The refusal vocabulary (DESIGN.md, "Verdicts") against real answers.
 
 Every answer is served by a real HTTP server (``tests/answering_server.py``) and read by the
-stock ``MlflowClient``; what it raises is classified, and judged by the probe as the call under
-test, as a prerequisite, and by ``expect_error`` (a scenario that reads a missing model).
+stock ``MlflowClient``, and by MLflow's artifact download (which raises a ``requests.HTTPError``
+of its own); what they raise is classified, and judged by the probe as the call under test, as a
+prerequisite, as a step after an accepted operation, and by ``expect_error`` (a scenario that
+reads a missing model).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
+import mlflow.artifacts
 import pytest
+import requests
 from mlflow.exceptions import MlflowException, RestException
 from mlflow.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 from mlflow.tracking import MlflowClient
+from mlflow.utils.rest_utils import augmented_raise_for_status
 
 from conformance.outcomes import Outcome
 from conformance.phase_outcome import outcome_of
@@ -94,6 +100,16 @@ TABLE: dict[str, tuple[Answer, Kind, Outcome, Outcome, Outcome]] = {
     "no answer in time": (Answer(action="stall", stall_s=3), Kind.TRANSPORT, E, E, E),
 }
 
+#: After an accepted operation nothing means "not offered": every kind is a wrong answer, but
+#: those that allow no verdict.
+AFTER_ACCEPTANCE = {
+    Kind.REFUSAL: F,
+    Kind.ENTITY: F,
+    Kind.MALFORMED: F,
+    Kind.AUTH: E,
+    Kind.TRANSPORT: E,
+}
+
 
 @pytest.fixture(autouse=True)
 def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,6 +142,19 @@ def _in_prerequisite(probe: Probe, call: Callable[[], object]) -> None:
         call()
 
 
+def _after_acceptance(probe: Probe, call: Callable[[], object]) -> None:
+    with probe.after_acceptance("load the version", accepted="version 1"):
+        call()
+
+
+def _download_model_folder(url: str, into: Path) -> Callable[[], object]:
+    """A consumer downloading a model folder that the tracking server at ``url`` proxies."""
+    location = url.replace("http://", "mlflow-artifacts://", 1) + "/1/a-run/artifacts/model"
+    return lambda: mlflow.artifacts.download_artifacts(
+        location, dst_path=str(into), tracking_uri=url
+    )
+
+
 def _raised(call: Callable[[], object]) -> BaseException:
     with pytest.raises(Exception) as caught:
         call()
@@ -141,10 +170,80 @@ def test_every_kind_of_answer_through_the_stock_client(case: str):
         assert _outcome(lambda: _in_feature(probe, call)) is as_feature
         assert probe.evidence[-1]["classified_as"] == kind.value, probe.evidence
         assert _outcome(lambda: _in_prerequisite(Probe(), call)) is as_prerequisite
+        assert _outcome(lambda: _after_acceptance(Probe(), call)) is AFTER_ACCEPTANCE[kind]
         assert (
             _outcome(lambda: expect_error("RESOURCE_DOES_NOT_EXIST", "a missing model", call))
             is as_expected_error
         )
+
+
+#: Answers MLflow's artifact repositories raise as the ``requests.HTTPError`` of the answer
+#: (the statuses its HTTP session retries, 5xx among them, come back as a RetryError instead).
+RAISED_AS_HTTP_ERRORS = {
+    "bare 404",
+    "404, a body without error_code",
+    "bare 405",
+    "bare 501",
+    "ENDPOINT_NOT_FOUND",
+    "NOT_IMPLEMENTED",
+    "FEATURE_DISABLED",
+    "INVALID_PARAMETER_VALUE",
+    "BAD_REQUEST",
+    "RESOURCE_DOES_NOT_EXIST",
+    "RESOURCE_ALREADY_EXISTS",
+    "INVALID_STATE",
+    "bare 400",
+    "400, a body without error_code",
+    "an unknown code",
+    "a code MLflow knows, outside the vocabulary",
+    "database error as BAD_REQUEST",
+    "bare 401",
+    "401, a body without error_code",
+    "UNAUTHENTICATED",
+    "bare 403",
+    "PERMISSION_DENIED",
+    "CUSTOMER_UNAUTHORIZED",
+}
+
+
+@pytest.mark.parametrize("case", TABLE)
+def test_every_kind_of_answer_to_an_artifact_download(case: str, tmp_path: Path):
+    answer, kind, as_feature, as_prerequisite, _ = TABLE[case]
+    with answering(answer) as url:
+        call = _download_model_folder(url, tmp_path)
+        raised = _raised(call)
+        assert isinstance(raised, requests.HTTPError) is (case in RAISED_AS_HTTP_ERRORS), raised
+        assert classify(raised).kind is kind, raised
+        probe = Probe()
+        assert _outcome(lambda: _in_feature(probe, call)) is as_feature
+        assert probe.evidence[-1]["classified_as"] == kind.value, probe.evidence
+        assert _outcome(lambda: _in_prerequisite(Probe(), call)) is as_prerequisite
+        assert _outcome(lambda: _after_acceptance(Probe(), call)) is AFTER_ACCEPTANCE[kind]
+
+
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [
+        ("bare 429", Kind.TRANSPORT),
+        ("bare 503", Kind.TRANSPORT),
+        ("bare 504", Kind.TRANSPORT),
+        ("TEMPORARILY_UNAVAILABLE", Kind.TRANSPORT),
+        ("HTML 500", Kind.MALFORMED),
+        ("INTERNAL_ERROR", Kind.MALFORMED),
+        ("bare 502", Kind.MALFORMED),
+        # the body is at hand, unlike behind MLflow's REST client: its code speaks
+        ("INVALID_STATE as HTTP 500", Kind.ENTITY),
+        ("bare 403", Kind.AUTH),
+        ("bare 405", Kind.REFUSAL),
+    ],
+)
+def test_an_http_error_is_judged_by_its_status_and_body(case: str, kind: Kind):
+    """Whatever status it carries: as raised by MLflow's check of an artifact answer."""
+    with answering(TABLE[case][0]) as url:
+        response = requests.get(f"{url}/api/2.0/mlflow-artifacts/artifacts/model", timeout=5)
+    raised = _raised(lambda: augmented_raise_for_status(response))
+    assert isinstance(raised, requests.HTTPError), raised
+    assert classify(raised).kind is kind, raised
 
 
 def test_nobody_listening_is_transport():

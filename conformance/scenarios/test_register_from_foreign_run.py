@@ -44,7 +44,7 @@ from conformance import tiny_model
 from conformance.markers import feature
 from conformance.scenarios.foreign_artifacts import (
     ForeignModel,
-    consuming,
+    accepted_version,
     foreign_storage,
     measured_with,
 )
@@ -150,7 +150,8 @@ def test_consumer_of_the_registry_loads_a_foreign_runs_model(
     )
 
     # when a consumer that knows only the target (the fluent API points there) loads it
-    with consuming(probe, f"load_model(models:/{name}/1) knowing only the target", model):
+    loading = f"load_model(models:/{name}/1) knowing only the target"
+    with probe.after_acceptance(loading, accepted=accepted_version(model)):
         got = support.predictions(f"models:/{name}/1")
 
     # then it predicts as the foreign run's model did
@@ -190,11 +191,12 @@ def test_foreign_version_keeps_its_run_and_downloads_intact(
     )
 
     # and a consumer that knows only the target asks for its download URI and downloads it
-    with consuming(probe, f"get_model_version_download_uri({name}, 1)", model):
+    asking = f"get_model_version_download_uri({name}, 1)"
+    with probe.after_acceptance(asking, accepted=accepted_version(model)):
         download_uri = client.get_model_version_download_uri(name, "1")
     assert download_uri, f"{name} v1 has no download URI ({measured_with(model)})"
     downloading = f"download_artifacts(models:/{name}/1) knowing only the target"
-    with consuming(probe, downloading, model):
+    with probe.after_acceptance(downloading, accepted=accepted_version(model)):
         downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
 
     # then every file of the foreign run's model comes back, byte for byte
