@@ -106,10 +106,10 @@ class Recorder:
                 {"phase": report.when, "traceback": mask_text(report.longreprtext[-3000:])}
             )
         if not self.state.is_worker:  # workers' reports must reach the controller with rc_*
-            report.user_properties = _junit_properties(report.user_properties, record)
+            report.user_properties = junit_properties(report.user_properties, record)
 
 
-def _junit_properties(
+def junit_properties(
     properties: list[tuple[str, Any]], record: results.ScenarioRecord
 ) -> list[tuple[str, Any]]:
     """What ``--junitxml`` shows of a scenario: one ``feature`` per feature id, ``target`` and

@@ -13,7 +13,9 @@ import pytest
 
 from conformance.ledger import Leftover
 from conformance.outcomes import Outcome
+from conformance.run.recording import junit_properties
 from conformance.run.state import RunState
+from conformance.targets import mask_text
 
 
 class XdistHandoff:
@@ -42,17 +44,16 @@ class XdistHandoff:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
-        """The crashed scenario's report, made by xdist, carries what its setup report said."""
+        """A scenario whose worker crashed gets no verdict: ``error``, with xdist's words."""
         record = self.state.records.get(crashitem)
         if record is None:  # it crashed before saying which scenario it is
             self.state.cut_short = f"a worker crashed running {crashitem} before its setup ended"
             return
-        report.user_properties += [
-            ("rc_target", record.target),
-            ("rc_features", record.features),
-            ("rc_outcome", Outcome.ERROR.value),
-        ]
+        record.outcome = Outcome.ERROR
+        record.reason = mask_text(str(report.longrepr))  # "worker 'gw0' crashed while running ..."
+        self.state.failed_scenario_reports += 1
         self.state.finished.add(crashitem)
+        report.user_properties = junit_properties(report.user_properties, record)
 
 
 def worker_output(state: RunState) -> dict[str, Any]:
