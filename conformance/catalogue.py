@@ -100,28 +100,32 @@ FEATURES: tuple[Feature, ...] = (
         "model.rename",
         "Renaming registered models",
         "`rename_registered_model` MUST make the model reachable under the new name only, with its "
-        "versions (renamed with it), tags and description intact.",
+        "tags, description and aliases intact, and its versions renamed with it, each with its "
+        "source, tags, description and stage intact.",
         seed_row=9,
     ),
     Feature(
         "model.delete",
         "Deleting a registered model (container)",
-        "`delete_registered_model` MUST remove the model and all its versions; the name then "
-        "reports RESOURCE_DOES_NOT_EXIST and is free to be registered again.",
+        "`delete_registered_model` MUST remove the model and all its versions, and leave every "
+        "other model as it was; the name then reports RESOURCE_DOES_NOT_EXIST and is free to be "
+        "registered again.",
         seed_row=10,
     ),
     Feature(
         "version.delete",
         "Deleting a registered model's version",
-        "`delete_model_version` MUST remove exactly that version; the model and its other versions "
-        "stay, and the deleted number is never handed out again.",
+        "`delete_model_version` MUST remove exactly that version (and the aliases that point to "
+        "it); the model and its other versions stay as they were (tags, description, stage, "
+        "aliases), and the deleted number is never handed out again.",
         seed_row=11,
     ),
     Feature(
         "stages",
         "Manage MLflow model stages",
-        "A registry MUST list the stages a version can take, transition versions between "
-        "`None`, `Staging`, `Production` and `Archived`, keep several versions in one stage, "
+        "A registry MUST transition versions into each of MLflow's stages `None`, `Staging`, "
+        "`Production` and `Archived` (the list of stages is the client's own: no call asks the "
+        "registry for it), keep several versions in one stage, "
         "honour `archive_existing_versions`, report the latest version per stage, and load "
         "`models:/<name>/<Stage>`.",
         seed_row=12,
