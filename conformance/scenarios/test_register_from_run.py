@@ -60,7 +60,7 @@ def test_register_from_run_records_run_and_loads_latest(
     assert stored.status == "READY", f"{name} v1 is {stored.status!r}, not READY"
 
     # and models:/<name>/latest loads the run's model
-    with probe.feature(f"load_model(models:/{name}/latest)"):
+    with probe.after_acceptance(f"load_model(models:/{name}/latest)", accepted=f"{name} v1"):
         got = support.predictions(f"models:/{name}/latest")
     assert got == tiny_model.expected(slope), (
         f"models:/{name}/latest predicts {got}, the run's model predicts "
@@ -105,7 +105,8 @@ def test_versions_from_two_runs_keep_their_runs(
         )
 
     # and models:/<name>/latest is the second run's model
-    with probe.feature(f"load_model(models:/{name}/latest)"):
+    loading = f"load_model(models:/{name}/latest)"
+    with probe.after_acceptance(loading, accepted=f"{name} v1 and v2"):
         got = support.predictions(f"models:/{name}/latest")
     assert got == tiny_model.expected(slopes["second"]), (
         f"models:/{name}/latest predicts {got}: expected the second run's "

@@ -77,7 +77,7 @@ def test_register_mlflow_model_and_load_version(
         )
 
     # and it loads back into a model that predicts as the original did
-    with probe.feature(f"load_model(models:/{name}/1)"):
+    with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=f"{name} v1"):
         got = support.predictions(f"models:/{name}/1")
     assert got == tiny_model.expected(slope, intercept), (
         f"models:/{name}/1 predicts {got}, the registered model predicts "
@@ -104,13 +104,15 @@ def test_latest_loads_the_newest_version(client, names, probe, fluent, experimen
     assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"
 
     # then models:/<name>/latest is the newer one, and each number still loads its own model
-    with probe.feature(f"load_model(models:/{name}/latest)"):
+    accepted = f"{name} v1 and v2"
+    with probe.after_acceptance(f"load_model(models:/{name}/latest)", accepted=accepted):
         latest = support.predictions(f"models:/{name}/latest")
     assert latest == tiny_model.expected(new_slope), (
         f"models:/{name}/latest predicts {latest}: expected version 2's "
         f"{tiny_model.expected(new_slope)} (version 1 predicts {tiny_model.expected(old_slope)})"
     )
-    first = support.predictions(f"models:/{name}/1")
+    with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=accepted):
+        first = support.predictions(f"models:/{name}/1")
     assert first == tiny_model.expected(old_slope), (
         f"models:/{name}/1 predicts {first}, expected {tiny_model.expected(old_slope)}"
     )
