@@ -791,6 +791,11 @@ FAULTS: dict[str, Break] = {
         "a transition to Archived answers Archived and leaves the stage as it was",
         {"transition_model_version_stage": _archived_not_kept},
     ),
+    "downloads-refused": Break(
+        "accepts every version, and refuses get_model_version_download_uri (so models:/ URIs "
+        "neither download nor load)",
+        {"get_model_version_download_uri": _refuse("downloading versions is not supported")},
+    ),
     "model-descriptions-refused": Break(
         "refuses update_registered_model (registered-model descriptions)",
         {"update_registered_model": _refuse("editing a model's description is not supported")},

@@ -61,7 +61,7 @@ def test_folder_without_mlmodel_registers_and_downloads_intact(
     assert client.get_model_version(name, "1").status == "READY", f"{name} v1 is not READY"
 
     # and downloading models:/<name>/1 returns every file, byte for byte
-    with probe.feature(f"download_artifacts(models:/{name}/1)"):
+    with probe.after_acceptance(f"download_artifacts(models:/{name}/1)", accepted=f"{name} v1"):
         downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "download")
     difference = support.tree_difference(support.NON_MLFLOW_FILES, downloaded)
     assert not difference, (
@@ -104,10 +104,13 @@ def test_each_version_downloads_its_own_files(
 
     # then each version's download URI serves that version's files, byte for byte
     for version, files in (("1", first_files), ("2", second_files)):
-        with probe.feature(f"get_model_version_download_uri({name}, {version})"):
+        accepted = f"{name} v{version}"
+        with probe.after_acceptance(
+            f"get_model_version_download_uri({name}, {version})", accepted=accepted
+        ):
             download_uri = client.get_model_version_download_uri(name, version)
         assert download_uri, f"{name} v{version} has no download URI"
-        with probe.feature(f"download_artifacts({download_uri})"):
+        with probe.after_acceptance(f"download_artifacts({download_uri})", accepted=accepted):
             downloaded = support.download_tree(download_uri, tmp_path / f"download-{version}")
         difference = support.tree_difference(files, downloaded)
         assert not difference, (

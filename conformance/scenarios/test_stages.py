@@ -188,7 +188,8 @@ def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage,
     resolved = {"Staging": "3", "Production": "2"}[stage]
 
     # when models:/<name>/<stage> is loaded
-    with probe.feature(f"load_model(models:/{name}/{stage})"):
+    loading = f"load_model(models:/{name}/{stage})"
+    with probe.after_acceptance(loading, accepted=f"the transitions of {name} v1-v3"):
         got = support.predictions(f"models:/{name}/{stage}")
 
     # then it is the highest version in that stage
