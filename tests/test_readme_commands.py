@@ -1,13 +1,17 @@
-"""The README's and tox.ini's commands use options that exist: a recipe copied into CI must not
-fail on a typo or an option that was renamed since."""
+"""The README's and tox.ini's commands use options that exist (a recipe copied into CI must not
+fail on a typo or an option that was renamed since), and the README's run commands work verbatim
+against what they name: the embedded backend, and a stock `mlflow server` at 127.0.0.1:5000 (the
+session's, its URL put in that one's place)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +47,55 @@ def test_every_option_of_the_readme_run_commands_exists():
     known = set(_OPTION.findall(help_text)) | {"--strict"}  # `run` turns --strict into ours
     used = {option for command in commands for option in _OPTION.findall(command.split("#")[0])}
     assert used - known == set()
+
+
+#: The README's stand-in for "your registry": a stock mlflow server on its default port.
+README_SERVER = "http://127.0.0.1:5000"
+#: The targets a README command may name and still run here (others name hosts or databases
+#: that are only examples: postgresql://user@..., http://a:5000, /tmp/mlflow.db).
+_RUNNABLE = re.compile(r"--registry-uri (?!http://127\.0\.0\.1:5000(\s|$))")
+_EXPECTATIONS = "registry-conformance expectations from-results results.json -o expectations.toml"
+
+
+def _runnable_commands() -> list[str]:
+    """The README's run commands against the embedded backend or the stand-in server, in an
+    order that makes each one's inputs first: the commands that write results.json, then the
+    README's own command that turns it into expectations.toml, then the ones that read it."""
+    commands = [
+        " ".join(command.split("#")[0].split())
+        for command in _run_commands()
+        if "{" not in command  # tox.ini's, with tox substitutions
+    ]
+    runnable = [command for command in dict.fromkeys(commands) if not _RUNNABLE.search(command)]
+    readers = [command for command in runnable if "expectations.toml" in command]
+    writers = [command for command in runnable if command not in readers]
+    assert _EXPECTATIONS in README.read_text(encoding="utf-8")
+    return [*writers, _EXPECTATIONS, *readers]
+
+
+@pytest.mark.slow
+def test_the_readme_run_commands_work_verbatim(tmp_path: Path, mlflow_sqlite_server: str):
+    commands = _runnable_commands()
+    assert sum(README_SERVER in command for command in commands) >= 4
+    assert sum("--registry-uri" not in command for command in commands) >= 3
+    bin_folder = str(Path(sys.executable).parent)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PYTEST_"))},
+        "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md"),
+    }
+    for command in commands:
+        done = subprocess.run(
+            ["bash", "-c", command.replace(README_SERVER, mlflow_sqlite_server)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        assert "Traceback" not in done.stdout + done.stderr, command
+    for written in ("results.json", "a.json", "report.html", "report.md", "expectations.toml"):
+        assert (tmp_path / written).exists(), written
+    assert "my registry" in (tmp_path / "step-summary.md").read_text()
