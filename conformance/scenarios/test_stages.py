@@ -133,6 +133,7 @@ def test_archive_existing_versions(client, names, probe, stage, other):
     model_with_versions(client, probe, name, 5, SOURCE_ROOT)
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
         _transition(client, probe, name, version, target_stage)
+    bystanders = {version: _marked_bystander(client, probe, name, version) for version in "35"}
 
     # when version 4 is moved to the stage with archive_existing_versions=True
     returned = _transition(client, probe, name, "4", stage, archive=True)
@@ -141,12 +142,14 @@ def test_archive_existing_versions(client, names, probe, stage, other):
     assert returned.current_stage == stage, (
         f"transition of v4 to {stage!r} returned {returned.current_stage!r}"
     )
-    stages = _stages_of(client, name, ["1", "2", "3", "4", "5"])
-    expected = {"1": "Archived", "2": "Archived", "3": other, "4": stage, "5": "None"}
+    stages = _stages_of(client, name, ["1", "2", "4"])
+    expected = {"1": "Archived", "2": "Archived", "4": stage}
     assert stages == expected, (
         f"after moving v4 to {stage!r} with archive_existing_versions=True: stages are "
         f"{stages}, expected {expected}"
     )
+    for version, before in bystanders.items():
+        _assert_untouched(client, name, version, before, f"moving v4 to {stage!r} (archiving)")
 
 
 @feature("stages")
