@@ -16,8 +16,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+
+from conformance.refusals import classify
 
 
 def new_namespace() -> str:
@@ -85,7 +88,11 @@ class Ledger:
 def _remove_model(client: MlflowClient, name: str) -> str | None:
     """Remove one model; None when it is gone (or never existed), else why it is not."""
     try:
-        _remove_existing_model(client, name)
+        model = client.get_registered_model(name)
+    except Exception as exc:
+        return _existence_unknown(exc)
+    try:
+        _remove_existing_model(client, model)
     except MlflowException as exc:
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             return str(exc.message).splitlines()[0][:300]
@@ -94,8 +101,20 @@ def _remove_model(client: MlflowClient, name: str) -> str | None:
     return None
 
 
-def _remove_existing_model(client: MlflowClient, name: str) -> None:
-    model = client.get_registered_model(name)
+def _existence_unknown(exc: Exception) -> str | None:
+    """Why a name whose model could not be read may still exist; None when the registry says it
+    does not: the model is missing, or reading models is not offered at all (a registry that
+    cannot show a model holds none of ours: a name minted there was never created)."""
+    if isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+        return None
+    verdict = classify(exc)
+    if verdict.not_offered:
+        return None
+    return f"could not check whether it exists: {verdict.reason}"[:300]
+
+
+def _remove_existing_model(client: MlflowClient, model: RegisteredModel) -> None:
+    name = model.name
     for alias in model.aliases or {}:
         _ignore_missing(client.delete_registered_model_alias, name, alias)
     for version in _versions(client, name, model):

@@ -143,3 +143,28 @@ def test_what_cannot_be_removed_is_reported_from_every_worker(tmp_path: Path):
     assert len(parallel) == len(serial), parallel_output[-2000:]
     assert all("not supported" in x["reason"] for x in serial + parallel)
     assert "left behind:" in parallel_output
+
+
+def test_names_never_created_are_not_reported_left_behind(tmp_path: Path):
+    """A registry with no registry endpoints refuses every creation: the names the run minted
+    name nothing there, so nothing is "left behind" (it was 149 phantom names)."""
+    results = tmp_path / "results.json"
+    run = _suite(
+        "-p",
+        "tests.vocabulary_backends",
+        "--registry-uri",
+        "vocab://no-registry",
+        "-m",
+        "feature_model_rename or feature_model_delete",
+        "--results-json",
+        str(results),
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    output = run.communicate(timeout=300)[0]
+
+    document = json.loads(results.read_text())
+    assert {v["verdict"] for v in document["verdicts"] if v["feature"] == "model.rename"} == {
+        "unsupported"
+    }, output[-2000:]
+    assert document["leftovers"] == []
+    assert "left behind" not in output
