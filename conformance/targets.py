@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import mlflow
 
 EMBEDDED_REGISTRY_URI = "memory://conformance-embedded"
 EMBEDDED_FOREIGN_TRACKING_URI = "memory://conformance-embedded-foreign"
@@ -58,7 +57,7 @@ class Target:
             "foreign_tracking_uri": (
                 mask_uri(self.foreign_tracking_uri) if self.foreign_tracking_uri else None
             ),
-            "client": {"mlflow": mlflow.__version__},
+            "client": {"mlflow": version("mlflow")},
             "server": self.server,
             **({"unusable": self.unusable} if self.unusable else {}),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -189,6 +190,21 @@ def test_run_shows_documented_columns_only_when_asked(tmp_path, option, shown):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert ("doc: Azure ML Studio" in done.stdout) is shown
     assert ("(documented)" in md.read_text()) is shown
+
+
+def test_run_imports_nothing_before_pytest_loads_its_plugins(tmp_path):
+    """Modules imported ahead of pytest cannot be assertion-rewritten: pytest warns on every run
+    (it did, for anyio, which MLflow imported through the command's report modules)."""
+    command = Path(sys.executable).parent / "registry-conformance"
+    done = subprocess.run(
+        [str(command), "run", "-q", "-m", "feature_model_rename"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "PytestAssertRewriteWarning" not in done.stdout + done.stderr
 
 
 def test_help_names_the_default_target():
