@@ -2,13 +2,15 @@
 
 MLflow's REST client has no hook of its own and keeps its ``requests`` sessions private and
 cached, but every request passes through ``requests.Session.send``: it is wrapped once per
-process (only when a run has an HTTP target) and records only inside ``recording()``.
+process (only when a run has an HTTP target). Every request is timed for
+:mod:`conformance.latency`; its exchange is recorded only inside ``recording()``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,6 +18,7 @@ from typing import Any
 
 import requests
 
+from conformance import latency
 from conformance.targets import mask_text, mask_uri
 
 #: Bodies are evidence, not archives: enough to read an error message (counted once indented).
@@ -41,19 +44,31 @@ def recording() -> Iterator[list[dict[str, Any]]]:
         _recording.reset(token)
 
 
+def _timed_send(
+    session: requests.Session, request: requests.PreparedRequest, kwargs: dict[str, Any]
+) -> requests.Response:
+    """The request itself, its duration counted: to the whole answer (to its headers when the
+    body is streamed), or to the failure."""
+    started = time.perf_counter()
+    try:
+        return _original_send(session, request, **kwargs)
+    finally:
+        latency.record(request.method or "", request.url or "", time.perf_counter() - started)
+
+
 @functools.wraps(_original_send)
 def _recording_send(
     self: requests.Session, request: requests.PreparedRequest, **kwargs: Any
 ) -> requests.Response:
     exchanges = _recording.get()
     if exchanges is None:
-        return _original_send(self, request, **kwargs)
+        return _timed_send(self, request, kwargs)
     entry: dict[str, Any] = {"request": f"{request.method} {mask_uri(request.url or '')}"}
     if isinstance(request.body, (str, bytes)) and request.body:
         entry["request_body"] = _text(request.body)
     exchanges.append(entry)
     try:
-        response = _original_send(self, request, **kwargs)
+        response = _timed_send(self, request, kwargs)
     except Exception as exc:
         entry["error"] = mask_text(f"{type(exc).__name__}: {exc}")[:BODY_LIMIT]
         raise
