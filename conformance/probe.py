@@ -151,6 +151,13 @@ class Probe:
                 raise Inconclusive(no_verdict(call, answer)) from None
             self._fail(f"the registry accepted {accepted}, but {call} got: {answer.reason}", exc)
 
+    def judged_without(
+        self, what: str, exc: BaseException, exchanges: list[dict[str, Any]]
+    ) -> None:
+        """Keep in the evidence that ``what``, a step the scenario can do without, was cleanly
+        refused (``exc``, answered through ``exchanges``): the scenario was judged without it."""
+        self._record(what, "best-effort", exc, Kind.REFUSAL.value, exchanges)
+
     def _fail(self, message: str, exc: BaseException) -> None:
         fault = NonConformant(message)
         self.fault = self.fault or fault

@@ -9,8 +9,9 @@ target.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,22 @@ def latest_version_numbers(client: MlflowClient, name: str) -> tuple[str, ...] |
             return None
         raise
     return tuple(sorted(str(version.version) for version in model.latest_versions or []))
+
+
+def resolved_version(client: Any, name: str, stage: str | None = None) -> str:
+    """The version ``models:/<name>/latest`` (``/<stage>`` when given) resolves to, asked as
+    MLflow's client asks: the highest of the versions ``get_latest_versions`` answers.
+
+    A scenario asks it under test before loading such a URI: a registry that does not offer
+    ``get_latest_versions`` (Unity Catalog) refuses it cleanly there, where it means "this way of
+    naming a version is not offered", not inside a load of what the registry accepted.
+    """
+    stages = None if stage is None else [stage]
+    with warnings.catch_warnings():  # MLflow 3 deprecates stages; registries still have them
+        warnings.simplefilter("ignore", FutureWarning)
+        latest = client.get_latest_versions(name, stages)
+    assert latest, f"get_latest_versions({name!r}, stages={stages}) answered no version"
+    return str(max(int(version.version) for version in latest))
 
 
 def predictions(model_uri: str) -> list[float]:
@@ -335,22 +352,30 @@ def _sent_code(error: MlflowException) -> str:
 
 
 def best_effort(
-    probe: Probe, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any
+    probe: Probe, what: str, step: Callable[[], object], *, state: Callable[[], object]
 ) -> bool:
     """A setup step the scenario can do without: ``False`` if the registry cleanly refuses it.
 
     Used where a refused step (another feature) only makes a scenario judge less, so that a
     registry lacking that other feature does not change this feature's verdict. The refusal is
-    kept in the probe's evidence (role ``best-effort``): the scenario was judged without it.
-    Any other failure of the step is a broken prerequisite, as usual.
+    kept in the probe's evidence (:meth:`Probe.judged_without`). ``state`` reads whatever the
+    step could change: a refusal that changed it was no clean refusal. That, like any other
+    failure of the step, is a broken prerequisite, as usual.
     """
-    with probe.prerequisite(what), http_exchanges.recording() as exchanges:
+    with probe.prerequisite(what):
+        before = state()
         try:
-            call(*args, **kwargs)
+            with http_exchanges.recording() as exchanges:
+                step()
         except Exception as exc:
-            if classify(exc, answer_status(exchanges)).kind is not Kind.REFUSAL:
+            answer = classify(exc, answer_status(exchanges))
+            if answer.kind is not Kind.REFUSAL:
                 raise
-            probe._record(what, "best-effort", exc, Kind.REFUSAL.value, exchanges)
+            after = state()
+            assert after == before, (
+                f"refused ({answer.reason}), but it changed the state: {before} -> {after}"
+            )
+            probe.judged_without(what, exc, exchanges)
             return False
     return True
 
@@ -361,78 +386,77 @@ def mark_model(client: Any, probe: Probe, name: str) -> None:
     the registry accepted must read back (else the prerequisite broke): a check that compares
     states must not pass because the marks were never kept."""
     expected = {}
+    state = functools.partial(model_state, client, name)
     if best_effort(
-        probe, "set_registered_model_tag", client.set_registered_model_tag, name, "rc.mark", name
+        probe,
+        "set_registered_model_tag",
+        lambda: client.set_registered_model_tag(name, "rc.mark", name),
+        state=state,
     ):
         expected["tag rc.mark"] = name
     if best_effort(
         probe,
         "update_registered_model",
-        client.update_registered_model,
-        name,
-        description=f"model {name}",
+        lambda: client.update_registered_model(name, description=f"model {name}"),
+        state=state,
     ):
         expected["description"] = f"model {name}"
     with probe.prerequisite(f"read back the marks of {name}"):
-        state = model_state(client, name)
-        assert state is not None, f"{name} is missing after it was marked"
-        found = {"tag rc.mark": state["tags"].get("rc.mark"), "description": state["description"]}
+        marked = model_state(client, name)
+        assert marked is not None, f"{name} is missing after it was marked"
+        found = {"tag rc.mark": marked["tags"].get("rc.mark"), "description": marked["description"]}
         _assert_marks_kept(name, expected, found)
 
 
 def mark_version(
-    client: Any, probe: Probe, name: str, version: str, *, stage: str | None = "Staging"
+    client: Any, probe: Probe, name: str, version: str, *, under_test: Collection[str] = ()
 ) -> None:
-    """Give a version a tag, a description, an alias and a stage (unless ``stage`` is None),
-    each best-effort, like :func:`mark_model`. Aliases are only compared where a registry
-    reports them on the version, so an accepted alias is not required to read back."""
+    """Give a version a tag, a description, an alias and the stage Staging, each best-effort,
+    like :func:`mark_model`. Aliases are only compared where a registry reports them on the
+    version, so an accepted alias is not required to read back.
+
+    ``under_test`` names the scenario's own calls under test: the mark one of them would set is
+    left out. Its answer is evidence about the feature, which a best-effort step would turn into
+    a broken prerequisite; the scenario makes such writes itself, under test.
+    """
+    # (mark as read back, value) or None, and the step, by the call that sets the mark
+    marks: dict[str, tuple[tuple[str, str] | None, Callable[[], object]]] = {
+        "set_model_version_tag": (
+            ("tag rc.mark", f"v{version}"),
+            lambda: client.set_model_version_tag(name, version, "rc.mark", f"v{version}"),
+        ),
+        "update_model_version": (
+            ("description", f"version {version}"),
+            lambda: client.update_model_version(name, version, description=f"version {version}"),
+        ),
+        "set_registered_model_alias": (
+            None,
+            lambda: client.set_registered_model_alias(name, f"mark{version}", version),
+        ),
+        "transition_model_version_stage": (
+            ("stage", "Staging"),
+            lambda: client.transition_model_version_stage(name, version, "Staging"),
+        ),
+    }
+    if unknown := set(under_test) - marks.keys():
+        raise ValueError(f"mark_version sets no mark with {sorted(unknown)}")
     expected = {}
-    if best_effort(
-        probe,
-        "set_model_version_tag",
-        client.set_model_version_tag,
-        name,
-        version,
-        "rc.mark",
-        f"v{version}",
-    ):
-        expected["tag rc.mark"] = f"v{version}"
-    if best_effort(
-        probe,
-        "update_model_version",
-        client.update_model_version,
-        name,
-        version,
-        description=f"version {version}",
-    ):
-        expected["description"] = f"version {version}"
-    best_effort(
-        probe,
-        "set_registered_model_alias",
-        client.set_registered_model_alias,
-        name,
-        f"mark{version}",
-        version,
-    )
-    if stage is not None:
+    state = functools.partial(registry_state, client, {name: [version]})
+    for call, (mark, step) in marks.items():
+        if call in under_test:
+            continue
         with warnings.catch_warnings():  # MLflow 3 deprecates stages; registries still have them
             warnings.simplefilter("ignore", FutureWarning)
-            if best_effort(
-                probe,
-                "transition_model_version_stage",
-                client.transition_model_version_stage,
-                name,
-                version,
-                stage,
-            ):
-                expected["stage"] = stage
+            kept = best_effort(probe, call, step, state=state)
+        if kept and mark is not None:
+            expected[mark[0]] = mark[1]
     with probe.prerequisite(f"read back the marks of {name} v{version}"):
-        state = version_state(client, name, version)
-        assert state is not None, f"{name} v{version} is missing after it was marked"
+        marked = version_state(client, name, version)
+        assert marked is not None, f"{name} v{version} is missing after it was marked"
         found = {
-            "tag rc.mark": state["tags"].get("rc.mark"),
-            "description": state["description"],
-            "stage": state["stage"],
+            "tag rc.mark": marked["tags"].get("rc.mark"),
+            "description": marked["description"],
+            "stage": marked["stage"],
         }
         _assert_marks_kept(f"{name} v{version}", expected, found)
 

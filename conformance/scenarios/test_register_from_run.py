@@ -30,7 +30,7 @@ def _log_model_in_run(way: str, experiment_id: str, path: str, slope: float, wor
 
 @feature("register.from-run")
 @pytest.mark.parametrize("way", WAYS)
-def test_register_from_run_records_run_and_loads_latest(
+def test_register_from_run_records_run_and_loads(
     client, names, probe, fluent, experiment_id, way, tmp_path
 ):
     # given a run on the target's tracking server holding a tiny model at "model"
@@ -59,12 +59,12 @@ def test_register_from_run_records_run_and_loads_latest(
     )
     assert stored.status == "READY", f"{name} v1 is {stored.status!r}, not READY"
 
-    # and models:/<name>/latest loads the run's model
-    with probe.after_acceptance(f"load_model(models:/{name}/latest)", accepted=f"{name} v1"):
-        got = support.predictions(f"models:/{name}/latest")
+    # and models:/<name>/1 loads the run's model
+    # (models:/<name>/latest is judged where it has a choice to make: the next scenario)
+    with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=f"{name} v1"):
+        got = support.predictions(f"models:/{name}/1")
     assert got == tiny_model.expected(slope), (
-        f"models:/{name}/latest predicts {got}, the run's model predicts "
-        f"{tiny_model.expected(slope)}"
+        f"models:/{name}/1 predicts {got}, the run's model predicts {tiny_model.expected(slope)}"
     )
 
 
@@ -105,8 +105,13 @@ def test_versions_from_two_runs_keep_their_runs(
         )
 
     # and models:/<name>/latest is the second run's model
-    loading = f"load_model(models:/{name}/latest)"
-    with probe.after_acceptance(loading, accepted=f"{name} v1 and v2"):
+    with probe.feature(f"get_latest_versions({name}) (resolving models:/{name}/latest)"):
+        latest_version = support.resolved_version(client, name)
+    assert latest_version == "2", (
+        f"models:/{name}/latest resolves to v{latest_version}, expected v2, the second run's"
+    )
+    loading, accepted = f"load_model(models:/{name}/latest)", f"{name} v1 and v2, v2 as the latest"
+    with probe.after_acceptance(loading, accepted=accepted):
         got = support.predictions(f"models:/{name}/latest")
     assert got == tiny_model.expected(slopes["second"]), (
         f"models:/{name}/latest predicts {got}: expected the second run's "

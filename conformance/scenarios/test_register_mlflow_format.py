@@ -104,7 +104,12 @@ def test_latest_loads_the_newest_version(client, names, probe, fluent, experimen
     assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"
 
     # then models:/<name>/latest is the newer one, and each number still loads its own model
-    accepted = f"{name} v1 and v2"
+    with probe.feature(f"get_latest_versions({name}) (resolving models:/{name}/latest)"):
+        latest_version = support.resolved_version(client, name)
+    assert latest_version == "2", (
+        f"models:/{name}/latest resolves to v{latest_version}, expected v2, the newer version"
+    )
+    accepted = f"{name} v1 and v2, v2 as the latest"
     with probe.after_acceptance(f"load_model(models:/{name}/latest)", accepted=accepted):
         latest = support.predictions(f"models:/{name}/latest")
     assert latest == tiny_model.expected(new_slope), (

@@ -22,7 +22,7 @@ from collections import Counter
 import pytest
 
 from conformance.markers import feature
-from conformance.scenario_support import best_effort, names_of, search_all
+from conformance.scenario_support import best_effort, model_state, names_of, search_all
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
 #: about ``MAX_PAGES`` pages (at most ``SIZING_PAGE_SIZE`` models each, MLflow's default).
@@ -116,9 +116,8 @@ def _touch(client, probe, name: str) -> bool:
     if not best_effort(
         probe,
         "update_registered_model (description, to bump its time)",
-        client.update_registered_model,
-        name,
-        description="touched",
+        lambda: client.update_registered_model(name, description="touched"),
+        state=lambda: model_state(client, name),
     ):
         return False
     after = client.get_registered_model(name).last_updated_timestamp

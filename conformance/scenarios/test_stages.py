@@ -26,7 +26,9 @@ def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
 
 def _marked_bystander(client, probe, name: str, version: str) -> dict:
     """Mark a version that the scenario does not move (tag, description, alias); its state."""
-    support.mark_version(client, probe, name, version, stage=None)
+    support.mark_version(
+        client, probe, name, version, under_test=["transition_model_version_stage"]
+    )
     return support.version_state(client, name, version)
 
 
@@ -36,10 +38,12 @@ def _assert_untouched(client, name: str, version: str, before: dict, what: str) 
 
 
 def _transition(client, probe, name: str, version: str, stage: str, archive: bool = False):
-    """Transition (the call under test) and check the returned version."""
+    """Transition (the call under test) and check the returned version. A refusal must leave
+    the version and the model (its latest version per stage, which archiving moves) as they
+    were."""
     with probe.feature(
         "transition_model_version_stage",
-        state=lambda: client.get_model_version(name, version).current_stage,
+        state=lambda: support.registry_state(client, {name: [version]}),
     ):
         returned = client.transition_model_version_stage(
             name, version, stage, archive_existing_versions=archive
@@ -190,9 +194,17 @@ def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage,
         _transition(client, probe, name, version, target_stage)
     resolved = {"Staging": "3", "Production": "2"}[stage]
 
-    # when models:/<name>/<stage> is loaded
+    # when models:/<name>/<stage> is resolved and loaded
+    resolving = f"get_latest_versions({name}, [{stage}]) (resolving models:/{name}/{stage})"
+    with probe.feature(resolving):
+        resolved_to = support.resolved_version(client, name, stage)
+    assert resolved_to == resolved, (
+        f"models:/{name}/{stage} resolves to v{resolved_to}, expected v{resolved}, the highest "
+        f"version in {stage}"
+    )
     loading = f"load_model(models:/{name}/{stage})"
-    with probe.after_acceptance(loading, accepted=f"the transitions of {name} v1-v3"):
+    accepted = f"the transitions of {name} v1-v3, v{resolved} as the latest in {stage}"
+    with probe.after_acceptance(loading, accepted=accepted):
         got = support.predictions(f"models:/{name}/{stage}")
 
     # then it is the highest version in that stage

@@ -18,15 +18,16 @@ SECOND_DESCRIPTION = "version two's own"
 
 
 def _two_versions(client, probe, name):
-    """Versions ``(first, second)``; the second one is marked and described first."""
+    """Versions ``(first, second)``; the second one is marked and described first (its
+    description written under test: a wrong answer to it is one about the feature)."""
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
         first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         second = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     v1, v2 = str(first.version), str(second.version)
-    mark_version(client, probe, name, v2)
-    with probe.feature("update_model_version"):
+    mark_version(client, probe, name, v2, under_test=["update_model_version"])
+    with probe.feature("update_model_version", state=lambda: version_state(client, name, v2)):
         client.update_model_version(name, v2, description=SECOND_DESCRIPTION)
     return v1, v2
 
@@ -71,7 +72,7 @@ def test_second_update_overwrites_the_first(client, names, probe):
     name = names("redescribe")
     v1, v2 = _two_versions(client, probe, name)
     other_before = version_state(client, name, v2)
-    with probe.feature("update_model_version"):
+    with probe.feature("update_model_version", state=lambda: version_state(client, name, v1)):
         first = client.update_model_version(name, v1, description="first description")
     assert first is not None, "update_model_version returned nothing, expected the version"
     assert description_of(first) == "first description", (
@@ -79,7 +80,7 @@ def test_second_update_overwrites_the_first(client, names, probe):
     )
 
     # when it is described again
-    with probe.feature("update_model_version"):
+    with probe.feature("update_model_version", state=lambda: version_state(client, name, v1)):
         second = client.update_model_version(name, v1, description="second description")
 
     # then the second description replaces the first, in the answer and on read

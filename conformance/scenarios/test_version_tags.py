@@ -2,8 +2,8 @@
 
 Every change is judged against the version's tags as read just before it (a registry may add
 tags of its own to new versions), and the other version of the same model, which carries the
-same key with another value (and the marks of ``mark_version``), must stay as it was through
-every change.
+same key with another value (written under test) and the marks of ``mark_version``, must stay
+as it was through every change.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def _two_versions(client, probe, name, key):
         mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         other = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     mine, other = str(mine.version), str(other.version)
-    mark_version(client, probe, name, other)
-    with probe.feature("set_model_version_tag"):
+    mark_version(client, probe, name, other, under_test=["set_model_version_tag"])
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, other)):
         client.set_model_version_tag(name, other, key, "the other version's")
     return mine, other
 
@@ -64,7 +64,7 @@ def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
     name = names("tag-overwrite")
     mine, other = _two_versions(client, probe, name, key)
     before_mine, before_other = version_tags(client, name, mine), version_state(client, name, other)
-    with probe.feature("set_model_version_tag"):
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "first")
 
     # when the same key is set to another value
@@ -90,7 +90,7 @@ def test_delete_tag_removes_that_key_only(client, names, probe):
     name = names("tag-delete")
     mine, other = _two_versions(client, probe, name, key)
     before_other = version_state(client, name, other)
-    with probe.feature("set_model_version_tag"):
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "to delete")
         client.set_model_version_tag(name, mine, kept, "to keep")
     tagged = version_tags(client, name, mine)
@@ -118,9 +118,9 @@ def test_deleting_an_absent_tag_is_harmless(client, names, probe):
     name = names("tag-delete-absent")
     mine, other = _two_versions(client, probe, name, key)
     before_other = version_state(client, name, other)
-    with probe.feature("set_model_version_tag"):
+    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "short-lived")
-    with probe.feature("delete_model_version_tag"):
+    with probe.feature("delete_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.delete_model_version_tag(name, mine, key)
     before_mine = version_tags(client, name, mine)
     assert key not in before_mine, f"v{mine} still has {key!r} after its deletion: {before_mine}"
