@@ -61,6 +61,8 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
             f"- {_text(target.label)} ({_text(target.id)}): {_text(counts)}; "
             f"client {_text(client or 'unknown')}; {_text(target.duration)}{complete}"
         )
+    for target in report.targets:
+        lines += _speed(target)
     return "\n".join(lines) + "\n"
 
 
@@ -76,6 +78,27 @@ def _incomplete(report: report_model.Report) -> list[str]:
     if report.complete:
         return []
     return [f"> **⚠ {_text(report.incomplete_note)}.**", ""]
+
+
+def _speed(target: report_model.TargetView) -> list[str]:
+    """The target's speed table (slowest total first), a line when it was not measured, or
+    nothing when the document does not say."""
+    speed = target.speed
+    if speed is None:
+        return []
+    title = f"**Registry speed: {_text(target.label)}**"
+    if speed.not_measured:
+        return ["", f"{title}: not measured ({_text(speed.not_measured)})"]
+    lines = ["", f"{title} ({speed.requests} requests)", ""]
+    lines += [
+        _row(["Operation", "Count", "Total ms", "p50 ms", "p95 ms", "max ms"]),
+        _row([":-", *["-:"] * 5]),
+    ]
+    for op in speed.operations:
+        lines.append(
+            _row([_text(op.operation), str(op.count), op.total_ms, op.p50_ms, op.p95_ms, op.max_ms])
+        )
+    return lines
 
 
 def _legend(symbols: Sequence[report_model.Symbol]) -> str:

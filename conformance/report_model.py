@@ -86,6 +86,29 @@ class Row:
 
 
 @dataclass(frozen=True)
+class OperationSpeed:
+    """One row of a target's speed table: an operation and its latencies (ms, formatted)."""
+
+    operation: str
+    count: int
+    total_ms: str
+    p50_ms: str
+    p95_ms: str
+    max_ms: str
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The registry's speed as the run saw it (``targets[i].performance``)."""
+
+    requests: int
+    #: Slowest total first.
+    operations: tuple[OperationSpeed, ...]
+    #: Why nothing was timed (an in-process target); then there are no operations.
+    not_measured: str
+
+
+@dataclass(frozen=True)
 class TargetView:
     id: str
     label: str
@@ -99,6 +122,8 @@ class TargetView:
     duration: str
     complete: bool
     counts: tuple[tuple[Symbol, int], ...]
+    #: None when the document says nothing of the target's speed.
+    speed: Speed | None
 
 
 @dataclass(frozen=True)
@@ -319,7 +344,30 @@ def _target(target: dict[str, Any], document: dict[str, Any]) -> TargetView:
         duration=_duration(run["started"], run["finished"]),
         complete=bool(run["complete"]),
         counts=tuple((symbol, counts[key]) for key, symbol in VERDICT_SYMBOLS.items()),
+        speed=_speed(target.get("performance")),
     )
+
+
+def _speed(performance: dict[str, Any] | None) -> Speed | None:
+    if performance is None:
+        return None
+    operations = sorted(performance.get("operations", []), key=lambda op: -op["total_ms"])
+    return Speed(
+        requests=int(performance.get("requests", 0)),
+        operations=tuple(
+            OperationSpeed(
+                operation=mask_text(op["operation"]),
+                count=int(op["count"]),
+                **{key: _ms(op[key]) for key in ("total_ms", "p50_ms", "p95_ms", "max_ms")},
+            )
+            for op in operations
+        ),
+        not_measured=mask_text(performance.get("not_measured", "")),
+    )
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f}"
 
 
 def _evidence(document: dict[str, Any], rows: list[Row]) -> tuple[tuple[CellEvidence, ...], ...]:
