@@ -174,5 +174,8 @@ def test_slow(target, names, n):
     document = _document(pytester)
     assert document["complete"] is False
     assert document["cut_short"] == "interrupted"
-    assert 0 < len(document["scenarios"]) < 40
+    ran = len(document["scenarios"])
+    assert 0 < ran < 40
+    # what the workers collected reached the controller although they never got to their end
+    assert _verdict(document, "model.rename")["note"].startswith(f"{ran} of 40 scenarios ran")
     assert "INCOMPLETE (interrupted)" in output

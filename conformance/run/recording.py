@@ -64,8 +64,13 @@ class Recorder:
         target = target_of(item)
         if target is None:
             return
+        features = features_of(item)
         report.user_properties.append(("rc_target", target.id))
-        report.user_properties.append(("rc_features", features_of(item)))
+        report.user_properties.append(("rc_features", features))
+        # How many scenarios of these features were collected: with every report, so that a
+        # controller learns it even from workers that never got to their end.
+        collected = {feature: self.state.collected[(target.id, feature)] for feature in features}
+        report.user_properties.append(("rc_collected", collected))
         report.user_properties.append(("rc_outcome", phase_outcome(report, call).value))
         probe = getattr(item, "funcargs", {}).get("probe")
         if report.when == "call" and isinstance(probe, Probe) and probe.evidence:
@@ -85,6 +90,8 @@ class Recorder:
         if "rc_outcome" not in properties:
             return
         self.state.failed_scenario_reports += report.failed
+        for feature, count in properties["rc_collected"].items():
+            self.state.collected[(properties["rc_target"], feature)] = count
         outcome = Outcome(properties["rc_outcome"])
         record = self.state.records.setdefault(
             report.nodeid,

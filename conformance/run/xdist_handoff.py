@@ -1,8 +1,8 @@
 """Under pytest-xdist: what the controller hands to its workers, and what it learns from them.
 
 One run, one namespace and one preflight: the controller decides them and tells every worker;
-the workers tell the controller what they collected and what they could not clean up, and a
-worker that crashes leaves its scenario ``error``, not missing.
+the workers tell the controller what they could not clean up (what they collected travels with
+every report, see ``recording``), and a worker that crashes leaves its scenario ``error``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,6 @@ class XdistHandoff:
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", {})
         self.state.leftovers += [Leftover(**item) for item in output.get("rc_leftovers", [])]
-        # Every worker collects the whole run: any one of them has the counts.
-        for target, feature, count in output.get("rc_collected", []):
-            self.state.collected[(target, feature)] = count
         self.state.cut_short = self.state.cut_short or output.get("rc_cut_short", "")
 
     @pytest.hookimpl(optionalhook=True)
@@ -60,6 +57,5 @@ def worker_output(state: RunState) -> dict[str, Any]:
     """What a worker sends back at its end (``config.workeroutput``)."""
     return {
         "rc_leftovers": [vars(leftover) for leftover in state.leftovers],
-        "rc_collected": [[*key, count] for key, count in state.collected.items()],
         "rc_cut_short": state.cut_short,
     }
