@@ -8,10 +8,15 @@ A clean refusal (unsupported) is a known, honest state, so it ranks above not-te
 no knowledge at all: a cell that stops being measured is reported as a regression, because lost
 coverage is how real regressions hide. ``inconclusive`` (something broke before a verdict) and
 ``non-conformant`` (a wrong answer) are the worst; a wrong answer is worse than no answer.
+
+Where both documents timed a target's requests (``targets[i].performance``), an operation whose
+p95 grew by more than a factor is a slowdown. Few samples and fast operations are left out:
+their p95 is noise (one slow request, a busy machine), not the registry's speed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +31,12 @@ RANK = {
     "inconclusive": 1,
     "non-conformant": 0,
 }
+#: A slowdown: the head's p95 is more than this many times the base's.
+P95_FACTOR = 2.0
+#: Operations with fewer requests on either side are not compared.
+MIN_SAMPLES = 5
+#: Nor those whose p95 in the head is below this (milliseconds).
+P95_FLOOR_MS = 5.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,20 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Slowdown:
+    target: str
+    operation: str
+    before_p95_ms: float
+    after_p95_ms: float
+    #: Requests of the operation in the head document.
+    count: int
+
+    @property
+    def factor(self) -> float:
+        return self.after_p95_ms / self.before_p95_ms if self.before_p95_ms else math.inf
+
+
+@dataclass(frozen=True)
 class Comparison:
     regressions: tuple[Change, ...]
     fixes: tuple[Change, ...]
@@ -47,10 +72,16 @@ class Comparison:
     removed_targets: tuple[str, ...]
     #: Base and head catalogue versions; when they differ only shared features are compared.
     catalogues: tuple[str, str]
+    slowdowns: tuple[Slowdown, ...] = ()
+    #: The factor slowdowns were judged by, when both documents timed some target; else None.
+    p95_factor: float | None = None
 
 
-def compare(base: dict[str, Any], head: dict[str, Any]) -> Comparison:
-    """Per target (matched by id, else by label) and shared feature, the verdicts that moved."""
+def compare(
+    base: dict[str, Any], head: dict[str, Any], p95_factor: float = P95_FACTOR
+) -> Comparison:
+    """Per target (matched by id, else by label) and shared feature, the verdicts that moved;
+    and the operations whose p95 grew by more than ``p95_factor``."""
     pairs, new, removed = _match_targets(base["targets"], head["targets"])
     base_features = {feature["id"] for feature in base["features"]}
     features = [feature for feature in head["features"] if feature["id"] in base_features]
@@ -76,13 +107,45 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> Comparison:
                 regressions.append(change)
             else:
                 fixes.append(change)
+    timed = [(b, h) for b, h in pairs if _operations(b) is not None and _operations(h) is not None]
     return Comparison(
         regressions=tuple(regressions),
         fixes=tuple(fixes),
         new_targets=tuple(_name(target, target) for target in new),
         removed_targets=tuple(_name(target, target) for target in removed),
         catalogues=(base["suite"]["catalogue"], head["suite"]["catalogue"]),
+        slowdowns=tuple(slowdown for b, h in timed for slowdown in _slowdowns(b, h, p95_factor)),
+        p95_factor=p95_factor if timed else None,
     )
+
+
+def _operations(target: Target) -> dict[str, dict[str, Any]] | None:
+    """A target's timed operations by name; None when its requests were not timed."""
+    performance = target.get("performance") or {}
+    if "operations" not in performance:
+        return None
+    return {op["operation"]: op for op in performance["operations"]}
+
+
+def _slowdowns(base: Target, head: Target, factor: float) -> list[Slowdown]:
+    before, after = _operations(base) or {}, _operations(head) or {}
+    slowdowns = []
+    for operation, now in after.items():
+        old = before.get(operation)
+        if old is None or min(old["count"], now["count"]) < MIN_SAMPLES:
+            continue
+        if now["p95_ms"] < P95_FLOOR_MS or now["p95_ms"] <= factor * old["p95_ms"]:
+            continue
+        slowdowns.append(
+            Slowdown(
+                target=_name(base, head),
+                operation=mask_text(operation),
+                before_p95_ms=old["p95_ms"],
+                after_p95_ms=now["p95_ms"],
+                count=now["count"],
+            )
+        )
+    return sorted(slowdowns, key=lambda s: -s.factor)
 
 
 def format_comparison(comparison: Comparison) -> list[str]:
@@ -99,6 +162,16 @@ def format_comparison(comparison: Comparison) -> list[str]:
             lines.append(
                 f"  {change.target} / {row}{change.feature}: {change.before} -> {change.after}{why}"
             )
+    if comparison.p95_factor is not None:
+        lines.append(
+            f"slowdowns: {len(comparison.slowdowns)} (p95 more than {comparison.p95_factor:g}x "
+            f"the base's; operations of at least {MIN_SAMPLES} requests and {P95_FLOOR_MS:g} ms)"
+        )
+        lines += [
+            f"  {s.target} / {s.operation}: p95 {s.before_p95_ms:,.1f} -> {s.after_p95_ms:,.1f} "
+            f"ms ({s.factor:.1f}x, {s.count} requests)"
+            for s in comparison.slowdowns
+        ]
     lines += [f"new target: {name}" for name in comparison.new_targets]
     lines += [f"removed target: {name}" for name in comparison.removed_targets]
     return lines
