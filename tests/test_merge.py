@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import merge, results
-from conformance.catalogue import FEATURES
+from conformance.catalogue import CATALOGUE_VERSION, FEATURES
 from tests import report_documents
 
 
@@ -72,7 +72,7 @@ def test_different_catalogue_versions_are_refused_naming_both(embedded, sqlite):
     with pytest.raises(merge.MergeError) as caught:
         merge.merge([embedded, sqlite], ["old.json", "new.json"])
     message = str(caught.value)
-    assert "old.json (catalogue 1)" in message
+    assert f"old.json (catalogue {CATALOGUE_VERSION})" in message
     assert "new.json (catalogue 999)" in message
 
 

@@ -108,7 +108,11 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
 
 
 def test_azureml_profile_matches_the_seeds_documented_column(suite_run: SuiteRun):
-    assert suite_run.verdicts(EMULATED["azureml"]) == azureml_documented(), suite_run.output
+    # the column covers the seed's rows; features the seed article does not cover have no claim
+    documented_claims = azureml_documented()
+    measured = suite_run.verdicts(EMULATED["azureml"])
+    covered = {feature: measured[feature] for feature in documented_claims}
+    assert covered == documented_claims, suite_run.output
 
 
 def test_mlflow_server_sql_profile_matches_the_measured_server(suite_run: SuiteRun):
