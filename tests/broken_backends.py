@@ -728,6 +728,14 @@ def _archived_not_kept(store, call, name, version, stage, archive_existing_versi
     return _answer_with(store.inner.get_model_version(name, version), current_stage="Archived")
 
 
+def _apply_then_refuse(message: str) -> Replacement:
+    def refuse_after_applying(store, call, **arguments):
+        call(**arguments)
+        raise _refusal(message, NOT_IMPLEMENTED)
+
+    return refuse_after_applying
+
+
 def _wipe_tags(record: Any) -> None:
     record.tags.clear()
 
@@ -795,6 +803,15 @@ FAULTS: dict[str, Break] = {
         "accepts every version, and refuses get_model_version_download_uri (so models:/ URIs "
         "neither download nor load)",
         {"get_model_version_download_uri": _refuse("downloading versions is not supported")},
+    ),
+    "latest-versions-refused": Break(
+        "refuses get_latest_versions, as Unity Catalog does (so models:/<name>/latest and "
+        "models:/<name>/<Stage> cannot be resolved); everything else works",
+        {"get_latest_versions": _refuse("latest versions are not supported")},
+    ),
+    "version-tags-refused-after-change": Break(
+        "set_model_version_tag applies the tag, then answers NOT_IMPLEMENTED",
+        {"set_model_version_tag": _apply_then_refuse("editing version tags is not supported")},
     ),
     "model-descriptions-refused": Break(
         "refuses update_registered_model (registered-model descriptions)",

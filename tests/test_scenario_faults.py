@@ -15,7 +15,10 @@ the scenarios named in ``EXPECTED`` must end as stated:
 * a touch that moves no timestamp fails the last-update ordering, and a touch that is refused
   leaves the scenario judged without it, saying so in its evidence;
 * a version the registry accepted and then refuses to hand out is a wrong answer, not a missing
-  feature.
+  feature; a registry that does not resolve ``models:/<name>/latest`` (no get_latest_versions)
+  lacks that way of naming a version, which leaves the rows that use it partial;
+* a refusal that nevertheless changed the state is no clean refusal: under test a failure, in a
+  best-effort step (another feature's) a broken prerequisite.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ SCENARIO_FILES = (
     "stages",
     "model_rename",
     "register_non_mlflow_format",
+    "register_mlflow_format",
+    "register_from_run",
 )
 LAST_UPDATED = "last_updated_timestamp"
 CREATED = "creation_timestamp"
@@ -85,7 +90,28 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("test_each_version_downloads_its_own_files", "", "failed"),
         ("test_load_model_by_stage", "", "failed"),
     ],
+    "latest-versions-refused": [
+        ("test_register_mlflow_model_and_load_version", "", "passed"),
+        ("test_latest_loads_the_newest_version", "", "unsupported"),
+        ("test_register_from_run_records_run_and_loads", "", "passed"),
+        ("test_versions_from_two_runs_keep_their_runs", "", "unsupported"),
+        ("test_transition_reports_the_canonical_stage", "", "passed"),
+        ("test_latest_versions_per_stage", "", "unsupported"),
+        ("test_load_model_by_stage", "", "unsupported"),
+    ],
+    "version-tags-refused-after-change": [
+        ("test_set_tag_is_read_back_on_that_version_only", "", "failed"),
+        ("test_rename_moves_versions_and_frees_old_name", "", "error"),
+        ("test_delete_removes_that_version_only", "", "error"),
+    ],
     "model-descriptions-refused": [("test_order_by_key_and_direction", LAST_UPDATED, "passed")],
+}
+#: What a registry without get_latest_versions (Unity Catalog) must read: the rows that load
+#: models:/<name>/latest or /<Stage> are partial, never non-conformant.
+WITHOUT_LATEST = {
+    "register.mlflow-format": "partial",
+    "register.from-run": "partial",
+    "stages": "partial",
 }
 
 
@@ -156,6 +182,33 @@ def test_a_refused_best_effort_step_is_in_the_evidence(document):
         assert refused, scenario["evidence"]
         assert all(entry["call"].startswith("update_registered_model") for entry in refused)
         assert "broken backend:" in refused[0]["exception"]
+
+
+def test_a_registry_without_latest_versions_is_partial_where_it_loads_latest(document):
+    target = next(
+        t["id"]
+        for t in document["targets"]
+        if t["registry_uri"] == broken.fault_uri("latest-versions-refused")
+    )
+    verdicts = {
+        v["feature"]: v["verdict"]
+        for v in document["verdicts"]
+        if v["target"] == target and v["feature"] in WITHOUT_LATEST
+    }
+    assert verdicts == WITHOUT_LATEST
+
+
+def test_a_best_effort_step_refused_after_a_change_is_a_broken_prerequisite(document):
+    scenarios = _scenarios(
+        document,
+        "version-tags-refused-after-change",
+        "test_rename_moves_versions_and_frees_old_name",
+        "",
+    )
+    for scenario in scenarios:
+        assert "prerequisite set_model_version_tag broke" in scenario["reason"], scenario
+        assert "but it changed the state" in scenario["reason"], scenario
+        assert not any(entry.get("role") == "best-effort" for entry in scenario["evidence"])
 
 
 def test_every_fault_is_expected_somewhere():
