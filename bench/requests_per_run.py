@@ -1,0 +1,96 @@
+"""Requests per full run against a stock ``mlflow server`` (SQLite, one worker), in total, per
+scenario, by phase and by operation.
+
+    python bench/requests_per_run.py                          # this checkout
+    python bench/requests_per_run.py --before /tmp/rc-before  # and an earlier one, same servers
+
+Serial runs, so that every request belongs to the test running when it was sent; requests to the
+second server (seed row 4's foreign tracking server) are not counted. Counted by
+``bench/request_counter.py`` at the transport, the same way for any version of the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import harness
+from request_counter import AFTER_TESTS, BEFORE_TESTS, BETWEEN_TESTS
+
+OUTSIDE_TESTS = (BEFORE_TESTS, BETWEEN_TESTS, AFTER_TESTS)
+GOAL_PER_SCENARIO = 12
+
+
+def count(code: harness.Code, target: str, foreign: str, folder: Path) -> dict:
+    prefix = folder / f"requests-{code.name}"
+    timed = harness.suite(
+        code,
+        ["-p", "request_counter", *harness.target_args(target, foreign)],
+        folder,
+        {"RC_BENCH_COUNT_URL": target, "RC_BENCH_COUNT_FILE": str(prefix)},
+    )
+    places: Counter[tuple[str, str]] = Counter()
+    operations: Counter[str] = Counter()
+    for path in folder.glob(f"{prefix.name}.*.json"):
+        data = json.loads(path.read_text())
+        places.update({(test, phase): n for test, phase, n in data["places"]})
+        operations.update(data["operations"])
+    return {"timed": timed, "places": places, "operations": operations}
+
+
+def report(code: harness.Code, measured: dict, top: int) -> tuple[int, float]:
+    places, operations = measured["places"], measured["operations"]
+    per_test: dict[str, Counter[str]] = defaultdict(Counter)
+    for (test, phase), n in places.items():
+        per_test[test][phase or "-"] += n
+    scenarios = {test: phases for test, phases in per_test.items() if test not in OUTSIDE_TESTS}
+    total = sum(places.values())
+    mean = sum(sum(p.values()) for p in scenarios.values()) / max(1, len(scenarios))
+    timed = measured["timed"]
+    print(f"\n== {code.name} ({code.root}) ==")
+    summary = harness.last_line(timed.output)
+    print(f"  run: {summary}; exit {timed.exit_code}; {timed.seconds:.1f} s")
+    print(f"  requests to the target in one full run: {total}")
+    print(
+        f"  scenarios: {len(scenarios)}; requests per scenario (setup+call+teardown): "
+        f"mean {mean:.1f} (goal <= {GOAL_PER_SCENARIO}); total over all, outside tests "
+        f"included: {total / max(1, len(scenarios)):.1f} per scenario"
+    )
+    phases: Counter[str] = Counter()
+    for test_phases in scenarios.values():
+        phases.update(test_phases)
+    print("  by phase: " + ", ".join(f"{phase} {n}" for phase, n in phases.most_common()))
+    for outside in OUTSIDE_TESTS:
+        print(f"  {outside}: {sum(per_test.get(outside, Counter()).values())}")
+    print("  per scenario (setup/call/teardown), most first:")
+    for test, test_phases in sorted(scenarios.items(), key=lambda kv: -sum(kv[1].values())):
+        split = "/".join(str(test_phases[p]) for p in ("setup", "call", "teardown"))
+        print(f"    {sum(test_phases.values()):4}  {split:>11}  {test}")
+    print(f"  top {top} operations:")
+    for operation, n in operations.most_common(top):
+        print(f"    {n:5}  {operation}")
+    return total, mean
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    harness.add_code_options(parser)
+    parser.add_argument("--top", type=int, default=15, help="operations listed (default 15)")
+    args = parser.parse_args()
+    totals = {}
+    with harness.workdir("bench-requests-") as folder, harness.target_and_foreign(folder) as urls:
+        print(f"Requests per full run, stock mlflow server on SQLite; {harness.load()}")
+        for code in harness.codes(args):
+            totals[code.name] = report(code, count(code, *urls, folder), args.top)
+    print("\nSummary: requests per full run (per scenario)")
+    for name, (total, mean) in totals.items():
+        print(f"  {name:<7} {total:6}  ({mean:.1f} per scenario)")
+    if len(totals) == 2:
+        (before, _), (now, _) = totals.values()
+        print(f"  ratio now/before: {now / before:.2f}")
+
+
+if __name__ == "__main__":
+    main()
