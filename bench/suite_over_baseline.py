@@ -48,6 +48,8 @@ def main() -> None:
                 f"({ok}/{len(rows)} rows ok; exit {timed.exit_code})",
                 flush=True,
             )
+            if round_ == 1:
+                print("\n".join(f"    {row}" for row in rows if row.split()[1] != "ok"))
             for code in codes:
                 run = harness.suite(
                     code, ["-m", harness.SEED_ROWS, *harness.target_args(*urls)], folder
