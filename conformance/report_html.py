@@ -3,31 +3,40 @@ jinja2 from the report model, with autoescaping on for every value."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from conformance import report_model
 from conformance.documented import DocumentedColumn
 
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("conformance", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-_ENVIRONMENT.filters["code_spans"] = report_model.code_spans
+if TYPE_CHECKING:
+    import jinja2
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Made on first use: every run imports this module, few write an HTML report."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("conformance", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["code_spans"] = report_model.code_spans
+    return environment
 
 
 def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:
     """The report of one (possibly merged) document. Deterministic: the same input gives the
     same bytes, so a committed report can be diffed against a regenerated one."""
     report = report_model.build(document, documented)
-    return _ENVIRONMENT.get_template("report.html.j2").render(report=report)
+    return _environment().get_template("report.html.j2").render(report=report)
 
 
 def write(
