@@ -8,40 +8,28 @@ Prints one line per run and the ratio to the goal (20 s against the embedded def
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests import servers  # noqa: E402  (the launchers the test session itself uses)
+import harness
+from harness import servers
 
 GOAL_EMBEDDED_S = 20.0
-
-
-def timed_run(args: list[str], cwd: Path) -> tuple[float, int]:
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "-q", "-p", "no:warnings", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
-    return time.perf_counter() - started, completed.returncode
 
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-suite-"))
     rows: list[tuple[str, str, float, int]] = []
+    code = harness.Code("now", harness.ROOT)
 
     def measure(label: str, target_args: list[str]) -> None:
         for parallel in ([], ["-n", "2"]):
-            seconds, code = timed_run(target_args + parallel, workdir)
-            rows.append((label, "-n 2" if parallel else "serial", seconds, code))
-            print(f"{label:<28} {rows[-1][1]:<7} {seconds:7.1f} s  exit {code}", flush=True)
+            run = harness.suite(code, target_args + parallel, workdir)
+            rows.append((label, "-n 2" if parallel else "serial", run.seconds, run.exit_code))
+            print(
+                f"{label:<28} {rows[-1][1]:<7} {run.seconds:7.1f} s  exit {run.exit_code}",
+                flush=True,
+            )
 
     measure("embedded reference", [])
     with servers.reference_server() as url:
