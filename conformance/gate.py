@@ -11,10 +11,7 @@ from enum import Enum
 from typing import Any
 
 from conformance.expectations import Expectations
-
-#: How much of a feature works, for comparing a verdict with a claim; other verdicts are no rank.
-_RANK = {"unsupported": 0, "partial": 1, "supported": 2}
-_BROKEN = ("non-conformant", "inconclusive")
+from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict, rank
 
 
 class Status(str, Enum):
@@ -84,15 +81,15 @@ class GateResult:
 
 def status(claim: str, verdict: str) -> Status:
     """The rule table: one claim against one verdict."""
-    if claim == "ignored":
+    if claim == IGNORED:
         return Status.IGNORED
-    if verdict in _BROKEN:
+    if verdict in BROKEN:
         return Status.REGRESSION
-    if verdict not in _RANK:
+    if verdict not in EXTENTS:
         return Status.UNVERIFIED
-    if _RANK[verdict] < _RANK[claim]:
+    if rank(verdict) < rank(claim):
         return Status.REGRESSION
-    if _RANK[verdict] > _RANK[claim]:
+    if rank(verdict) > rank(claim):
         return Status.UNEXPECTED_PASS
     return Status.HOLDS
 
@@ -106,7 +103,9 @@ def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool)
     checks = []
     for target in (t["id"] for t in document["targets"]):
         for feature in features:
-            found = verdicts.get((target, feature), {"verdict": "not-tested", "note": "not run"})
+            found = verdicts.get(
+                (target, feature), {"verdict": Verdict.NOT_TESTED.value, "note": "not run"}
+            )
             claim = expectations.claim_for(feature)
             checks.append(
                 Check(
