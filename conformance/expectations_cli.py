@@ -6,16 +6,15 @@ Only ``register`` is public: the console command adds this subcommand to its own
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from conformance import expectations, results_file
 from conformance.catalogue import FEATURES
-
-#: Verdicts a generated file may not turn into claims without --allow-failures.
-_FAILURES = ("non-conformant", "inconclusive")
+from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,7 +88,7 @@ def _profiles(args: argparse.Namespace) -> int:
     for number, name in enumerate(expectations.profile_names()):
         profile = expectations.load_profile(name)
         claims = [(feature.id, profile.claim_for(feature.id)) for feature in FEATURES]
-        others = [(feature, claim) for feature, claim in claims if claim.claim != "supported"]
+        others = [(f, claim) for f, claim in claims if claim.claim != Verdict.SUPPORTED]
         width = max((len(feature) for feature, _ in others), default=0)
         if number:
             print()
@@ -105,48 +104,41 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _expectations_text(document: dict[str, Any], target: str | None, allow_failures: bool) -> str:
-    """The TOML text, written by hand (values through ``_string``) and parsed back before it
-    is returned, so a file this command writes always loads."""
+    """The TOML text, parsed back before it is returned, so a file this command writes always
+    loads."""
     target_id, label = _pick_target(document, target)
     verdicts = [v for v in document["verdicts"] if v["target"] == target_id]
-    failures = [v for v in verdicts if v["verdict"] in _FAILURES]
+    failures = [v for v in verdicts if v["verdict"] in BROKEN]
     if failures and not allow_failures:
         listed = "; ".join(f"{v['feature']} {v['verdict']}" for v in failures)
         raise ValueError(
             f"{target_id} has failures ({listed}); an expectations file must not "
             "enshrine a bug: fix them, or pass --allow-failures to write them as 'ignored'"
         )
-    suite = document["suite"]["version"]
-    lines = [
-        f"# Written by `registry-conformance expectations from-results` (suite {suite}).",
-        f'schema = "{expectations.SCHEMA_ID}"',
-        'default = "supported"',
-        "",
-        "[about]",
-        f"title = {_string(label)}",
-        'basis = "measured"',
-        f"description = {_string(_description(document, target_id))}",
-    ]
+    features = {}
     for verdict in verdicts:
-        claim = _claim(verdict["verdict"])
-        if claim == "supported":
-            continue
+        claim = verdict["verdict"] if verdict["verdict"] in EXTENTS else IGNORED
+        if claim == Verdict.SUPPORTED:
+            continue  # the default
         reason = verdict["note"]
         if verdict["verdict"] != claim:
             reason = f"measured {verdict['verdict']}: {reason}"
-        lines += [
-            "",
-            f"[features.{_string(verdict['feature'])}]",
-            f"claim = {_string(claim)}",
-            f"reason = {_string(reason)}",
-        ]
-    text = "\n".join(lines) + "\n"
+        features[verdict["feature"]] = {"claim": claim, "reason": reason}
+    data = {
+        "schema": expectations.SCHEMA_ID,
+        "default": Verdict.SUPPORTED.value,
+        "about": {
+            "title": label,
+            "basis": "measured",
+            "description": _description(document, target_id),
+        },
+        **({"features": features} if features else {}),
+    }
+    suite = document["suite"]["version"]
+    header = f"# Written by `registry-conformance expectations from-results` (suite {suite}).\n"
+    text = header + tomli_w.dumps(data)
     expectations.parse(text, "generated expectations")
     return text
-
-
-def _claim(verdict: str) -> str:
-    return verdict if verdict in ("supported", "partial", "unsupported") else "ignored"
 
 
 def _pick_target(document: dict[str, Any], wanted: str | None) -> tuple[str, str]:
@@ -169,8 +161,3 @@ def _description(document: dict[str, Any], target_id: str) -> str:
     )
     versions = versions or "versions unknown"
     return f"Measured {document['started']} against {target['label']} ({versions})."
-
-
-def _string(value: str) -> str:
-    """A TOML basic string. JSON's escapes are TOML's, except that TOML also forbids a raw DEL."""
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
