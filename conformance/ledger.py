@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from conformance.refusals import classify
+from conformance.stalls import Stalled, stall_of
 
 
 def new_namespace() -> str:
@@ -57,7 +58,9 @@ class Ledger:
         return name
 
     def remove(self, names: list[str]) -> list[Leftover]:
-        """Delete what these minted names name (aliases, versions, model); never raise."""
+        """Delete what these minted names name (aliases, versions, model). Raises only
+        :class:`Stalled`, at the first call that got no answer in time: that name and the
+        following stay pending, so that a stalled registry costs one call timeout, not one each."""
         leftovers = []
         for name in names:
             with self._lock:
@@ -73,16 +76,19 @@ class Ledger:
                 leftovers.append(Leftover(name, reason))
         return leftovers
 
-    def sweep(self) -> list[Leftover]:
-        """Retry every name whose removal was never confirmed; what remains is left behind."""
-        with self._lock:
-            pending = list(self._pending)
-        return self.remove(pending)
+    def sweep(self, where: tuple[str, str] | None = None) -> list[Leftover]:
+        """Retry every name whose removal was never confirmed (of one registry: ``where`` is its
+        tracking and registry URI); what remains is left behind. Raises :class:`Stalled` as
+        :meth:`remove` does."""
+        return self.remove(self._pending_names(where))
 
-    def unconfirmed(self, reason: str) -> list[Leftover]:
+    def unconfirmed(self, reason: str, where: tuple[str, str] | None = None) -> list[Leftover]:
         """The names whose removal was never confirmed, when there is no time to retry them."""
+        return [Leftover(name, reason) for name in self._pending_names(where)]
+
+    def _pending_names(self, where: tuple[str, str] | None) -> list[str]:
         with self._lock:
-            return [Leftover(name, reason) for name in self._pending]
+            return [name for name, at in self._pending.items() if where in (None, at)]
 
 
 def _remove_model(client: MlflowClient, name: str) -> str | None:
@@ -90,15 +96,24 @@ def _remove_model(client: MlflowClient, name: str) -> str | None:
     try:
         model = client.get_registered_model(name)
     except Exception as exc:
+        _raise_if_stalled(exc)
         return _existence_unknown(exc)
     try:
         _remove_existing_model(client, model)
     except MlflowException as exc:
+        _raise_if_stalled(exc)
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             return str(exc.message).splitlines()[0][:300]
     except Exception as exc:
+        _raise_if_stalled(exc)
         return f"{type(exc).__name__}: {exc}"[:300]
     return None
+
+
+def _raise_if_stalled(exc: Exception) -> None:
+    stall = stall_of(exc)
+    if stall:
+        raise Stalled(stall) from exc
 
 
 def _existence_unknown(exc: Exception) -> str | None:
@@ -126,7 +141,8 @@ def _versions(client: MlflowClient, name: str, model) -> set[str]:
     try:
         found = client.search_model_versions(f"name = '{name}'", max_results=10_000)
         return {str(version.version) for version in found}
-    except MlflowException:
+    except MlflowException as exc:
+        _raise_if_stalled(exc)
         return {str(version.version) for version in (model.latest_versions or [])}
 
 

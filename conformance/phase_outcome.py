@@ -1,7 +1,8 @@
 """What one phase (setup, call, teardown) of a scenario showed: its outcome and the reason.
 
 Decided from the exception itself, where it is still at hand: ``unsupported`` only from an
-``Unsupported`` raised by the probe, never from a skip's text.
+``Unsupported`` raised by the probe, never from a skip's text; ``error`` from a stall (a call that
+timed out, or pytest-timeout's end of a scenario that ran past its limit), which no registry said.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 from conformance.outcomes import Outcome
 from conformance.probe import Inconclusive, NonConformant, Unsupported
 from conformance.refusals import Kind, classify
+from conformance.stalls import stall_of, timeout_message
 from conformance.targets import mask_text
 
 
@@ -31,6 +33,8 @@ def outcome_of(exc: BaseException, when: str = "call") -> Outcome:
         return Outcome.UNSUPPORTED
     if isinstance(exc, pytest.skip.Exception):
         return Outcome.SKIPPED
+    if stall_of(exc):  # no answer in time: nothing the registry said can be judged
+        return Outcome.ERROR
     if isinstance(exc, NonConformant):  # a wrong answer to a call under test, in any phase
         return Outcome.FAILED
     if when != "call" or isinstance(exc, Inconclusive):
@@ -51,6 +55,9 @@ def phase_reason(report: pytest.TestReport, outcome: Outcome) -> str:
         return ""
     crash = getattr(report.longrepr, "reprcrash", None)
     message = crash.message if crash is not None else report.longreprtext
+    timeout = timeout_message(str(message)) if outcome is Outcome.ERROR else None
+    if timeout:
+        return timeout
     return mask_text(str(message).strip().splitlines()[0][:500] if str(message).strip() else "")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.run import options
+from conformance.run import client_env, options
 
 SCENARIO_PACKAGE = "conformance.scenarios"
 SCENARIO_FOLDER = Path(__file__).resolve().parent / "scenarios"
@@ -43,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args_source = pytest.Config.ArgsSource.ARGS
         config.option.pyargs = True
     if suite_options or _leads_to_scenarios(config):
+        client_env.disable_telemetry()  # before the suite imports MLflow, which reads it then
         from conformance.run import start
 
         start.activate(config)

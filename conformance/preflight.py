@@ -3,7 +3,8 @@
 A URI that no installed store handles is a usage error. A target the suite cannot measure at
 all (nothing answers, it wants credentials, it does not speak MLflow's registry protocol, its
 database cannot be opened) gets one line saying what to check, instead of a verdict per scenario
-drawn from a server that never was a registry.
+drawn from a server that never was a registry. Each call waits as long as MLflow's client does
+(``MLFLOW_HTTP_REQUEST_TIMEOUT``, which the run has set: ``--call-timeout``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import re
 from typing import Any
 
 import requests
-from mlflow import environment_variables as mlflow_env
+from mlflow.environment_variables import (
+    MLFLOW_HTTP_REQUEST_TIMEOUT,
+    MLFLOW_TRACKING_PASSWORD,
+    MLFLOW_TRACKING_USERNAME,
+)
 from mlflow.exceptions import MlflowException
 from mlflow.tracking._model_registry.utils import _get_store as _get_registry_store
 from mlflow.tracking._model_registry.utils import _get_store_registry
@@ -22,10 +27,10 @@ from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import MlflowHostCreds, http_request
 from mlflow.utils.uri import get_uri_scheme
 
+from conformance import credentials
 from conformance.refusals import AUTH_STATUSES, classify
 from conformance.targets import Target, TargetError, mask_text, mask_uri
 
-_TIMEOUT_S = 10
 #: Read-only calls every MLflow registry answers: with a result, or with MLflow's error envelope.
 _REGISTRY_CALLS = (
     ("/api/2.0/mlflow/registered-models/search", {"max_results": 1}),
@@ -33,15 +38,6 @@ _REGISTRY_CALLS = (
     ("/api/2.0/mlflow/model-versions/search", {"max_results": 1}),
 )
 _TRACKING_CALLS = (("/api/2.0/mlflow/experiments/search", {"max_results": 1}),)
-#: What MLflow's client sends as credentials (mlflow.utils.credentials.get_default_host_creds).
-CREDENTIAL_VARIABLES = (
-    f"{mlflow_env.MLFLOW_TRACKING_USERNAME.name} and {mlflow_env.MLFLOW_TRACKING_PASSWORD.name}"
-    " (or ~/.mlflow/credentials)",
-    mlflow_env.MLFLOW_TRACKING_TOKEN.name,
-    mlflow_env.MLFLOW_TRACKING_CLIENT_CERT_PATH.name,
-    mlflow_env.MLFLOW_TRACKING_AUTH.name,
-    mlflow_env.MLFLOW_TRACKING_AWS_SIGV4.name,
-)
 _OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^\"'()\]]+)")
 
 
@@ -111,7 +107,6 @@ def _probe(uri: str, calls: tuple[tuple[str, dict[str, Any]], ...], server: dict
                 "GET",
                 params=params,
                 max_retries=0,
-                timeout=_TIMEOUT_S,
                 raise_on_status=False,  # a 5xx is an answer to read, not a reason to give up
             )
         except Exception as exc:  # nothing usable came back: no answer, TLS, "try later"
@@ -147,9 +142,12 @@ def _speaks_mlflow(response: requests.Response) -> bool:
 def _credentials_line(uri: str, path: str, status: int, creds: MlflowHostCreds) -> str:
     sent = (creds.username, creds.token, creds.client_cert_path, creds.auth, creds.aws_sigv4)
     given = "rejects the credentials given" if any(sent) else "wants credentials"
+    pair = (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD)
+    others = ", ".join(variable.name for variable in credentials.VARIABLES if variable not in pair)
     return (
         f"{uri} {given} (HTTP {status} on GET {path}); MLflow's client sends those of "
-        f"{', '.join(CREDENTIAL_VARIABLES)}: set them for this registry and run again"
+        f"{pair[0].name} and {pair[1].name} (or ~/.mlflow/credentials), {others}: set them for "
+        "this registry and run again"
     )
 
 
@@ -159,14 +157,14 @@ def _transport_reason(exc: BaseException) -> str:
     if found:
         return found.group(1).strip().lower()
     if "timed out" in text.lower() or "timeout" in text.lower():
-        return f"no answer within {_TIMEOUT_S} s"
+        return f"no answer within {MLFLOW_HTTP_REQUEST_TIMEOUT.get()} s"
     return classify(exc).reason[:200]
 
 
 def _learn_version(target: Target) -> None:
     try:
         creds = get_default_host_creds(target.registry_uri)
-        version = http_request(creds, "/version", "GET", max_retries=0, timeout=5)
+        version = http_request(creds, "/version", "GET", max_retries=0)
     except Exception:
         return
     text = version.text.strip()

@@ -6,7 +6,8 @@ at all: a fault the registry did not make, which a scenario could only tell from
 retrying, and a retry must never turn an observed fault into a pass. So the scenarios of
 ``EXCLUSIVE_FEATURES`` hold the run's lock of their target exclusively, and every other scenario
 holds it shared, from before its first fixture writes until after its cleanup (the ``names``
-fixture deletes models in its teardown).
+fixture deletes models in its teardown); so does each process's end-of-run cleanup
+(``conformance.run.cleanup``).
 
 The lock is a pair of files in a folder that the xdist workers of one run share, keyed by the
 run's namespace and the target. A listing waiting for its turn lets no further scenario in
@@ -83,6 +84,7 @@ def registry_lock(
     folder = lock_folder(
         request.config, tmp_path_factory.getbasetemp(), conformance_state.ledger.namespace
     )
+    conformance_state.lock_folder = folder  # the end-of-run cleanup takes it too
     lock = RegistryLock(folder, target.id)
     exclusive = any(
         request.node.get_closest_marker(FEATURES_BY_ID[feature_id].marker)

@@ -9,7 +9,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        answer = self.server.answer
+        answer = self.server.routes.get(f"{self.command} {self.path}", self.server.answer)
         if answer.action == "reset":
             # SO_LINGER with a zero timeout: close() sends RST, the client sees "reset by peer".
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -57,6 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _AnsweringServer(ThreadingHTTPServer):
     daemon_threads = True
     answer: Answer
+    routes: Mapping[str, Answer]
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that gave up waiting for a stalled answer is what the stall is for.
@@ -65,10 +66,12 @@ class _AnsweringServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def answering(answer: Answer) -> Iterator[str]:
-    """Serve ``answer`` to every request on a free local port; yield the base URL."""
+def answering(answer: Answer, routes: Mapping[str, Answer] | None = None) -> Iterator[str]:
+    """Serve ``answer`` to every request on a free local port; yield the base URL. ``routes``
+    answers some requests otherwise, keyed by method and target: ``"GET /path?query"``."""
     server = _AnsweringServer(("127.0.0.1", 0), _Handler)
     server.answer = answer
+    server.routes = routes or {}
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

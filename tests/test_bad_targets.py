@@ -142,7 +142,8 @@ BAD_TARGETS = {
     "needs-credentials": "wants credentials (HTTP 401 on GET "
     "/api/2.0/mlflow/registered-models/search); MLflow's client sends those of "
     "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or ~/.mlflow/credentials), "
-    "MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_CLIENT_CERT_PATH",
+    "MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_AUTH, MLFLOW_TRACKING_AWS_SIGV4, "
+    "MLFLOW_TRACKING_CLIENT_CERT_PATH: set them",
 }
 
 

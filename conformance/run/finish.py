@@ -8,11 +8,9 @@ import signal
 from typing import Any
 
 import pytest
-from mlflow.tracking import MlflowClient
 
 from conformance import documented, gate, results
-from conformance.ledger import Leftover, remove_experiment
-from conformance.run import outputs
+from conformance.run import cleanup, outputs
 from conformance.run.state import RunState
 from conformance.run.xdist_handoff import worker_output
 
@@ -63,6 +61,7 @@ class Finish:
             extra={
                 "namespace": state.ledger.namespace,
                 "leftovers": [vars(leftover) for leftover in state.leftovers],
+                "time_limits": state.limits.as_json(),
                 **({"cut_short": state.cut_short} if state.cut_short else {}),
             },
             collected=state.collected,
@@ -83,16 +82,10 @@ class Finish:
         state = self.state
         self._cleaning, completed = True, True
         try:
-            leftovers = state.ledger.sweep()
-            for tracking_uri, experiment in state.experiments.items():
-                client = MlflowClient(tracking_uri=tracking_uri)
-                leftovers += remove_experiment(client, experiment)
+            leftovers = cleanup.clean_up(state)
         except KeyboardInterrupt:
             completed = False
-            leftovers = state.ledger.unconfirmed(_CLEANUP_INTERRUPTED) + [
-                Leftover(f"experiment {experiment}", _CLEANUP_INTERRUPTED)
-                for experiment in state.experiments.values()
-            ]
+            leftovers = cleanup.unconfirmed(state, _CLEANUP_INTERRUPTED)
         finally:
             self._cleaning = False
         state.leftovers += leftovers

@@ -76,6 +76,23 @@ def add(parser: pytest.Parser) -> None:
         "the measured ones in the terminal matrix and the reports (default: leave them out)",
     )
     group.addoption(
+        "--call-timeout",
+        type=_positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="how long MLflow's client waits for each answer (MLFLOW_HTTP_REQUEST_TIMEOUT; "
+        "default: that variable, else 30); a call that times out is no verdict",
+    )
+    group.addoption(
+        "--scenario-timeout",
+        type=_non_negative_float,
+        default=None,
+        metavar="SECONDS",
+        help="time limit of each scenario, setup and cleanup included (pytest-timeout; default: "
+        "pytest-timeout's own --timeout or ini setting, else 120; 0: none); a scenario past it "
+        "is no verdict, and its target's later scenarios in that process end at once",
+    )
+    group.addoption(
         "--expect",
         default=None,
         metavar="FILE-OR-PROFILE",
@@ -100,9 +117,29 @@ _SUITE_OPTIONS = (
     "report_html",
     "report_md",
     "documented",
+    "call_timeout",
+    "scenario_timeout",
     "expect",
     "strict_expectations",
 )
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a whole number of seconds, 1 or more (as MLflow's client reads it)"
+        )
+    return int(text)
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds, 0 (no limit) or more")
+    return value
 
 
 def given(config: pytest.Config) -> bool:

@@ -64,6 +64,12 @@ class Recorder:
         target = target_of(item)
         if target is None:
             return
+        probe = getattr(item, "funcargs", {}).get("probe")
+        fault = probe.fault if isinstance(probe, Probe) else None
+        if report.when == "call" and report.passed and fault is not None:
+            # The scenario caught the wrong answer itself and went on: a fault is still final.
+            report.outcome = "failed"
+            report.longrepr = f"{type(fault).__name__}: {fault}"
         features = features_of(item)
         report.user_properties.append(("rc_target", target.id))
         report.user_properties.append(("rc_features", features))
@@ -72,7 +78,6 @@ class Recorder:
         collected = {feature: self.state.collected[(target.id, feature)] for feature in features}
         report.user_properties.append(("rc_collected", collected))
         report.user_properties.append(("rc_outcome", phase_outcome(report, call).value))
-        probe = getattr(item, "funcargs", {}).get("probe")
         if report.when == "call" and isinstance(probe, Probe) and probe.evidence:
             report.user_properties.append(("rc_evidence", probe.evidence))
 

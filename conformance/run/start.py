@@ -1,5 +1,6 @@
 """Starting a run of the suite, before its first scenario: the targets, the namespace, the gate's
-expectations, writable output paths, and the preflight that decides each target's fate once."""
+expectations, writable output paths, the time limits and the MLflow client's settings, and the
+preflight that decides each target's fate once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from conformance import expectations, preflight
 from conformance.catalogue import FEATURES
 from conformance.ledger import Ledger, new_namespace
-from conformance.run import outputs
+from conformance.run import client_env, outputs, time_limits
 from conformance.run.finish import Finish
 from conformance.run.recording import Recorder
 from conformance.run.state import STATE, RunState
@@ -28,7 +29,13 @@ def activate(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     targets = _targets(config)
     namespace = (workerinput or {}).get("rc_namespace") or _namespace(config)
-    state = RunState(targets, Ledger(namespace), is_worker=workerinput is not None)
+    client_settings = client_env.apply(
+        config.getoption("call_timeout"), time_limits.DEFAULT_CALL_TIMEOUT_S
+    )
+    config.add_cleanup(client_settings.undo)
+    state = RunState(
+        targets, Ledger(namespace), workerinput is not None, time_limits.resolve(config)
+    )
     if workerinput is None:
         state.expectations = _expectations(config)
         outputs.check_writable(config)
@@ -39,7 +46,7 @@ def activate(config: pytest.Config) -> None:
             target.unusable = workerinput["rc_unusable"].get(target.id)
     config.stash[STATE] = state
     finish = Finish(state)
-    plugins = [Recorder(state), finish, Summary(finish)]
+    plugins = [Recorder(state), time_limits.TimeLimits(state), finish, Summary(finish)]
     if config.pluginmanager.hasplugin("xdist"):
         plugins.append(XdistHandoff(state))
     for plugin in plugins:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conformance import results
 from conformance.expectations import Expectations
 from conformance.ledger import Ledger, Leftover
-from conformance.targets import Target
+from conformance.targets import Target, mask_text
+
+if TYPE_CHECKING:
+    from conformance.run.time_limits import Limits
 
 STATE = pytest.StashKey["RunState"]()
 
@@ -22,6 +27,7 @@ class RunState:
     targets: list[Target]
     ledger: Ledger
     is_worker: bool
+    limits: Limits
     expectations: Expectations | None = None
     started: str = field(default_factory=results.now_iso)
     #: tracking URI -> the experiment this process made there
@@ -38,11 +44,19 @@ class RunState:
     failed_scenario_reports: int = 0
     #: Why the run was cut short (Ctrl-C, -x, --maxfail, a crashed worker's lost test), if it was
     cut_short: str = ""
+    #: target id -> how it stalled in this process (its later scenarios here end at once)
+    stalled: dict[str, str] = field(default_factory=dict)
+    #: The folder of the run's registry locks, once a scenario of this process used it
+    lock_folder: Path | None = None
 
     @property
     def measured_targets(self) -> list[Target]:
         """The targets scenarios run against (the preflight found nothing that stops them)."""
         return [target for target in self.targets if not target.unusable]
+
+    def stall(self, target_id: str, how: str) -> None:
+        """Remember the first stall of a target in this process."""
+        self.stalled.setdefault(target_id, mask_text(how))
 
     @property
     def complete(self) -> bool:

@@ -2,9 +2,15 @@
 the fixtures they use. They live here, not in the pytest11 plugin, so that they exist for these
 scenarios only: another project's ``target``, ``client`` or ``names`` stays its own."""
 
+# ruff: noqa: E402 (MLflow is imported below, after its telemetry setting)
 from __future__ import annotations
 
-import os
+from conformance.run import client_env
+
+# pytest may load this file before the plugin's configure (a path to the scenarios): MLflow reads
+# whether telemetry is on when it is first imported, which is here then.
+client_env.disable_telemetry()
+
 from collections.abc import Callable, Iterator
 
 import mlflow
@@ -15,10 +21,8 @@ from conformance import http_exchanges
 from conformance.probe import Probe
 from conformance.run import start
 from conformance.run.state import RunState, state_of
+from conformance.stalls import Stalled
 from conformance.targets import Target
-
-# The MLflow client retries 5xx for minutes by default; one broken endpoint must cost seconds.
-_CLIENT_ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,15 +54,11 @@ def target(request: pytest.FixtureRequest) -> Target:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _client_settings(request: pytest.FixtureRequest) -> Iterator[None]:
-    """MLflow client settings for the scenarios' process, and HTTP evidence where it helps."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in _CLIENT_ENV_DEFAULTS.items():
-            if name not in os.environ:  # the user's own setting wins
-                patch.setenv(name, value)
-        if any(target.is_http for target in state_of(request.config).measured_targets):
-            http_exchanges.install()
-        yield
+def _http_evidence(request: pytest.FixtureRequest) -> None:
+    """HTTP exchanges in the evidence where there are any (the client's own settings, timeouts
+    included, are the run's: ``conformance.run.client_env``)."""
+    if any(target.is_http for target in state_of(request.config).measured_targets):
+        http_exchanges.install()
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,9 @@ def probe() -> Probe:
 
 
 @pytest.fixture
-def names(target: Target, conformance_state: RunState) -> Iterator[Callable[[str], str]]:
+def names(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[Callable[[str], str]]:
     """Mint registered-model names of this run; whatever they name is removed afterwards."""
     minted: list[str] = []
 
@@ -88,8 +90,14 @@ def names(target: Target, conformance_state: RunState) -> Iterator[Callable[[str
         return name
 
     yield mint
-    # What cannot be removed now stays pending in the ledger: the final sweep retries it.
-    conformance_state.ledger.remove(minted)
+    # What cannot be removed now stays pending in the ledger: the final sweep retries it, within
+    # a time limit; so does everything of a target that stalled (no call here could bound it).
+    if target.id in conformance_state.stalled:
+        return
+    try:
+        conformance_state.ledger.remove(minted)
+    except Stalled as exc:
+        conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
 
 
 @pytest.fixture
@@ -141,4 +149,4 @@ def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, pr
 
 # Every scenario runs under its target's registry lock (listings exclusively), from before its
 # fixtures write until after its cleanup: conformance/registry_lock.py.
-from conformance.registry_lock import registry_lock  # noqa: E402, F401
+from conformance.registry_lock import registry_lock  # noqa: F401
