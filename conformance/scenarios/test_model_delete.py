@@ -7,6 +7,7 @@ from mlflow.exceptions import MlflowException
 from conformance.markers import feature
 from conformance.refusals import Kind, classify
 from conformance.scenario_support import (
+    MISSING,
     SOURCE_ROOT,
     expect_error,
     mark_model,
@@ -15,8 +16,6 @@ from conformance.scenario_support import (
     registry_state,
     versions_state,
 )
-
-MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
 @feature("model.delete")

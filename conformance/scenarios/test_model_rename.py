@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance.markers import feature
 from conformance.scenario_support import (
+    MISSING,
     SOURCE_ROOT,
     expect_error,
     mark_model,
@@ -12,8 +13,6 @@ from conformance.scenario_support import (
     version_state,
     versions_state,
 )
-
-MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
 @feature("model.rename")

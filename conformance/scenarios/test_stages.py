@@ -13,10 +13,9 @@ from conformance import tiny_model
 from conformance.markers import feature
 from conformance.scenario_support import model_with_versions
 
-pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+pytestmark = pytest.mark.filterwarnings(f"ignore:{support.STAGE_API_DEPRECATION}:FutureWarning")
 
 STAGES = ("None", "Staging", "Production", "Archived")
-SOURCE_ROOT = "s3://rc-bucket/stages"
 
 
 def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
@@ -59,7 +58,7 @@ def _transition(client, probe, name: str, version: str, stage: str, archive: boo
 def test_every_documented_stage_can_be_taken(client, names, probe):
     # given a version in stage None
     name = names("stages-every")
-    model_with_versions(client, probe, name, 1, SOURCE_ROOT)
+    model_with_versions(client, probe, name, 1)
 
     # when it is moved into each of MLflow's stages in turn, None last
     # (the registry is not asked which stages it has: MLflow's get_model_version_stages answers
@@ -90,7 +89,7 @@ def test_every_documented_stage_can_be_taken(client, names, probe):
 def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
     # given a model with two versions in stage None, the second one marked
     name = names(f"stages-{requested}")
-    model_with_versions(client, probe, name, 2, SOURCE_ROOT)
+    model_with_versions(client, probe, name, 2)
     bystander = _marked_bystander(client, probe, name, "2")
 
     # when version 1 is transitioned to the requested stage name
@@ -111,7 +110,7 @@ def test_transition_reports_the_canonical_stage(client, names, probe, requested,
 def test_several_versions_share_a_stage(client, names, probe, stage):
     # given a model with three versions in stage None, the third one marked
     name = names(f"stages-shared-{stage}")
-    model_with_versions(client, probe, name, 3, SOURCE_ROOT)
+    model_with_versions(client, probe, name, 3)
     bystander = _marked_bystander(client, probe, name, "3")
 
     # when versions 1 and 2 are moved to the same stage without archiving
@@ -134,7 +133,7 @@ def test_several_versions_share_a_stage(client, names, probe, stage):
 def test_archive_existing_versions(client, names, probe, stage, other):
     # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
     name = names(f"stages-archive-{stage}")
-    model_with_versions(client, probe, name, 5, SOURCE_ROOT)
+    model_with_versions(client, probe, name, 5)
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
         _transition(client, probe, name, version, target_stage)
     bystanders = {version: _marked_bystander(client, probe, name, version) for version in "35"}
@@ -161,7 +160,7 @@ def test_latest_versions_per_stage(client, names, probe):
     # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
     name = names("stages-latest")
     layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
-    model_with_versions(client, probe, name, len(layout), SOURCE_ROOT)
+    model_with_versions(client, probe, name, len(layout))
     for version, stage in enumerate(layout, start=1):
         if stage != "None":
             _transition(client, probe, name, str(version), stage)

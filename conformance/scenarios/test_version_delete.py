@@ -6,6 +6,7 @@ import pytest
 
 from conformance.markers import feature
 from conformance.scenario_support import (
+    MISSING,
     SOURCE_ROOT,
     expect_error,
     mark_model,
@@ -14,8 +15,6 @@ from conformance.scenario_support import (
     names_present,
     registry_state,
 )
-
-MISSING = "RESOURCE_DOES_NOT_EXIST"
 
 
 @pytest.mark.parametrize("which", ["first", "middle", "last"])

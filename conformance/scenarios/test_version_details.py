@@ -12,9 +12,8 @@ import time
 import pytest
 
 from conformance.markers import feature
-from conformance.scenario_support import expect_error, model_with_versions
+from conformance.scenario_support import MISSING, SOURCE_ROOT, expect_error, model_with_versions
 
-SOURCE_ROOT = "s3://rc-bucket/version-details"
 #: Allowance between this machine's clock and the registry's when checking timestamps; far
 #: below the factor of 1000 that tells milliseconds from seconds or microseconds.
 CLOCK_SKEW_MS = 5_000
@@ -134,7 +133,7 @@ def test_missing_version_is_resource_does_not_exist(client, names, probe, missin
     # when a version that does not exist is read
     # then the registry answers RESOURCE_DOES_NOT_EXIST
     expect_error(
-        "RESOURCE_DOES_NOT_EXIST",
+        MISSING,
         f"get_model_version({name!r}, {version}) of a missing {missing}",
         client.get_model_version,
         name,

@@ -14,7 +14,13 @@ from mlflow.exceptions import MlflowException
 from conformance.markers import feature
 from conformance.probe import Inconclusive, no_verdict
 from conformance.refusals import Kind, classify
-from conformance.scenario_support import SOURCE_ROOT, mark_version, version_state, version_tags
+from conformance.scenario_support import (
+    MISSING,
+    SOURCE_ROOT,
+    mark_version,
+    version_state,
+    version_tags,
+)
 
 KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
 
@@ -133,7 +139,7 @@ def test_deleting_an_absent_tag_is_harmless(client, names, probe):
         answer = exc
 
     # then it is a no-op (MLflow), "no such tag" or a clean refusal, and nothing else changed
-    if answer is not None and answer.error_code != "RESOURCE_DOES_NOT_EXIST":
+    if answer is not None and answer.error_code != MISSING:
         verdict = classify(answer)
         if verdict.kind in (Kind.TRANSPORT, Kind.AUTH):
             raise Inconclusive(no_verdict("delete_model_version_tag", verdict)) from None
