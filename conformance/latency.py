@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-#: A process's samples in transferable form: ``[origin, method, path, [seconds, ...]]`` rows.
+#: A process's samples in transferable form: ``[origin, path, method, [seconds, ...]]`` rows.
 Snapshot = list[list[Any]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
