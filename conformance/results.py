@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -56,7 +56,9 @@ def verdicts(
     collected: Mapping[tuple[str, str], int] | None = None,
     unusable: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One verdict per target x feature, with a note that explains anything but `supported`.
+    """One verdict per target x feature, with a note that explains anything but `supported`, and
+    what a verdict rests on when it is less than every scenario, fully judged: "k of n scenarios
+    ran", and the best-effort steps its passed scenarios were "judged without".
 
     ``collected``: per (target, feature), how many scenarios were collected before a selection
     (-k, -m) or an interruption left some out; a verdict drawn from fewer says so. ``unusable``:
@@ -77,12 +79,13 @@ def verdicts(
                 )
                 continue
             verdict = feature_verdict(record.outcome for record in records)
-            note = _note(verdict, records)
             total = (collected or {}).get((target, feature.id), 0)
+            ran = ""
             if records and len(records) < total:
                 ran = f"{len(records)} of {total} scenarios ran"
-                note = f"{ran}; {note}" if note else ran
                 row.update(scenarios_ran=len(records), scenarios_collected=total)
+            parts = (ran, _note(verdict, records), _judged_without(records))
+            note = "; ".join(part for part in parts if part)
             rows.append({**row, "verdict": verdict.value, "note": note})
     return rows
 
@@ -102,6 +105,19 @@ def _note(verdict: Verdict, records: list[ScenarioRecord]) -> str:
     reasons = sorted({record.reason for record in records if record.outcome is worst})
     counts = f"{sum(r.outcome is worst for r in records)}/{len(records)} scenarios {worst.value}"
     return f"{counts}: " + "; ".join(reasons)[:1000]
+
+
+def _judged_without(records: list[ScenarioRecord]) -> str:
+    """The steps passed scenarios did without (a best-effort step cleanly refused, so the
+    scenario judged on what remained), each with how many of the cell's scenarios did."""
+    without: Counter[str] = Counter()
+    for record in records:
+        if record.outcome is Outcome.PASSED:
+            without.update({e["call"] for e in record.evidence if e.get("role") == "best-effort"})
+    if not without:
+        return ""
+    steps = (f"{call} ({count} of {len(records)} scenarios)" for call, count in without.items())
+    return "judged without: " + ", ".join(sorted(steps))
 
 
 def build_document(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from conformance import results
 from conformance.catalogue import FEATURES
+from tests import broken_backends
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
@@ -90,3 +94,34 @@ def test_credentials_never_reach_the_document(pytester: pytest.Pytester):
     verdicts = {(v["target"], v["feature"]): v["verdict"] for v in document["verdicts"]}
     assert verdicts[(measured, "model.rename")] == "supported"
     assert {v for (t, _), v in verdicts.items() if t == unreachable} == {"inconclusive"}
+
+
+def test_a_verdict_says_which_refused_best_effort_steps_it_was_judged_without(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    """A registry that refuses model descriptions (a best-effort mark of the listing scenarios,
+    which bump last-update times with it) leaves the listing supported, and its note says on
+    what: the scenarios judged without the step, counted."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))  # tests.broken_backends: its store scheme
+    _, document = _run(
+        pytester,
+        "-p",
+        "tests.broken_backends",
+        "-m",
+        "feature_search_list",
+        "--registry-uri",
+        broken_backends.fault_uri("model-descriptions-refused"),
+    )
+    [listing] = [v for v in document["verdicts"] if v["feature"] == "search.list"]
+    scenarios = [s for s in document["scenarios"] if "search.list" in s["features"]]
+    judged_without = [
+        s
+        for s in scenarios
+        if s["outcome"] == "passed" and any(e["role"] == "best-effort" for e in s["evidence"])
+    ]
+    assert judged_without
+    assert listing["verdict"] == "supported"
+    assert listing["note"] == (
+        "judged without: update_registered_model (description, to bump its time) "
+        f"({len(judged_without)} of {len(scenarios)} scenarios)"
+    )
