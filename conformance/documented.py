@@ -1,7 +1,10 @@
 """Documented columns: a vendor's published support claims, shown beside measured columns.
 
 They are claims, not measurements: the report marks them so, and they never feed a verdict.
-The seed article's four columns ship in ``data/seed-azureml-2022.toml``.
+The seed article's four columns ship with the reference backend, in
+``reference_backend/seed-azureml-2022.toml``: its Azure ML emulation refuses what the Azure ML
+column denies, and the reference backend needs nothing of the suite, so the file is its package
+data. The suite reads it as data (``importlib.resources``), importing no code from there.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ from importlib import resources
 from typing import Any
 
 from conformance.catalogue import FEATURES_BY_ID
+from conformance.outcomes import DOCUMENTED_CLAIMS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-SEED_SOURCE = "seed-azureml-2022.toml"
-CLAIMS = ("supported", "unsupported")
+#: The package that ships the seed's matrix, and the file.
+SEED_PACKAGE, SEED_SOURCE = "reference_backend", "seed-azureml-2022.toml"
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,15 @@ class DocumentedColumn:
     published: str
     link: str
     cells: dict[str, DocumentedCell]
+    #: The platform the column documents, when it is one of the suite's built-in expectations
+    #: (``--expect PLATFORM``) and the reference backend's emulations (``?emulate=PLATFORM``).
+    platform: str | None = None
 
 
-def load(name: str = SEED_SOURCE) -> list[DocumentedColumn]:
-    """The columns of one shipped source, checked against the catalogue."""
-    text = resources.files("conformance").joinpath("data", name).read_text("utf-8")
-    return parse(tomllib.loads(text), name)
+def load() -> list[DocumentedColumn]:
+    """The seed article's columns, checked against the catalogue."""
+    text = resources.files(SEED_PACKAGE).joinpath(SEED_SOURCE).read_text("utf-8")
+    return parse(tomllib.loads(text), SEED_SOURCE)
 
 
 def parse(data: dict[str, Any], origin: str) -> list[DocumentedColumn]:
@@ -54,8 +61,10 @@ def parse(data: dict[str, Any], origin: str) -> list[DocumentedColumn]:
             if feature_id not in FEATURES_BY_ID:
                 raise ValueError(f"{where}: no such feature in the catalogue")
             cell = raw if isinstance(raw, dict) else {"claim": raw}
-            if cell["claim"] not in CLAIMS:
-                raise ValueError(f"{where}: claim must be one of {CLAIMS}, not {cell['claim']!r}")
+            if cell["claim"] not in DOCUMENTED_CLAIMS:
+                raise ValueError(
+                    f"{where}: claim must be one of {DOCUMENTED_CLAIMS}, not {cell['claim']!r}"
+                )
             unknown = [n for n in cell.get("footnotes", []) if n not in footnotes]
             if unknown:
                 raise ValueError(f"{where}: no footnote {unknown[0]}")
@@ -69,6 +78,7 @@ def parse(data: dict[str, Any], origin: str) -> list[DocumentedColumn]:
                 published=data["published"],
                 link=data["link"],
                 cells=cells,
+                platform=column.get("platform"),
             )
         )
     return columns

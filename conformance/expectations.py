@@ -3,6 +3,10 @@
 A file is TOML, checked against ``schemas/expectations-v1.json`` and the catalogue; the format
 and the gate's rules are documented in ``profiles/README.md``. Errors name the file, the line and
 the key, because a gate that silently reads a typo as "supported" is worse than no gate.
+
+Built-in profiles are the files of ``profiles/`` and the documented columns that name a platform
+(the seed's Azure ML column): those claim what their source documents, read from the source
+itself, so the claims are written once.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from typing import Any
 
 import jsonschema
 
+from conformance import documented
 from conformance.catalogue import FEATURES_BY_ID
+from conformance.documented import DocumentedColumn
+from conformance.outcomes import CLAIM_SYMBOLS, IGNORED, Verdict
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,7 +54,7 @@ class Expectations:
     """A parsed, validated expectations file. ``source`` is the path or profile name given."""
 
     source: str
-    default: str = "supported"
+    default: str = Verdict.SUPPORTED.value
     title: str = ""
     basis: str = ""
     link: str = ""
@@ -87,11 +94,8 @@ def load_file(path: Path) -> Expectations:
 
 def profile_names() -> list[str]:
     folder = resources.files("conformance").joinpath("profiles")
-    return sorted(
-        entry.name.removesuffix(".toml")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    )
+    files = [entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")]
+    return sorted([*(name.removesuffix(".toml") for name in files), *_documented()])
 
 
 def load_profile(name: str) -> Expectations:
@@ -101,8 +105,34 @@ def load_profile(name: str) -> Expectations:
             f"no built-in expectations profile {name!r}; built-in: {', '.join(names)} "
             "(a path to a file must end in .toml or contain a slash)"
         )
+    column = _documented().get(name)
+    if column is not None:
+        return from_documented(column)
     entry = resources.files("conformance").joinpath("profiles", f"{name}.toml")
     return parse(entry.read_text("utf-8"), name)
+
+
+def from_documented(column: DocumentedColumn) -> Expectations:
+    """A documented column as expectations: its claims, with its footnotes (else what its claim
+    means) as reasons; features its source does not cover are not gated."""
+    return Expectations(
+        source=column.platform or column.id,
+        default=IGNORED,
+        title=f"{column.title} (documented, {column.published})",
+        basis="documented",
+        link=column.link,
+        description=f"The column {column.title!r} of {column.source_title!r}, transcribed: "
+        "claims, not measurements.",
+        features={
+            feature: Claim(cell.claim, " ".join(cell.notes) or CLAIM_SYMBOLS[cell.claim].meaning)
+            for feature, cell in column.cells.items()
+        },
+    )
+
+
+def _documented() -> dict[str, DocumentedColumn]:
+    """The documented columns that are built-in profiles, by platform."""
+    return {column.platform: column for column in documented.load() if column.platform}
 
 
 def schema() -> dict[str, Any]:

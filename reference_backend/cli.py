@@ -14,7 +14,7 @@ import sys
 import textwrap
 from types import FrameType
 
-from reference_backend.profiles import PROFILES
+from reference_backend.emulations import EMULATIONS
 
 EXIT_CANNOT_START = 2
 
@@ -38,13 +38,13 @@ def _instance_name(value: str) -> str:
     raise argparse.ArgumentTypeError(f"{value!r}: use letters, digits, '-', '_' and '.'")
 
 
-def _profiles_help() -> str:
+def _emulations_help() -> str:
     lines = [
-        "profiles: known platforms' restrictions, emulated (in-process: memory://NAME?profile=P)"
+        "emulations: known platforms' restrictions (in-process: memory://NAME?emulate=EMULATION)"
     ]
-    for profile in PROFILES.values():
+    for emulation in EMULATIONS.values():
         lines += textwrap.wrap(
-            profile.summary, 78, initial_indent=f"  {profile.name}: ", subsequent_indent="    "
+            emulation.summary, 78, initial_indent=f"  {emulation.name}: ", subsequent_indent="    "
         )
     return "\n".join(lines)
 
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="serve memory://NAME over HTTP with MLflow's REST API",
         description="Serve memory://NAME over HTTP with MLflow's REST API.",
-        epilog=_profiles_help(),
+        epilog=_emulations_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
@@ -67,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         "--name", type=_instance_name, default="default", help="instance (default: %(default)s)"
     )
     serve.add_argument(
-        "--profile",
-        choices=list(PROFILES),
+        "--emulate",
+        choices=list(EMULATIONS),
+        metavar="EMULATION",
         help="emulate a platform's restrictions (default: none; see below)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request access log")
@@ -101,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     from reference_backend import server
     from reference_backend.instances import drop_instance
 
-    instance = server.open_instance(args.name, args.profile)
+    instance = server.open_instance(args.name, args.emulate)
     os.environ.update(server.server_environment(instance))
     # Like `mlflow server`: code inside the server that resolves URIs finds this instance.
     mlflow.set_tracking_uri(instance.uri)

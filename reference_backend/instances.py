@@ -6,9 +6,9 @@ a lock; different names are independent registries (a second one stands in for a
 tracking server). Each instance owns a temporary folder for artifacts, removed when the instance
 is dropped or at interpreter exit.
 
-``memory://NAME?profile=PROFILE`` gives the instance a capability profile (``profiles.py``) when
-it is created. The profile belongs to the instance, not to the URI: the same name asked for with
-another profile (or none) is an error, not a second registry, so a tracking URI and a registry
+``memory://NAME?emulate=EMULATION`` makes the instance emulate a platform (``emulations.py``) when
+it is created. The emulation belongs to the instance, not to the URI: the same name asked for with
+another emulation (or none) is an error, not a second registry, so a tracking URI and a registry
 URI can never silently disagree about which platform they emulate.
 """
 
@@ -27,7 +27,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.utils.uri import resolve_uri_if_local
 
-from reference_backend.profiles import PROFILES, UNRESTRICTED, Profile
+from reference_backend.emulations import EMULATIONS, UNRESTRICTED, Emulation
 from reference_backend.tracking_store import InMemoryTrackingStore
 
 if TYPE_CHECKING:
@@ -35,19 +35,20 @@ if TYPE_CHECKING:
 
 SCHEME = "memory"
 DEFAULT_NAME = "default"
-PROFILE_OPTION = "profile"
+EMULATION_OPTION = "emulate"
 
 
 @dataclass(frozen=True)
 class Address:
-    """A parsed ``memory://NAME[?profile=PROFILE]`` URI; ``profile`` is a name in PROFILES."""
+    """A parsed ``memory://NAME[?emulate=EMULATION]`` URI; ``emulation`` is a name in
+    EMULATIONS."""
 
     name: str
-    profile: str | None = None
+    emulation: str | None = None
 
     @property
     def uri(self) -> str:
-        query = f"?{PROFILE_OPTION}={self.profile}" if self.profile else ""
+        query = f"?{EMULATION_OPTION}={self.emulation}" if self.emulation else ""
         return f"{SCHEME}://{self.name}{query}"
 
     @classmethod
@@ -56,25 +57,26 @@ class Address:
         if parsed.scheme != SCHEME or parsed.path not in ("", "/") or parsed.fragment:
             raise MlflowException(
                 f"Not a reference-backend URI: {uri!r}; expected "
-                f"'{SCHEME}://NAME[?{PROFILE_OPTION}=PROFILE]'.",
+                f"'{SCHEME}://NAME[?{EMULATION_OPTION}=EMULATION]'.",
                 INVALID_PARAMETER_VALUE,
             )
         options = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        unknown = sorted(set(options) - {PROFILE_OPTION})
+        unknown = sorted(set(options) - {EMULATION_OPTION})
         if unknown:
             raise MlflowException(
                 f"Unsupported options in {uri!r}: {unknown}; the only option is "
-                f"'{PROFILE_OPTION}' (one of {', '.join(PROFILES)}).",
+                f"'{EMULATION_OPTION}' (one of {', '.join(EMULATIONS)}).",
                 INVALID_PARAMETER_VALUE,
             )
-        profiles = options.get(PROFILE_OPTION, [])
-        if len(profiles) > 1 or (profiles and profiles[0] not in PROFILES):
+        emulations = options.get(EMULATION_OPTION, [])
+        if len(emulations) > 1 or (emulations and emulations[0] not in EMULATIONS):
             raise MlflowException(
-                f"Unknown profile in {uri!r}: {' and '.join(map(repr, profiles))}; "
-                f"valid profiles: {', '.join(PROFILES)}.",
+                f"Unknown emulation in {uri!r}: {' and '.join(map(repr, emulations))}; "
+                f"valid emulations: {', '.join(EMULATIONS)}.",
                 INVALID_PARAMETER_VALUE,
             )
-        return cls(name=parsed.netloc or DEFAULT_NAME, profile=profiles[0] if profiles else None)
+        emulation = emulations[0] if emulations else None
+        return cls(name=parsed.netloc or DEFAULT_NAME, emulation=emulation)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,11 +87,12 @@ class Instance:
     tracking_store: InMemoryTrackingStore
     registry_store: RegistryStore
     workdir: Path
-    profile: Profile = UNRESTRICTED
+    emulation: Emulation = UNRESTRICTED
 
     @property
     def uri(self) -> str:
-        return Address(self.name, None if self.profile is UNRESTRICTED else self.profile.name).uri
+        emulated = self.emulation is not UNRESTRICTED
+        return Address(self.name, self.emulation.name if emulated else None).uri
 
     @property
     def artifact_root(self) -> str:
@@ -107,20 +110,20 @@ _instances: dict[str, Instance] = {}
 _cleanups: dict[str, weakref.finalize] = {}
 
 
-def _create(name: str, artifact_root: str | None, profile: Profile) -> Instance:
-    from reference_backend.profile_guard import ProfileGuard
+def _create(name: str, artifact_root: str | None, emulation: Emulation) -> Instance:
+    from reference_backend.emulation_guard import EmulationGuard
     from reference_backend.registry_store import InMemoryRegistryStore
 
     workdir = Path(tempfile.mkdtemp(prefix=f"reference-backend-{name}-"))
     root = artifact_root or (workdir / "artifacts").as_uri()
     tracking = InMemoryTrackingStore(artifact_root_uri=root)
-    guard = ProfileGuard(profile, tracking, workdir / _PROXIED_ARTIFACTS)
+    guard = EmulationGuard(emulation, tracking, workdir / _PROXIED_ARTIFACTS)
     instance = Instance(
         name=name,
         tracking_store=tracking,
         registry_store=InMemoryRegistryStore(tracking_store=tracking, guard=guard),
         workdir=workdir,
-        profile=profile,
+        emulation=emulation,
     )
     _cleanups[name] = weakref.finalize(instance, shutil.rmtree, workdir, ignore_errors=True)
     return instance
@@ -129,21 +132,21 @@ def _create(name: str, artifact_root: str | None, profile: Profile) -> Instance:
 def get_instance(uri: str, artifact_root: str | None = None) -> Instance:
     """The instance a ``memory://`` URI names, created on first use.
 
-    ``artifact_root`` and the URI's profile only take effect on creation (default: the
-    instance's temp folder, no profile); asking for a different root or profile later is an
+    ``artifact_root`` and the URI's emulation only take effect on creation (default: the
+    instance's temp folder, no emulation); asking for a different root or emulation later is an
     error rather than a silent surprise.
     """
     address = Address.parse(uri)
-    profile = PROFILES[address.profile] if address.profile else UNRESTRICTED
+    emulation = EMULATIONS[address.emulation] if address.emulation else UNRESTRICTED
     with _lock:
         instance = _instances.get(address.name)
         if instance is None:
-            instance = _instances[address.name] = _create(address.name, artifact_root, profile)
-        elif instance.profile is not profile:
+            instance = _instances[address.name] = _create(address.name, artifact_root, emulation)
+        elif instance.emulation is not emulation:
             raise MlflowException(
-                f"{instance.uri} already exists with profile {instance.profile.name!r}; it cannot "
-                f"be reopened as {address.uri} (profile {profile.name!r}). Use another NAME for "
-                "another profile.",
+                f"{instance.uri} already exists with emulation {instance.emulation.name!r}; it "
+                f"cannot be reopened as {address.uri} (emulation {emulation.name!r}). Use another "
+                "NAME for another emulation.",
                 INVALID_PARAMETER_VALUE,
             )
         elif artifact_root and resolve_uri_if_local(artifact_root) != instance.artifact_root:

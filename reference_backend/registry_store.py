@@ -2,7 +2,7 @@
 
 Mirrors ``SqlAlchemyStore``: the same validators, error codes, version numbering, timestamp bumps
 and prompt hiding; the deliberate differences are listed in DIFFERENCES.md, and an instance's
-capability profile (``profile_guard.py``) may refuse more. One re-entrant lock per store
+platform emulation (``emulation_guard.py``) may refuse more. One re-entrant lock per store
 serialises every operation, and entities are built afresh on every call, so callers never hold
 the store's own state.
 """
@@ -58,9 +58,9 @@ from mlflow.utils.validation import (
 )
 from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
+from reference_backend.emulation_guard import EmulationGuard
+from reference_backend.emulations import UNRESTRICTED
 from reference_backend.name_index import NameIndex
-from reference_backend.profile_guard import ProfileGuard
-from reference_backend.profiles import UNRESTRICTED
 from reference_backend.search_filter import (
     CompiledFilter,
     compile_model_version_filter,
@@ -150,12 +150,12 @@ def _not_found(name: str, version: Any) -> MlflowException:
 class InMemoryRegistryStore(AbstractStore):
     """MLflow's model-registry store API over plain dicts, safe to share between threads."""
 
-    def __init__(self, tracking_store: Any = None, guard: ProfileGuard | None = None) -> None:
+    def __init__(self, tracking_store: Any = None, guard: EmulationGuard | None = None) -> None:
         super().__init__()
         # Consulted only to resolve logged models (``models:/m-<id>`` sources, ``model_id``).
         self._tracking_store = tracking_store
-        # What the instance's capability profile refuses, checked before anything changes.
-        self._guard = guard or ProfileGuard(UNRESTRICTED, tracking_store)
+        # What the instance's platform emulation refuses, checked before anything changes.
+        self._guard = guard or EmulationGuard(UNRESTRICTED, tracking_store)
         self._lock = threading.RLock()
         self._models: dict[str, _Model] = {}
         self._names = NameIndex()

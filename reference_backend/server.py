@@ -90,9 +90,9 @@ def _mlflow_app(instance: Instance) -> Flask:
     return app
 
 
-def open_instance(name: str, profile: str | None = None) -> Instance:
-    """Instance ``memory://name[?profile=...]`` with proxied artifacts, as a server needs it."""
-    return get_instance(Address(name, profile).uri, artifact_root=PROXIED_ARTIFACT_ROOT)
+def open_instance(name: str, emulation: str | None = None) -> Instance:
+    """Instance ``memory://name[?emulate=...]`` with proxied artifacts, as a server needs it."""
+    return get_instance(Address(name, emulation).uri, artifact_root=PROXIED_ARTIFACT_ROOT)
 
 
 def bind(instance: Instance, sock: socket.socket, access_log: bool = True) -> Serving:
@@ -131,14 +131,17 @@ def _patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def serve_in_thread(
-    name: str | None = None, host: str = "127.0.0.1", port: int = 0, profile: str | None = None
+    name: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    emulation: str | None = None,
 ) -> Iterator[str]:
     """Serve ``memory://name`` from a daemon thread of this process and yield its base URL.
 
     For tool authors' tests: point ``MlflowClient(url)`` at the URL. Without ``name`` a fresh
     instance is served and dropped afterwards; a named one is kept, and must not already exist
     in this process with local artifacts (served instances proxy them, as ``mlflow server``
-    does) or with another ``profile`` (see ``profiles.py``). MLflow's handlers are
+    does) or with another ``emulation`` (see ``emulations.py``). MLflow's handlers are
     process-global, so one instance is served at a time.
     """
     from mlflow.server import handlers
@@ -150,7 +153,7 @@ def serve_in_thread(
     generated = name is None
     name = name or f"served-{uuid.uuid4().hex[:12]}"
     try:
-        instance = open_instance(name, profile)
+        instance = open_instance(name, emulation)
         with _patched_environ(server_environment(instance)):
             serving = bind(instance, listen(host, port), access_log=False)
             thread = threading.Thread(target=serving.server.serve_forever, daemon=True)

@@ -72,18 +72,26 @@ def test_every_builtin_profile_loads_and_says_its_basis_and_link():
         assert profile.description
 
 
-def test_azureml_profile_is_the_seeds_documented_column():
-    """The profile and the documented column must never drift apart."""
-    column = {c.id: c for c in documented.load()}["doc-azureml-mlflow"]
+def test_azureml_profile_is_read_from_the_seeds_documented_column():
+    """The claims are the column's cells; its footnotes are the reasons."""
+    [column] = [c for c in documented.load() if c.platform == "azureml"]
+    assert column.id == "doc-azureml-mlflow"
     profile = expectations.load("azureml")
     seed_rows = [feature.id for feature in FEATURES if feature.seed_row]
     assert len(seed_rows) == 15
     assert {f: profile.claim_for(f).claim for f in seed_rows} == {
         f: column.cells[f].claim for f in seed_rows
     }
+    assert profile.claim_for("model.rename") == expectations.Claim(
+        "unsupported", "Registered models are immutable objects in Azure ML."
+    )
+    assert profile.claim_for("search.by-tag") == expectations.Claim(
+        "unsupported", "blank or denied in the source"
+    )
     assert profile.basis == "documented"
     assert profile.link == column.link
     assert profile.default == "ignored", "features the article does not cover are not claimed"
+    assert profile.claim_for("search.name-in").claim == "ignored"
 
 
 def test_measured_profiles_name_the_known_exceptions_only():

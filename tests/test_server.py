@@ -16,24 +16,19 @@ from pathlib import Path
 
 import mlflow
 import mlflow.pyfunc
-import pandas as pd
 import pytest
 from mlflow.tracking import fluent
 from mlflow.tracking._model_registry import utils as registry_utils
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
+from conformance import tiny_model
 from reference_backend.server import serve_in_thread
 from tests.servers import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Add type hints")]
+pytestmark = pytest.mark.slow
 
 CLI = Path(sys.executable).with_name("reference-backend")
 READY_TIMEOUT_S = 60
-
-
-class Double(mlflow.pyfunc.PythonModel):
-    def predict(self, context, model_input, params=None):
-        return [2 * x for x in model_input["x"]]
 
 
 @dataclass
@@ -136,15 +131,14 @@ def test_log_register_and_load_over_http(client: mlflow.MlflowClient):
     name = f"served-{uuid.uuid4().hex[:8]}"
     with mlflow.start_run() as run:
         mlflow.log_param("p", "1")
-        info = mlflow.pyfunc.log_model(name="model", python_model=Double(), pip_requirements=[])
+        info = tiny_model.log("model", slope=2.0)
     version = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
 
     assert (version.version, version.source) == ("1", f"models:/{info.model_id}")
     download_uri = client.get_model_version_download_uri(name, "1")
     assert download_uri == f"mlflow-artifacts:/0/models/{info.model_id}/artifacts"
-    inputs = pd.DataFrame({"x": [1.0, 4.0]})
     for uri in (f"models:/{name}/1", f"models:/{name}/latest"):
-        assert list(mlflow.pyfunc.load_model(uri).predict(inputs)) == [2.0, 8.0]
+        assert list(mlflow.pyfunc.load_model(uri).predict([1.0, 4.0])) == [2.0, 8.0]
     assert client.get_run(run.info.run_id).data.params == {"p": "1"}
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import mlflow
 import mlflow.pyfunc
-import pandas as pd
 import pytest
 from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
@@ -17,31 +16,19 @@ from mlflow.tracking import fluent
 from mlflow.tracking._model_registry import utils as registry_utils
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
+from conformance import tiny_model
 from reference_backend import plugin
 from reference_backend.instances import Address, drop_instance, get_instance
 
-INPUT = pd.DataFrame({"x": [1.0, 2.0]})
-# The tiny model below is unannotated on purpose: annotations trigger signature inference.
-pytestmark = pytest.mark.filterwarnings("ignore:Add type hints")
-
-
-class AddN(mlflow.pyfunc.PythonModel):
-    """Adds ``n``: each version predicts differently, so loads can be told apart."""
-
-    def __init__(self, n: float) -> None:
-        self.n = n
-
-    def predict(self, context, model_input, params=None):
-        return [x + self.n for x in model_input["x"]]
-
 
 def log_model(n: float, name: str = "model") -> mlflow.models.model.ModelInfo:
-    # Explicit requirements skip dependency inference, which costs seconds.
-    return mlflow.pyfunc.log_model(name=name, python_model=AddN(n), pip_requirements=[])
+    """A model that adds ``n``: each version predicts differently, so loads can be told apart."""
+    return tiny_model.log(name, slope=1.0, intercept=n)
 
 
 def predictions(model_uri: str) -> list[float]:
-    return list(mlflow.pyfunc.load_model(model_uri).predict(INPUT))
+    """Of the sample input, [1.0, 2.0]."""
+    return list(mlflow.pyfunc.load_model(model_uri).predict(tiny_model.SAMPLE_INPUT))
 
 
 def error_code(excinfo: pytest.ExceptionInfo[MlflowException]) -> str:
@@ -191,7 +178,7 @@ def test_register_from_run_and_load_by_version_latest_stage_alias(client: mlflow
 
 def test_register_local_folder(tmp_path: Path, memory_uri: str):
     path = tmp_path / "saved"
-    mlflow.pyfunc.save_model(str(path), python_model=AddN(5), pip_requirements=[])
+    tiny_model.save(path, slope=1.0, intercept=5.0)
     version = mlflow.register_model(path.as_uri(), "from-folder")
     assert (version.version, version.source) == (1, path.as_uri())
     assert predictions("models:/from-folder/1") == [6.0, 7.0]
@@ -241,7 +228,7 @@ def test_address_names(uri: str, name: str):
 
 
 @pytest.mark.parametrize(
-    "uri", ["file:///tmp/x", "memory://a/b", "memory://a?profile=nonesuch", "memory://a#f"]
+    "uri", ["file:///tmp/x", "memory://a/b", "memory://a?emulate=nonesuch", "memory://a#f"]
 )
 def test_address_rejects(uri: str):
     with pytest.raises(MlflowException) as bad:

@@ -1,10 +1,10 @@
-"""Capability profiles: which known platform's restrictions a reference-backend instance emulates.
+"""Platform emulations: which known platform's restrictions a reference-backend instance copies.
 
-``memory://NAME?profile=PROFILE`` (or ``reference-backend serve --profile PROFILE``) makes the
+``memory://NAME?emulate=EMULATION`` (or ``reference-backend serve --emulate EMULATION``) makes the
 instance refuse what that platform refuses, so code can be tested against those limits without
-an account. This module is the table of profiles, as plain data: it imports nothing from MLflow
-(whose import takes seconds), so the command line can list and check profile names before it
-binds its port. ``profile_guard.py`` enforces a profile in the stores.
+an account. This module is the table of emulations, as plain data: it imports nothing from MLflow
+(whose import takes seconds), so the command line can list and check emulation names before it
+binds its port. ``emulation_guard.py`` enforces an emulation in the stores.
 
 A refusal message given here is a format string; ``{source}``, ``{origin}`` ("run 'ID'" or
 "logged model 'ID'") and ``{filter}`` are filled in. Where the platform's own words are known,
@@ -13,8 +13,21 @@ they are used and cited.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from enum import Enum
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: The seed article's support matrix, transcribed (package data): which features its "Azure ML
+#: with MLflow" column denies is read there, the one place that says it. The suite's documented
+#: columns and its built-in expectations of Azure ML read the same file.
+SEED_MATRIX = "seed-azureml-2022.toml"
 
 
 class OrderKeys(Enum):
@@ -29,7 +42,7 @@ class OrderKeys(Enum):
 
 
 @dataclass(frozen=True)
-class Profile:
+class Emulation:
     """What one platform refuses, as flags and messages; a ``*_refusal`` of None allows."""
 
     name: str
@@ -57,8 +70,8 @@ class Profile:
     rename_keeps_tags_and_aliases: bool = True
 
 
-#: No profile: the reference backend's own behaviour (MLflow's SQL store, see DIFFERENCES.md).
-UNRESTRICTED = Profile("none", "no restrictions: the reference backend's own behaviour")
+#: No emulation: the reference backend's own behaviour (MLflow's SQL store, see DIFFERENCES.md).
+UNRESTRICTED = Emulation("none", "no restrictions: the reference backend's own behaviour")
 
 # Azure ML answers every refusal seen in public reports with HTTP 400 and error code
 # INVALID_PARAMETER_VALUE (Azure/azure-sdk-for-python#42155, mlflow/mlflow#15329 and #8008), so
@@ -72,41 +85,79 @@ UNRESTRICTED = Profile("none", "no restrictions: the reference backend's own beh
 #   it does not support (Azure/azure-sdk-for-python#42155); the parenthesis is ours, as Azure's
 #   own says "(we currently do not support OR)" whatever the unsupported part is.
 # - [ours]: the sentence naming the unknown run.
-AZUREML = Profile(
-    "azureml",
-    "Azure ML through MLflow, as the seed article documents it (2022): no non-MLflow-format "
-    "or cross-workspace registration, no rename, no container delete, no LIKE/ILIKE, no tag search",
-    non_mlflow_format_refusal=(
+#: Per catalogue feature the seed's column may deny: the Emulation field that refuses it, the
+#: refusal, and a few words for the summary. Which of them are refused is the column's to say.
+_AZUREML_REFUSALS: dict[str, tuple[str, str, str]] = {
+    "register.non-mlflow-format": (
+        "non_mlflow_format_refusal",
         "Model source must be a directory containing an mlflow MLmodel. "  # [plugin]
-        "Provided model source: {source}"
+        "Provided model source: {source}",
+        "no non-MLflow-format registration",
     ),
-    foreign_run_refusal=(
+    "register.from-foreign-run": (
+        "foreign_run_refusal",
         "Models can only be registered to the registry in the same workspace where the run was "
         "tracked. Cross-workspace operations are not supported by the moment in Azure Machine "
         "Learning. "  # [seed]
-        "The {origin} is not tracked in this workspace."  # [ours]
+        "The {origin} is not tracked in this workspace.",  # [ours]
+        "no cross-workspace registration",
     ),
-    rename_refusal=(
+    "model.rename": (
+        "rename_refusal",
         "Renaming models is not supported in Azure Machine Learning as model objects are "
-        "immutable."  # [seed]
+        "immutable.",  # [seed]
+        "no rename",
     ),
-    model_delete_refusal=(
+    "model.delete": (
+        "model_delete_refusal",
         "Azure Machine Learning doesn't support deleting the entire model container. To achieve "
-        "the same thing, you will need to delete all the model versions from a given model."
+        "the same thing, you will need to delete all the model versions from a given model.",
+        "no container delete",
     ),  # [seed]
-    like_filter_refusal=(
+    "search.like-ilike": (
+        "like_filter_refusal",
         "Currently unsupported filter string format (LIKE and ILIKE are not supported). "
-        "Provided filter string: {filter}"  # [server] + [ours]
+        "Provided filter string: {filter}",  # [server] + [ours]
+        "no LIKE/ILIKE",
     ),
-    model_tag_filter_refusal=(
+    "search.by-tag": (
+        "model_tag_filter_refusal",
         "Currently unsupported filter string format (filtering registered models by tag is not "
-        "supported). Provided filter string: {filter}"  # [server] + [ours]
+        "supported). Provided filter string: {filter}",  # [server] + [ours]
+        "no tag search",
     ),
-)
+}
+
+
+def documented_column(platform: str) -> dict[str, Any]:
+    """The column of the seed's matrix that documents ``platform`` (its ``platform`` key)."""
+    text = resources.files(__package__).joinpath(SEED_MATRIX).read_text("utf-8")
+    columns = tomllib.loads(text)["columns"]
+    return next(column for column in columns if column.get("platform") == platform)
+
+
+def _denied(column: dict[str, Any]) -> list[str]:
+    """The features a documented column claims unsupported (a cell is a claim or a table)."""
+    claims = {f: c["claim"] if isinstance(c, dict) else c for f, c in column["cells"].items()}
+    return [feature for feature, claim in claims.items() if claim == "unsupported"]
+
+
+def _azureml() -> Emulation:
+    denied = _denied(documented_column("azureml"))
+    unknown = [feature for feature in denied if feature not in _AZUREML_REFUSALS]
+    if unknown:
+        raise ValueError(f"{SEED_MATRIX}: the azureml emulation cannot refuse {unknown}")
+    refusals = [_AZUREML_REFUSALS[feature] for feature in denied]
+    limits = ", ".join(words for *_, words in refusals)
+    summary = f"Azure ML through MLflow, as the seed article documents it (2022): {limits}"
+    return Emulation("azureml", summary, **{field: message for field, message, _ in refusals})
+
+
+AZUREML = _azureml()
 
 # Measured against `mlflow server` 3.17.2 on SQLite (tests/test_mlflow_server_verdicts.py);
 # the guard raises MLflow's own messages and codes (server/handlers.py, SearchUtils).
-MLFLOW_SERVER_SQL = Profile(
+MLFLOW_SERVER_SQL = Emulation(
     "mlflow-server-sql",
     "MLflow's `mlflow server` on a SQL store (measured, 3.17): local sources only inside a run "
     "of its own, no foreign runs' artifacts, no order_by creation_timestamp",
@@ -116,7 +167,7 @@ MLFLOW_SERVER_SQL = Profile(
 
 # Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the
 # suite's verdicts and direct calls; see DIFFERENCES.md. The guard uses MLflow's own validators.
-MLFLOW_FILE_STORE = Profile(
+MLFLOW_FILE_STORE = Emulation(
     "mlflow-file-store",
     "MLflow's file store, in-process (measured, 3.17): no '%' in model names, no order_by "
     "timestamp, and a rename that drops the model's tags and aliases",
@@ -125,4 +176,6 @@ MLFLOW_FILE_STORE = Profile(
     rename_keeps_tags_and_aliases=False,
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (AZUREML, MLFLOW_SERVER_SQL, MLFLOW_FILE_STORE)}
+EMULATIONS: dict[str, Emulation] = {
+    e.name: e for e in (AZUREML, MLFLOW_SERVER_SQL, MLFLOW_FILE_STORE)
+}

@@ -1,7 +1,7 @@
-"""Capability profiles of the reference backend: each emulates its platform, verdict for verdict.
+"""Platform emulations of the reference backend: each behaves as its platform, verdict for verdict.
 
-The suite itself runs against ``memory://NAME?profile=P`` for every profile, and against MLflow's
-real file store (the measurement the ``mlflow-file-store`` profile copies); then each refusal is
+The suite itself runs against ``memory://NAME?emulate=E`` for every emulation, and against MLflow's
+real file store (the measurement the ``mlflow-file-store`` emulation copies); then each refusal is
 checked directly: its error code, MLflow's own message where MLflow is the platform, and a
 registry left as it was.
 """
@@ -28,9 +28,9 @@ from mlflow.exceptions import MlflowException
 from conformance import documented
 from conformance.catalogue import FEATURES
 from reference_backend import plugin
+from reference_backend.emulation_guard import EmulationGuard
+from reference_backend.emulations import EMULATIONS, MLFLOW_SERVER_SQL
 from reference_backend.instances import drop_instance, get_instance
-from reference_backend.profile_guard import ProfileGuard
-from reference_backend.profiles import MLFLOW_SERVER_SQL, PROFILES
 from reference_backend.server import serve_in_thread
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,15 +55,15 @@ def all_features(exceptions: dict[str, str]) -> dict[str, str]:
 
 
 def azureml_documented() -> dict[str, str]:
-    """The seed's "Azure ML with MLflow" column, claims read as verdicts."""
-    column = next(c for c in documented.load() if c.id == "doc-azureml-mlflow")
+    """The seed's "Azure ML with MLflow" column, which the emulation reads, claims as verdicts."""
+    [column] = [c for c in documented.load() if c.platform == "azureml"]
     return {feature: cell.claim for feature, cell in column.cells.items()}
 
 
-# The suite against every profile, and against the file store it emulates: one serial run.
+# The suite against every emulation, and against the file store it emulates: one serial run.
 
 FOREIGN_URI = "memory://emulation-foreign"
-EMULATED = {name: f"memory://emulation-{name}?profile={name}" for name in PROFILES}
+EMULATED = {name: f"memory://emulation-{name}?emulate={name}" for name in EMULATIONS}
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
     return SuiteRun(json.loads(results.read_text()), output, file_store)
 
 
-def test_azureml_profile_matches_the_seeds_documented_column(suite_run: SuiteRun):
+def test_azureml_emulation_measures_as_the_seeds_documented_column(suite_run: SuiteRun):
     # the column covers the seed's rows; features the seed article does not cover have no claim
     documented_claims = azureml_documented()
     measured = suite_run.verdicts(EMULATED["azureml"])
@@ -115,12 +115,12 @@ def test_azureml_profile_matches_the_seeds_documented_column(suite_run: SuiteRun
     assert covered == documented_claims, suite_run.output
 
 
-def test_mlflow_server_sql_profile_matches_the_measured_server(suite_run: SuiteRun):
+def test_mlflow_server_sql_emulation_matches_the_measured_server(suite_run: SuiteRun):
     expected = all_features(SERVER_SQL_MEASURED)
     assert suite_run.verdicts(EMULATED["mlflow-server-sql"]) == expected, suite_run.output
 
 
-def test_mlflow_file_store_profile_matches_mlflows_file_store(suite_run: SuiteRun):
+def test_mlflow_file_store_emulation_matches_mlflows_file_store(suite_run: SuiteRun):
     expected = all_features(FILE_STORE_MEASURED)
     assert suite_run.verdicts(suite_run.file_store_uri) == expected, suite_run.output
     assert suite_run.verdicts(EMULATED["mlflow-file-store"]) == expected, suite_run.output
@@ -129,8 +129,8 @@ def test_mlflow_file_store_profile_matches_mlflows_file_store(suite_run: SuiteRu
 # Each refusal, directly.
 
 
-class Profiled(NamedTuple):
-    """A fresh instance with a profile: its URI, a stock client of it, its registry store."""
+class Emulated(NamedTuple):
+    """A fresh emulating instance: its URI, a stock client of it, its registry store."""
 
     uri: str
     client: MlflowClient
@@ -138,15 +138,15 @@ class Profiled(NamedTuple):
 
 
 @pytest.fixture
-def open_profiled() -> Iterator[Callable[[str], Profiled]]:
-    """Opens fresh instances with a given profile; they are dropped afterwards."""
+def open_emulated() -> Iterator[Callable[[str], Emulated]]:
+    """Opens fresh instances with a given emulation; they are dropped afterwards."""
     uris = []
 
-    def open_(profile: str) -> Profiled:
-        uri = f"memory://profiled-{uuid.uuid4().hex[:12]}?profile={profile}"
+    def open_(emulation: str) -> Emulated:
+        uri = f"memory://emulated-{uuid.uuid4().hex[:12]}?emulate={emulation}"
         uris.append(uri)
         client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-        return Profiled(uri, client, get_instance(uri).registry_store)
+        return Emulated(uri, client, get_instance(uri).registry_store)
 
     yield open_
     for uri in uris:
@@ -195,8 +195,8 @@ def snapshot(client: MlflowClient, *names: str) -> dict[str, Any]:
     return state
 
 
-def test_azureml_refuses_rename_and_container_delete_leaving_the_model(open_profiled):
-    client = open_profiled("azureml").client
+def test_azureml_refuses_rename_and_container_delete_leaving_the_model(open_emulated):
+    client = open_emulated("azureml").client
     client.create_registered_model("kept", tags={"team": "a"})
     client.create_model_version("kept", "s3://bucket/kept/1")
     client.create_model_version("kept", "s3://bucket/kept/2")
@@ -215,8 +215,8 @@ def test_azureml_refuses_rename_and_container_delete_leaving_the_model(open_prof
     assert [v.version for v in client.search_model_versions("name = 'kept'")] == [1]
 
 
-def test_azureml_accepts_the_clients_prompt_clause_and_refuses_real_tag_filters(open_profiled):
-    _, client, store = open_profiled("azureml")
+def test_azureml_accepts_the_clients_prompt_clause_and_refuses_real_tag_filters(open_emulated):
+    _, client, store = open_emulated("azureml")
     client.create_registered_model("tagged", tags={"team": "a"})
 
     # the client appends the prompt clause to every search: listings and name filters work
@@ -238,8 +238,8 @@ def test_azureml_accepts_the_clients_prompt_clause_and_refuses_real_tag_filters(
 
 
 @pytest.mark.parametrize("comparator", ["LIKE", "ILIKE"])
-def test_azureml_refuses_like_and_ilike_in_both_searches(open_profiled, comparator):
-    client = open_profiled("azureml").client
+def test_azureml_refuses_like_and_ilike_in_both_searches(open_emulated, comparator):
+    client = open_emulated("azureml").client
     client.create_registered_model("pattern")
     client.create_model_version("pattern", "s3://bucket/pattern/1")
 
@@ -251,8 +251,8 @@ def test_azureml_refuses_like_and_ilike_in_both_searches(open_profiled, comparat
     assert client.search_model_versions("name = 'pattern'")[0].name == "pattern"
 
 
-def test_azureml_registers_only_mlflow_format_folders(open_profiled, tmp_path: Path):
-    client = open_profiled("azureml").client
+def test_azureml_registers_only_mlflow_format_folders(open_emulated, tmp_path: Path):
+    client = open_emulated("azureml").client
     client.create_registered_model("formats")
     run = client.create_run("0").info
     client.log_artifacts(run.run_id, str(folder(tmp_path / "raw", False)), "raw")
@@ -285,8 +285,8 @@ def test_azureml_registers_only_mlflow_format_folders(open_profiled, tmp_path: P
     assert len(client.search_model_versions("name = 'formats'")) == 4
 
 
-def test_azureml_refuses_runs_of_another_tracking_server(open_profiled):
-    client, foreign = open_profiled("azureml").client, open_profiled("azureml").client
+def test_azureml_refuses_runs_of_another_tracking_server(open_emulated):
+    client, foreign = open_emulated("azureml").client, open_emulated("azureml").client
     client.create_registered_model("crossing")
     foreign_run = foreign.create_run("0").info.run_id
     own_run = client.create_run("0").info.run_id
@@ -303,10 +303,10 @@ def test_azureml_refuses_runs_of_another_tracking_server(open_profiled):
 
 
 def test_mlflow_server_sql_refuses_unowned_local_sources_and_creation_timestamp(
-    open_profiled, tmp_path: Path
+    open_emulated, tmp_path: Path
 ):
-    client = open_profiled("mlflow-server-sql").client
-    foreign = open_profiled("mlflow-server-sql").client
+    client = open_emulated("mlflow-server-sql").client
+    foreign = open_emulated("mlflow-server-sql").client
     client.create_registered_model("served")
     foreign_run = foreign.create_run("0").info
     foreign_source = f"{foreign_run.artifact_uri}/model"
@@ -361,7 +361,7 @@ def test_mlflow_server_sql_source_rule_answers_as_mlflows_server(
             (inside_model, None, "m-unknown"),
             ("s3://bucket/model", "a-run-of-another-server", None),
         ]
-        guard = ProfileGuard(MLFLOW_SERVER_SQL, tracking)
+        guard = EmulationGuard(MLFLOW_SERVER_SQL, tracking)
         for source, run_id, model_id in cases:
             # how MLflow's _create_model_version handler picks its check
             check = handlers._validate_source_model if model_id else handlers._validate_source_run
@@ -372,8 +372,8 @@ def test_mlflow_server_sql_source_rule_answers_as_mlflows_server(
         drop_instance(uri)
 
 
-def test_mlflow_file_store_profile_answers_as_mlflows_file_store(
-    open_profiled, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_mlflow_file_store_emulation_answers_as_mlflows_file_store(
+    open_emulated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from mlflow.store.model_registry.file_store import FileStore
 
@@ -381,7 +381,7 @@ def test_mlflow_file_store_profile_answers_as_mlflows_file_store(
 
     stores = {
         "file store": FileStore(str(tmp_path / "mlruns")),
-        "profile": open_profiled("mlflow-file-store").store,
+        "emulation": open_emulated("mlflow-file-store").store,
     }
     observed = {}
     for label, store in stores.items():
@@ -402,42 +402,43 @@ def test_mlflow_file_store_profile_answers_as_mlflows_file_store(
             "renamed": (renamed.tags, renamed.aliases, renamed.description),
             "versions follow": [v.name for v in store.search_model_versions("name = 'n'", 10)],
         }
-    assert observed["profile"] == observed["file store"]
-    assert observed["profile"]["percent in name"][0] == INVALID
-    assert observed["profile"]["renamed"] == ({}, {}, "d")
+    assert observed["emulation"] == observed["file store"]
+    assert observed["emulation"]["percent in name"][0] == INVALID
+    assert observed["emulation"]["renamed"] == ({}, {}, "d")
 
 
-# Addresses: a profile belongs to its instance.
+# Addresses: an emulation belongs to its instance.
 
 
 @pytest.mark.parametrize(
     ("uri", "words"),
     [
-        ("memory://x?profile=nonesuch", ["'nonesuch'", *PROFILES]),
-        ("memory://x?profile=", ["''", *PROFILES]),
-        ("memory://x?profile=azureml&profile=azureml", ["'azureml' and 'azureml'"]),
-        ("memory://x?colour=blue", ["['colour']", "'profile'", *PROFILES]),
+        ("memory://x?emulate=nonesuch", ["'nonesuch'", *EMULATIONS]),
+        ("memory://x?emulate=", ["''", *EMULATIONS]),
+        ("memory://x?emulate=azureml&emulate=azureml", ["'azureml' and 'azureml'"]),
+        ("memory://x?colour=blue", ["['colour']", "'emulate'", *EMULATIONS]),
+        ("memory://x?profile=azureml", ["['profile']", "'emulate'", *EMULATIONS]),
     ],
 )
-def test_bad_profiles_and_options_are_refused_naming_the_valid_ones(uri: str, words: list[str]):
+def test_bad_emulations_and_options_are_refused_naming_the_valid_ones(uri: str, words: list[str]):
     error = refusal(get_instance, uri)
     assert error.error_code == INVALID
     assert all(word in error.message for word in words), error.message
 
 
-def test_a_name_keeps_the_profile_it_was_created_with():
-    name = f"kept-profile-{uuid.uuid4().hex[:12]}"
-    uri = f"memory://{name}?profile=azureml"
+def test_a_name_keeps_the_emulation_it_was_created_with():
+    name = f"kept-emulation-{uuid.uuid4().hex[:12]}"
+    uri = f"memory://{name}?emulate=azureml"
     try:
         instance = get_instance(uri)
         assert instance.uri == uri
         assert plugin.tracking_store(uri) is instance.tracking_store
         assert plugin.registry_store(uri) is instance.registry_store
-        for other in (f"memory://{name}", f"memory://{name}?profile=mlflow-file-store"):
+        for other in (f"memory://{name}", f"memory://{name}?emulate=mlflow-file-store"):
             for builder in (plugin.tracking_store, plugin.registry_store):
                 error = refusal(builder, other)
                 assert error.error_code == INVALID
-                assert "already exists with profile 'azureml'" in error.message
+                assert "already exists with emulation 'azureml'" in error.message
     finally:
         drop_instance(uri)
 
@@ -445,23 +446,23 @@ def test_a_name_keeps_the_profile_it_was_created_with():
 # The command line and HTTP serving.
 
 
-def test_profile_names_need_no_mlflow_import():
-    """The command line checks and lists profile names before its slow MLflow import."""
+def test_emulation_names_need_no_mlflow_import():
+    """The command line checks and lists emulation names before its slow MLflow import."""
     code = "import sys, reference_backend.cli; print('mlflow' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.stdout.strip() == "False", completed.stderr
 
 
-def test_cli_refuses_an_unknown_profile_naming_the_valid_ones(tmp_path: Path):
+def test_cli_refuses_an_unknown_emulation_naming_the_valid_ones(tmp_path: Path):
     completed = subprocess.run(
-        [str(CLI), "serve", "--profile", "nonesuch"],
+        [str(CLI), "serve", "--emulate", "nonesuch"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=60,
     )
     assert completed.returncode == 2
-    assert all(name in completed.stderr for name in PROFILES), completed.stderr
+    assert all(name in completed.stderr for name in EMULATIONS), completed.stderr
 
 
 @pytest.mark.slow
@@ -469,7 +470,7 @@ def test_served_azureml_emulator_refuses_with_a_clean_mlflow_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    with serve_in_thread(profile="azureml") as url:
+    with serve_in_thread(emulation="azureml") as url:
         client = MlflowClient(url, url)
         client.create_registered_model("served")
         answered = requests.post(

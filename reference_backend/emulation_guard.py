@@ -1,9 +1,9 @@
-"""Enforce an instance's capability profile (``profiles.py``) in its registry store.
+"""Enforce an instance's platform emulation (``emulations.py``) in its registry store.
 
-The store calls one check at the top of each operation a profile can refuse, before it changes
+The store calls one check at the top of each operation an emulation can refuse, before it changes
 anything, so a refused call leaves the registry as it was. Where the emulated platform is MLflow
 itself, the checks call MLflow's own validators or raise MLflow's own messages and codes; the
-other platforms' messages come from the profile.
+other platforms' messages come from the emulation.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from mlflow.utils.file_utils import local_file_uri_to_path
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils, SearchUtils
 from mlflow.utils.uri import append_to_uri_path, is_local_uri
 
-from reference_backend.profiles import OrderKeys, Profile
+from reference_backend.emulations import Emulation, OrderKeys
 from reference_backend.search_filter import parse_filter
 
 # MLflow's parser of one registered-model order_by clause, per store: each raises that store's
@@ -56,8 +56,8 @@ def _filter_uses(parser: type[SearchUtils], filter_string: str | None) -> tuple[
     return like, tags
 
 
-class ProfileGuard:
-    """The checks of one profile, bound to the instance's tracking store and artifact folder.
+class EmulationGuard:
+    """The checks of one emulation, bound to the instance's tracking store and artifact folder.
 
     ``tracking_store`` tells this instance's own runs and logged models from foreign ones;
     ``proxied_artifacts_dir`` is where a served instance keeps ``mlflow-artifacts:/`` uploads,
@@ -66,36 +66,38 @@ class ProfileGuard:
 
     def __init__(
         self,
-        profile: Profile,
+        emulation: Emulation,
         tracking_store: Any,
         proxied_artifacts_dir: Path | None = None,
     ) -> None:
-        self.profile = profile
+        self.emulation = emulation
         self._tracking = tracking_store
         self._proxied_artifacts_dir = proxied_artifacts_dir
-        # Looked up once: searches are the hot path, and most profiles check nothing there.
-        self._parse_order_by = _ORDER_BY_PARSERS.get(profile.order_keys)
-        self._checks_filters = bool(profile.like_filter_refusal or profile.model_tag_filter_refusal)
+        # Looked up once: searches are the hot path, and most emulations check nothing there.
+        self._parse_order_by = _ORDER_BY_PARSERS.get(emulation.order_keys)
+        self._checks_filters = bool(
+            emulation.like_filter_refusal or emulation.model_tag_filter_refusal
+        )
 
     @property
     def rename_keeps_tags_and_aliases(self) -> bool:
-        return self.profile.rename_keeps_tags_and_aliases
+        return self.emulation.rename_keeps_tags_and_aliases
 
     # Registered models
 
     def check_new_name(self, name: str) -> None:
         """A name about to be given to a model (created or renamed)."""
-        if not self.profile.percent_in_names:
+        if not self.emulation.percent_in_names:
             _file_store_name_rule(name)
 
     def check_rename(self, new_name: str) -> None:
-        if self.profile.rename_refusal:
-            raise _refusal(self.profile.rename_refusal)
+        if self.emulation.rename_refusal:
+            raise _refusal(self.emulation.rename_refusal)
         self.check_new_name(new_name)
 
     def check_model_delete(self) -> None:
-        if self.profile.model_delete_refusal:
-            raise _refusal(self.profile.model_delete_refusal)
+        if self.emulation.model_delete_refusal:
+            raise _refusal(self.emulation.model_delete_refusal)
 
     # Searches
 
@@ -104,8 +106,8 @@ class ProfileGuard:
             for clause in order_by:
                 self._parse_order_by(clause)
         if filter_string and self._checks_filters:
-            like_refusal = self.profile.like_filter_refusal
-            tag_refusal = self.profile.model_tag_filter_refusal
+            like_refusal = self.emulation.like_filter_refusal
+            tag_refusal = self.emulation.model_tag_filter_refusal
             like, tags = _filter_uses(SearchModelUtils, filter_string)
             if tags and tag_refusal:
                 raise _refusal(tag_refusal, filter=filter_string)
@@ -113,7 +115,7 @@ class ProfileGuard:
                 raise _refusal(like_refusal, filter=filter_string)
 
     def check_version_search(self, filter_string: str | None) -> None:
-        refusal = self.profile.like_filter_refusal
+        refusal = self.emulation.like_filter_refusal
         if filter_string and refusal and _filter_uses(SearchModelVersionUtils, filter_string)[0]:
             raise _refusal(refusal, filter=filter_string)
 
@@ -121,14 +123,14 @@ class ProfileGuard:
 
     def check_source(self, source: str, run_id: str | None, model_id: str | None) -> None:
         """Whether a version may be registered from ``source`` (with these run and model ids)."""
-        if self.profile.server_source_rule:
+        if self.emulation.server_source_rule:
             self._mlflow_server_source_rule(source, run_id, model_id)
-        if self.profile.foreign_run_refusal:
-            self._refuse_foreign(self.profile.foreign_run_refusal, source, run_id, model_id)
-        if self.profile.non_mlflow_format_refusal:
+        if self.emulation.foreign_run_refusal:
+            self._refuse_foreign(self.emulation.foreign_run_refusal, source, run_id, model_id)
+        if self.emulation.non_mlflow_format_refusal:
             folder = self._readable_folder(source)
             if folder is not None and not (folder / MLMODEL_FILE_NAME).is_file():
-                raise _refusal(self.profile.non_mlflow_format_refusal, source=source)
+                raise _refusal(self.emulation.non_mlflow_format_refusal, source=source)
 
     def _mlflow_server_source_rule(
         self, source: str, run_id: str | None, model_id: str | None
