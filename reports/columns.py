@@ -7,12 +7,12 @@ whatever happened inside.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.targets import unique_slug
 from tests import servers
 
 #: Seed row 4's "different tracking server" for every column that brings no server of its own
@@ -22,7 +22,7 @@ POSTGRESQL = "postgresql://postgres@127.0.0.1:5432"
 POSTGRESQL_PSYCOPG2 = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306"
 DATABASE_PLACEHOLDER = "<db>"
-AZUREML_URI = "memory://azureml?profile=azureml"
+AZUREML_URI = "memory://azureml?emulate=azureml"
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Setup:
 
 @dataclass(frozen=True)
 class Column:
-    id: str
+    #: The column's name, given to the suite as ``--target-label``.
     label: str
     #: One sentence for reports/README.md: what the target is and how it runs.
     what: str
@@ -52,6 +52,11 @@ class Column:
     databases: tuple[str, ...] = ()
     #: Why the column cannot be measured in this checkout yet, or None.
     unavailable: Callable[[], str | None] = lambda: None
+
+    @property
+    def id(self) -> str:
+        """The target id the suite makes of the label: the document's, and its file name."""
+        return unique_slug(self.label, set())
 
 
 def run_env(workdir: Path) -> dict[str, str]:
@@ -166,42 +171,31 @@ def _reference_azureml(workdir: Path) -> Iterator[Setup]:
     yield Setup(AZUREML_URI)
 
 
-def _azureml_profile_missing() -> str | None:
-    if importlib.util.find_spec("reference_backend.profiles") is None:
-        return "the reference backend has no capability profiles yet (reference_backend.profiles)"
-    return None
-
-
 COLUMNS: tuple[Column, ...] = (
     Column(
-        "reference-embedded",
         "reference (embedded)",
         "The in-memory reference backend in the suite's own process: the suite's default target, "
         "no `--registry-uri`.",
         _embedded,
     ),
     Column(
-        "reference-http",
         "reference (HTTP)",
         "The reference backend served by `reference-backend serve` on a free port, through "
         "MLflow's REST client.",
         _reference_http,
     ),
     Column(
-        "mlflow-sqlite",
         "MLflow SQLite store (in-process)",
         "MLflow's SQL store on a fresh SQLite file, opened in the suite's process "
         "(`sqlite:///...`).",
         _mlflow_sqlite,
     ),
     Column(
-        "mlflow-server-sqlite",
         "mlflow server · SQLite",
         "`mlflow server` (one worker, proxied artifacts) on a fresh, migrated SQLite file.",
         _mlflow_server_sqlite,
     ),
     Column(
-        "mlflow-server-sqlite-shared-s3",
         "mlflow server · SQLite · shared S3",
         "`mlflow server` (one worker) on a fresh, migrated SQLite file, whose artifacts, like "
         "those of its foreign tracking server (a second `mlflow server` on SQLite), live in one "
@@ -209,7 +203,6 @@ COLUMNS: tuple[Column, ...] = (
         _mlflow_servers_sharing_s3,
     ),
     Column(
-        "mlflow-server-postgresql",
         "mlflow server · PostgreSQL",
         "`mlflow server` on a fresh PostgreSQL database, `postgresql://`: with the driver "
         "SQLAlchemy picks for that scheme.",
@@ -217,7 +210,6 @@ COLUMNS: tuple[Column, ...] = (
         databases=(POSTGRESQL,),
     ),
     Column(
-        "mlflow-server-postgresql-psycopg2",
         "mlflow server · PostgreSQL (psycopg2)",
         "The same with `postgresql+psycopg2://`: the driver SQLAlchemy used for "
         "`postgresql://` before 2.1.",
@@ -225,26 +217,22 @@ COLUMNS: tuple[Column, ...] = (
         databases=(POSTGRESQL_PSYCOPG2,),
     ),
     Column(
-        "mlflow-server-mariadb",
         "mlflow server · MariaDB",
         "`mlflow server` on a fresh MariaDB database, `mysql+pymysql://`.",
         _mlflow_server_on(MARIADB),
         databases=(MARIADB,),
     ),
     Column(
-        "mlflow-file-store",
         "MLflow file store (in-process)",
         "MLflow's file store on a fresh local folder (a plain path as registry and tracking URI), "
         "with `MLFLOW_ALLOW_FILE_STORE=true`: without it MLflow 3.17 refuses to open it.",
         _mlflow_file_store,
     ),
     Column(
-        "reference-azureml",
-        "reference · Azure ML profile",
-        f"The reference backend in-process with the Azure ML capability profile, `{AZUREML_URI}`: "
-        "it refuses what the seed's Azure ML column says Azure ML refuses.",
+        "reference · Azure ML emulation",
+        f"The reference backend in-process emulating Azure ML, `{AZUREML_URI}`: it refuses what "
+        "the seed's Azure ML column says Azure ML refuses.",
         _reference_azureml,
-        unavailable=_azureml_profile_missing,
     ),
 )
 COLUMNS_BY_ID = {column.id: column for column in COLUMNS}

@@ -127,17 +127,19 @@ def _measure(column: Column, title: str) -> None:
         (workdir / "tmp").mkdir()
         try:
             with column.start(workdir) as setup:
-                document = _run_suite(setup, workdir)
+                document = _run_suite(column, setup, workdir)
         except RuntimeError as exc:  # a server that would not start, a suite that did not finish
             raise Failure(f"{column.id}: {exc}") from exc
-        volatile = volatile_values(workdir, setup.masks)
-        published = stabilise(document, column.id, column.label, setup.facts, volatile)
+        [target] = document["targets"]
+        target["server"].update(setup.facts)
+        published = stabilise(document, volatile_values(workdir, setup.masks))
     results.write(published, result_path(column))
     print(f"{title}: {_summary(published)} ({time.monotonic() - started:.0f}s)", flush=True)
 
 
-def _run_suite(setup: Setup, workdir: Path) -> dict[str, Any]:
-    """Run the whole suite serially against the setup's target; return its results document.
+def _run_suite(column: Column, setup: Setup, workdir: Path) -> dict[str, Any]:
+    """Run the whole suite serially against the setup's target, named as the column; return its
+    results document.
 
     Serially because MLflow's offset page tokens make a concurrent walk of seed row 5 unjudgeable.
     """
@@ -145,6 +147,7 @@ def _run_suite(setup: Setup, workdir: Path) -> dict[str, Any]:
     command = [
         *(sys.executable, "-m", "conformance.cli", "run", "-q", "--namespace", NAMESPACE),
         *("--basetemp", str(workdir / "basetemp")),
+        *("--target-label", column.label),
         *("--foreign-tracking-uri", setup.foreign_tracking_uri),
         *("--results-json", str(document_path)),
         *(("--registry-uri", setup.registry_uri) if setup.registry_uri else ()),

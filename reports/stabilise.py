@@ -1,13 +1,9 @@
 """Post-processing of a column's results document, so that regenerations differ where verdicts do.
 
-The suite names a target after its URI, which here holds a random port or a temporary path (and
-would give three columns the same ``http-127-0-0-1-<port>`` id once masked), and its evidence
-quotes temporary paths, random ids and object addresses. This step, documented in
-reports/README.md, changes exactly that:
+The suite names the target as the column (``--target-label``), but its document quotes random
+ports, temporary paths, random ids and object addresses. This step, documented in
+reports/README.md, masks exactly those:
 
-- the target's ``id`` and ``label`` become the column's (in verdicts, scenarios and node ids too);
-- facts the suite cannot discover (database version, driver, backend store) join
-  ``targets[].server``;
 - in every string, volatile values become placeholders (see :func:`volatile_values`);
 - verdict notes are made again from the masked scenario reasons with the suite's own
   ``results.verdicts``: they list reasons sorted, and unmasked random ids decided that order.
@@ -49,30 +45,16 @@ def volatile_values(workdir: Path, masks: dict[str, str]) -> dict[str, str]:
     }
 
 
-def stabilise(
-    document: dict[str, Any],
-    column_id: str,
-    label: str,
-    facts: dict[str, str],
-    volatile: dict[str, str],
-) -> dict[str, Any]:
+def stabilise(document: dict[str, Any], volatile: dict[str, str]) -> dict[str, Any]:
     """The document of a one-target run, as the report publishes it."""
-    [target] = document["targets"]
-    original_id = target["id"]
-    target.update(id=column_id, label=label)
-    target["server"].update(facts)
-    for verdict in document["verdicts"]:
-        verdict["target"] = column_id
-    for scenario in document["scenarios"]:
-        scenario["target"] = column_id
-        scenario["nodeid"] = scenario["nodeid"].replace(f"[{original_id}", f"[{column_id}", 1)
     stable = _mask(document, sorted(volatile.items(), key=lambda item: -len(item[0])))
-    stable["verdicts"] = _renoted(stable, column_id)
+    stable["verdicts"] = _renoted(stable)
     results.validate(stable)
     return stable
 
 
-def _renoted(document: dict[str, Any], column_id: str) -> list[dict[str, Any]]:
+def _renoted(document: dict[str, Any]) -> list[dict[str, Any]]:
+    [target] = document["targets"]
     records = [
         results.ScenarioRecord(
             target=scenario["target"],
@@ -83,9 +65,9 @@ def _renoted(document: dict[str, Any], column_id: str) -> list[dict[str, Any]]:
         )
         for scenario in document["scenarios"]
     ]
-    verdicts = results.verdicts([column_id], records)
+    verdicts = results.verdicts([target["id"]], records)
     if [v["verdict"] for v in verdicts] != [v["verdict"] for v in document["verdicts"]]:
-        raise ValueError(f"{column_id}: verdicts made again from the scenarios differ")
+        raise ValueError(f"{target['id']}: verdicts made again from the scenarios differ")
     return verdicts
 
 
