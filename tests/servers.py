@@ -45,11 +45,13 @@ def mlflow_server(
     workdir: Path,
     env: Mapping[str, str] | None = None,
     artifacts: Sequence[str] | None = None,
+    app_name: str | None = None,
 ) -> Iterator[str]:
     """Run ``mlflow server``; yield its URL. ``env`` adds variables to the server's environment.
 
     ``artifacts`` are the server's artifact options; by default it proxies artifacts stored
-    under ``workdir`` (runs get ``mlflow-artifacts:`` locations)."""
+    under ``workdir`` (runs get ``mlflow-artifacts:`` locations). ``app_name`` serves one of
+    MLflow's app plugins (``basic-auth``) instead of the plain server."""
     if artifacts is None:
         artifacts = ("--artifacts-destination", str(workdir / "artifacts"))
     port = free_port()
@@ -70,6 +72,7 @@ def mlflow_server(
             str(port),
             "--workers",
             "1",
+            *(("--app-name", app_name) if app_name else ()),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
