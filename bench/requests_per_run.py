@@ -32,11 +32,11 @@ def count(code: harness.Code, target: str, foreign: str, folder: Path) -> dict:
         {"RC_BENCH_COUNT_URL": target, "RC_BENCH_COUNT_FILE": str(prefix)},
     )
     places: Counter[tuple[str, str]] = Counter()
-    operations: Counter[str] = Counter()
+    operations: Counter[tuple[str, str]] = Counter()
     for path in folder.glob(f"{prefix.name}.*.json"):
         data = json.loads(path.read_text())
         places.update({(test, phase): n for test, phase, n in data["places"]})
-        operations.update(data["operations"])
+        operations.update({(moment, op): n for moment, op, n in data["operations"]})
     return {"timed": timed, "places": places, "operations": operations}
 
 
@@ -68,9 +68,15 @@ def report(code: harness.Code, measured: dict, top: int) -> tuple[int, float]:
     for test, test_phases in sorted(scenarios.items(), key=lambda kv: -sum(kv[1].values())):
         split = "/".join(str(test_phases[p]) for p in ("setup", "call", "teardown"))
         print(f"    {sum(test_phases.values()):4}  {split:>11}  {test}")
+    by_operation: Counter[str] = Counter()
+    for (_, operation), n in operations.items():
+        by_operation[operation] += n
     print(f"  top {top} operations:")
-    for operation, n in operations.most_common(top):
+    for operation, n in by_operation.most_common(top):
         print(f"    {n:5}  {operation}")
+    print(f"  top {top} operations by phase (setup, call, teardown) or moment outside tests:")
+    for (moment, operation), n in operations.most_common(top):
+        print(f"    {n:5}  {moment:<9.40}  {operation}")
     return total, mean
 
 
