@@ -41,7 +41,7 @@ def test_default_is_the_embedded_reference_with_a_foreign_instance():
 
 
 def test_reference_instances_get_a_foreign_instance_others_need_the_option():
-    memory, sqlite = resolve_targets(["memory://x?profile=azureml", "sqlite:///a.db"], [], None)
+    memory, sqlite = resolve_targets(["memory://x?emulate=azureml", "sqlite:///a.db"], [], None)
     assert memory.foreign_tracking_uri == EMBEDDED_FOREIGN_TRACKING_URI
     assert sqlite.foreign_tracking_uri is None
     given = resolve_targets(["memory://x"], [], "http://foreign:5000")
