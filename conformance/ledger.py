@@ -50,10 +50,16 @@ class Ledger:
     #: pending name -> (tracking URI, registry URI) of the registry it may exist in
     _pending: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    @property
+    def prefix(self) -> str:
+        """What every name this process mints starts with: no other run's or process's does."""
+        return f"{self.namespace}-{self.worker}-"
+
     def mint(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
-        """A fresh name of this run; ``hint`` says what it is for, to help a human reading it."""
+        """A fresh name of this run, ``<prefix><counter>-<hint>``; ``hint`` says what it is for,
+        to help a human reading it."""
         with self._lock:
-            name = f"{self.namespace}-{self.worker}-{next(self._counter)}-{hint}"
+            name = f"{self.prefix}{next(self._counter)}-{hint}"
             self._pending[name] = (tracking_uri, registry_uri)
         return name
 

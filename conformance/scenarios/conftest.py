@@ -142,7 +142,7 @@ def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, pr
     if tracking_uri not in state.experiments:
         with probe.prerequisite("create_experiment"):
             state.experiments[tracking_uri] = client.create_experiment(
-                f"{state.ledger.namespace}-{state.ledger.worker}"
+                state.ledger.prefix.removesuffix("-")
             )
     return state.experiments[tracking_uri]
 

@@ -38,10 +38,10 @@ _FILTERS = {
 
 @pytest.mark.parametrize("case", list(_FILTERS))
 @feature("search.by-tag")
-def test_tag_filter_matches_exactly(client, names, probe, case):
+def test_tag_filter_matches_exactly(client, names, probe, conformance_state, case):
     # given four models: red, blue, one without tags, and one red and big
     minted = {role: names(f"tag-{role}") for role in _MODELS}
-    value_prefix = _value_prefix(minted["red"], "tag-red")
+    value_prefix = conformance_state.ledger.prefix  # unique to this run: tag values on it are ours
     for role, name in minted.items():
         tags = _MODELS[role](value_prefix)
         with probe.prerequisite("create_registered_model with tags"):
@@ -62,8 +62,3 @@ def test_tag_filter_matches_exactly(client, names, probe, case):
         f"filter {filter_string} returned our models {[by_name[n] for n in ours_found]}, "
         f"expected exactly {sorted(roles)} (models: {by_name})"
     )
-
-
-def _value_prefix(name: str, hint: str) -> str:
-    """``<namespace>-<worker>-``: unique to this run, so tag values built on it are ours."""
-    return name.removesuffix(f"-{hint}").rsplit("-", 1)[0] + "-"

@@ -1,8 +1,8 @@
 """Seed row 14: search registered models with LIKE (case-sensitive) and ILIKE (case-insensitive).
 
-Minted names read ``<namespace>-<worker>-<counter>-<hint>``; the counter differs from name to
-name, so every pattern starts with this run's prefix ``<namespace>-<worker>-`` (or that prefix
-in swapped case), skips the counter with ``%`` and then tests ``%``, ``_`` and case on the hints.
+Minted names read ``<prefix><counter>-<hint>`` (the ledger's); the counter differs from name to
+name, so every pattern starts with this run's prefix (or that prefix in swapped case), skips the
+counter with ``%`` and then tests ``%``, ``_`` and case on the hints.
 Only models of this run can match such a pattern, and results are judged on this scenario's own
 models: earlier scenarios of the run may have left models with the same hints behind (on a
 registry that refuses to delete them).
@@ -35,10 +35,10 @@ _PATTERNS = {
 
 @pytest.mark.parametrize("case", list(_PATTERNS))
 @feature("search.like-ilike")
-def test_pattern_matches_exactly(client, names, probe, case):
+def test_pattern_matches_exactly(client, names, probe, conformance_state, case):
     # given four models whose hints differ in case and in one character
     minted = {hint: names(hint) for hint in HINTS}
-    prefix = _run_prefix(minted)
+    prefix = conformance_state.ledger.prefix
     for name in minted.values():
         with probe.prerequisite("create_registered_model"):
             client.create_registered_model(name)
@@ -61,12 +61,3 @@ def test_pattern_matches_exactly(client, names, probe, case):
         f"filter {filter_string} returned {ours_found} among this scenario's models "
         f"{sorted(ours)}, expected exactly {expected}"
     )
-
-
-def _run_prefix(minted: dict[str, str]) -> str:
-    """``<namespace>-<worker>-``, read off the minted names (the counter comes after it)."""
-    prefixes = {
-        name.removesuffix(f"-{hint}").rsplit("-", 1)[0] + "-" for hint, name in minted.items()
-    }
-    assert len(prefixes) == 1, f"minted names do not share a prefix: {sorted(minted.values())}"
-    return prefixes.pop()
