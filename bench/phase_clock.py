@@ -1,18 +1,37 @@
 """A pytest plugin for the benches (``-p phase_clock``, bench/ on the path): the wall-clock time
 at which a run passes each of its phases, written to ``RC_BENCH_PHASES_FILE`` as JSON (epoch
-seconds), plus the summed setup, call and teardown durations of its tests."""
+seconds), plus the summed setup, call and teardown durations of its tests and the time spent in
+the garbage collector's full (generation 2) collections from the plugin's load on."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
 
 _stamps: dict[str, float] = {"plugin loaded": time.time()}
 _durations: Counter[str] = Counter()
+
+
+_full_collections: list[float] = []  # seconds each
+_collection_started = [0.0]
+
+
+def _time_full_collections(phase: str, info: dict[str, Any]) -> None:
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _collection_started[0] = time.perf_counter()
+    else:
+        _full_collections.append(time.perf_counter() - _collection_started[0])
+
+
+gc.callbacks.append(_time_full_collections)
 
 
 def _stamp(name: str) -> None:
@@ -54,4 +73,6 @@ def pytest_sessionfinish() -> None:
 def pytest_unconfigure() -> None:
     _stamp("unconfigure")
     with open(os.environ["RC_BENCH_PHASES_FILE"], "w", encoding="utf-8") as file:
-        json.dump({"stamps": _stamps, "durations": dict(_durations)}, file)
+        json.dump(
+            {"stamps": _stamps, "durations": dict(_durations), "full_gc": _full_collections}, file
+        )

@@ -56,6 +56,8 @@ def phases(code: harness.Code, folder: Path) -> None:
             f"{when} {durations.get(when, 0):.2f} s" for when in ("setup", "call", "teardown")
         )
     )
+    full_gc = data["full_gc"]
+    print(f"  full garbage collections before exit: {len(full_gc)}, {sum(full_gc):.2f} s")
 
 
 def profile(code: harness.Code, folder: Path, top: int) -> None:
