@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,14 @@ from conformance import (
     report_markdown,
     results_file,
 )
+from conformance.run import client_env
 from conformance.run.options import DEFAULT_TARGET
+from conformance.targets import mask_text, mask_uri
 
 SCENARIO_PACKAGE = "conformance.scenarios"
 PROG = "registry-conformance"
+#: What ``run --namespace`` accepts (``conformance.run.start``): no ``%`` and no quote.
+NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}")
 
 
 class CommandError(Exception):
@@ -135,11 +140,58 @@ def features(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_sweep(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="list (and with --yes delete) what an interrupted run left behind",
+        description="List every entity of one run's namespace (the prefix 'run' prints at its "
+        "start and stores in the results document): registered models named NAMESPACE-... "
+        "with their versions and aliases, and experiments named NAMESPACE-... with their runs. "
+        "Nothing else is ever matched. Without --yes nothing is deleted.",
+    )
+    parser.add_argument("--namespace", required=True, metavar="NAMESPACE")
+    parser.add_argument("--registry-uri", required=True, metavar="URI")
+    parser.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="where the run's experiments are (default: the registry URI)",
+    )
+    parser.add_argument("--yes", action="store_true", help="delete what is listed")
+    parser.set_defaults(handler=sweep_namespace)
+
+
+def sweep_namespace(args: argparse.Namespace) -> int:
+    if not NAMESPACE.fullmatch(args.namespace):
+        raise CommandError(f"--namespace {args.namespace!r} is not a namespace the suite makes")
+    client_env.disable_telemetry()  # before MLflow is imported, which reads it then
+    from conformance import sweep
+
+    tracking_uri = args.tracking_uri or args.registry_uri
+    where = mask_uri(args.registry_uri)
+    try:
+        found = sweep.find(args.namespace, args.registry_uri, tracking_uri)
+    except Exception as exc:  # unreachable, refused, unauthorised: one line, no traceback
+        raise CommandError(mask_text(f"cannot list {where}: {exc}").splitlines()[0]) from None
+    lines = found.lines()
+    print(f"namespace {args.namespace} on {where}: {len(lines)} entities")
+    print("\n".join(f"  {line}" for line in lines))
+    if not args.yes:
+        if lines:
+            print("nothing deleted: run again with --yes to delete them")
+        return 0
+    leftovers = sweep.delete(found, args.registry_uri, tracking_uri)
+    for leftover in leftovers:
+        print(mask_text(f"left behind: {leftover.name}: {leftover.reason}"))
+    print(f"deleted {len(lines) - len(leftovers)} of {len(lines)}")
+    return 1 if leftovers else 0
+
+
 COMMANDS: list[Callable[[Any], None]] = [
     add_run,
     add_report,
     add_compare,
     add_features,
+    add_sweep,
     expectations_cli.register,
 ]
 

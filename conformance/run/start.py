@@ -41,6 +41,7 @@ def activate(config: pytest.Config) -> None:
         outputs.check_writable(config)
         if not config.option.collectonly:
             _preflight(targets)
+        print(f"registry-conformance: namespace {namespace} (what the run creates is named so)")
     else:  # the controller's preflight decided
         for target in targets:
             target.unusable = workerinput["rc_unusable"].get(target.id)
