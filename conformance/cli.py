@@ -165,7 +165,10 @@ def sweep_namespace(args: argparse.Namespace) -> int:
         raise CommandError(f"--namespace {args.namespace!r} is not a namespace the suite makes")
     client_env.disable_telemetry()  # before MLflow is imported, which reads it then
     from conformance import sweep
+    from conformance.run.time_limits import DEFAULT_CALL_TIMEOUT_S
 
+    # A run's client settings: no retrying for minutes when the registry does not answer.
+    client_env.apply(None, DEFAULT_CALL_TIMEOUT_S)
     tracking_uri = args.tracking_uri or args.registry_uri
     where = mask_uri(args.registry_uri)
     try:
