@@ -74,7 +74,7 @@ class Ledger:
             if where is None:
                 continue
             client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
-            reason = _remove_model(client, name)
+            reason = remove_model(client, name)
             if reason is None:
                 with self._lock:
                     self._pending.pop(name, None)
@@ -97,7 +97,7 @@ class Ledger:
             return [name for name, at in self._pending.items() if where in (None, at)]
 
 
-def _remove_model(client: MlflowClient, name: str) -> str | None:
+def remove_model(client: MlflowClient, name: str) -> str | None:
     """Remove one model; None when it is gone (or never existed), else why it is not."""
     try:
         model = client.get_registered_model(name)

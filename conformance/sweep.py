@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from conformance.ledger import Leftover, _remove_model, remove_experiment
+from conformance.ledger import Leftover, remove_model, remove_experiment
 
 _PAGE = 1000
 
@@ -104,7 +104,7 @@ def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
-        reason = _remove_model(registry, model.name)
+        reason = remove_model(registry, model.name)
         if reason is not None:
             leftovers.append(Leftover(model.name, reason))
     tracking = MlflowClient(tracking_uri=tracking_uri)
