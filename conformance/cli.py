@@ -112,17 +112,29 @@ def add_compare(subparsers: Any) -> None:
         help="list regressions and fixes between two results documents",
         description="Compare two results documents target by target (matched by id, else by "
         "label). Verdicts rank supported > partial > unsupported > not-tested > inconclusive > "
-        "non-conformant; a move down is a regression. Exit status 1 when there is one.",
+        "non-conformant; a move down is a regression. Exit status 1 when there is one. "
+        "Operations whose p95 latency grew by more than --p95-factor are listed as slowdowns.",
     )
     parser.add_argument("base", type=Path, metavar="BASE.json")
     parser.add_argument("head", type=Path, metavar="HEAD.json")
+    parser.add_argument(
+        "--p95-factor",
+        type=float,
+        default=compare.P95_FACTOR,
+        metavar="FACTOR",
+        help="list an operation as slower when its p95 grew by more than this (default %(default)s)",
+    )
+    parser.add_argument("--fail-on-slowdown", action="store_true", help="exit 1 on a slowdown too")
     parser.set_defaults(handler=compare_documents)
 
 
 def compare_documents(args: argparse.Namespace) -> int:
-    comparison = compare.compare(results_file.read(args.base), results_file.read(args.head))
+    comparison = compare.compare(
+        results_file.read(args.base), results_file.read(args.head), args.p95_factor
+    )
     print("\n".join(compare.format_comparison(comparison)))
-    return 1 if comparison.regressions else 0
+    slowed = args.fail_on_slowdown and comparison.slowdowns
+    return 1 if comparison.regressions or slowed else 0
 
 
 def add_features(subparsers: Any) -> None:

@@ -12,11 +12,6 @@ import pytest
 from tests import report_documents
 from tests.servers import reference_server
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="needs the run-side wiring of conformance.latency in conformance/run/ (issue 11)",
-)
-
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance import documented, gate, results
+from conformance import documented, gate, latency, results
 from conformance.run import cleanup, outputs
 from conformance.run.state import RunState
 from conformance.run.xdist_handoff import worker_output
@@ -66,6 +66,7 @@ class Finish:
             },
             collected=state.collected,
         )
+        latency.attach(self.document, state.targets)
         if state.expectations is not None:
             strict = session.config.getoption("strict_expectations")
             self.gate = gate.evaluate(self.document, state.expectations, strict)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conformance import expectations, preflight
+from conformance import expectations, http_exchanges, latency, preflight
 from conformance.catalogue import FEATURES
 from conformance.ledger import Ledger, new_namespace
 from conformance.run import client_env, outputs, time_limits
@@ -36,6 +36,9 @@ def activate(config: pytest.Config) -> None:
     state = RunState(
         targets, Ledger(namespace), workerinput is not None, time_limits.resolve(config)
     )
+    latency.reset()  # this run's requests only, should the process have run another
+    if any(target.is_http for target in targets):
+        http_exchanges.install()  # from here on, the preflight's requests included
     if workerinput is None:
         state.expectations = _expectations(config)
         outputs.check_writable(config)

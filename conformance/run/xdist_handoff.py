@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance import latency
 from conformance.ledger import Leftover
 from conformance.outcomes import Outcome
 from conformance.run.recording import junit_properties
@@ -38,6 +39,7 @@ class XdistHandoff:
         output = getattr(node, "workeroutput", {})
         self.state.leftovers += [Leftover(**item) for item in output.get("rc_leftovers", [])]
         self.state.cut_short = self.state.cut_short or output.get("rc_cut_short", "")
+        latency.absorb(output.get("rc_latency", []))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
@@ -58,4 +60,5 @@ def worker_output(state: RunState) -> dict[str, Any]:
     return {
         "rc_leftovers": [vars(leftover) for leftover in state.leftovers],
         "rc_cut_short": state.cut_short,
+        "rc_latency": latency.snapshot(),
     }
