@@ -122,7 +122,7 @@ def add_compare(subparsers: Any) -> None:
         type=float,
         default=compare.P95_FACTOR,
         metavar="FACTOR",
-        help="list an operation as slower when its p95 grew by more than this (default %(default)s)",
+        help="list an operation as slower when its p95 grew more (default %(default)s)",
     )
     parser.add_argument("--fail-on-slowdown", action="store_true", help="exit 1 on a slowdown too")
     parser.set_defaults(handler=compare_documents)

@@ -20,17 +20,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.outcomes import rank
 from conformance.targets import mask_text
 
 Target = dict[str, Any]
-RANK = {
-    "supported": 5,
-    "partial": 4,
-    "unsupported": 3,
-    "not-tested": 2,
-    "inconclusive": 1,
-    "non-conformant": 0,
-}
 #: A slowdown: the head's p95 is more than this many times the base's.
 P95_FACTOR = 2.0
 #: Operations with fewer requests on either side are not compared.
@@ -103,7 +96,7 @@ def compare(
                 after=now["verdict"],
                 note=mask_text(now["note"]),
             )
-            if RANK[now["verdict"]] < RANK[old["verdict"]]:
+            if rank(now["verdict"]) < rank(old["verdict"]):
                 regressions.append(change)
             else:
                 fixes.append(change)

@@ -17,37 +17,11 @@ from typing import Any
 
 from conformance import http_exchanges, timestamps
 from conformance.documented import DocumentedColumn
+from conformance.outcomes import CLAIM_SYMBOLS, NO_CLAIM, VERDICT_SYMBOLS, Symbol, Verdict
 from conformance.targets import mask_text, mask_uri
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
 FOOTNOTE_LENGTH = 160
-
-
-@dataclass(frozen=True)
-class Symbol:
-    key: str
-    glyph: str
-    label: str
-    meaning: str
-
-
-#: Verdicts in the order of the legend and of the per-target counts.
-VERDICT_SYMBOLS: dict[str, Symbol] = {
-    symbol.key: symbol
-    for symbol in (
-        Symbol("supported", "✓", "supported", "every scenario passed"),
-        Symbol("partial", "◐", "partial", "some ways of doing it passed, others were refused"),
-        Symbol("unsupported", "✗", "unsupported", "cleanly refused, state unchanged"),
-        Symbol("non-conformant", "‼", "non-conformant", "accepted but wrong, or a 500/malformed"),
-        Symbol("inconclusive", "?", "inconclusive", "no verdict: unreachable, timeout, setup"),
-        Symbol("not-tested", "·", "not tested", "skipped: not applicable or an option missing"),
-    )
-}
-CLAIM_SYMBOLS: dict[str, Symbol] = {
-    "supported": Symbol("supported", "✓", "claimed", "the source documents it as supported"),
-    "unsupported": Symbol("unsupported", "✗", "not claimed", "blank or denied in the source"),
-}
-NO_CLAIM = Symbol("none", "", "", "the source has no row for this feature")
 
 
 @dataclass(frozen=True)
@@ -294,10 +268,10 @@ def _letters(index: int) -> str:
 
 
 def _cell(verdict: dict[str, Any] | None, column: int, feature: str, notes: _Footnotes) -> Cell:
-    key = verdict["verdict"] if verdict else "not-tested"
+    key = verdict["verdict"] if verdict else Verdict.NOT_TESTED.value
     note = mask_text(verdict["note"]) if verdict else "no verdict in the document"
     footnote = None
-    if key != "supported":
+    if key != Verdict.SUPPORTED or note:  # a supported cell's note says what it was judged on
         footnote = notes.measured(shorten(note or VERDICT_SYMBOLS[key].meaning))
     return Cell(
         symbol=VERDICT_SYMBOLS[key],

@@ -44,18 +44,6 @@ def test_lost_coverage_is_a_regression_and_regained_a_fix(full, one_feature):
     assert "#1 register.mlflow-format: supported -> not-tested: no scenario ran" in lines[1]
 
 
-def test_rank_puts_wrong_answers_last():
-    order = sorted(compare.RANK, key=compare.RANK.get, reverse=True)
-    assert order == [
-        "supported",
-        "partial",
-        "unsupported",
-        "not-tested",
-        "inconclusive",
-        "non-conformant",
-    ]
-
-
 def test_targets_match_by_label_when_ids_differ(full):
     head = report_documents.with_hostile_target(full)
     renamed = head["targets"][0]["id"] = "renamed"
