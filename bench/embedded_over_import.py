@@ -3,7 +3,7 @@ reference backend) over a bare ``python -c "import mlflow"``: whole processes, m
 each, in alternation so that both see the same load. Goal <= 1.5x.
 
     python bench/embedded_over_import.py                          # this checkout
-    python bench/embedded_over_import.py --before /tmp/rc-before  # and an earlier one
+    python bench/embedded_over_import.py --before ../rc-before  # and an earlier one
 """
 
 from __future__ import annotations

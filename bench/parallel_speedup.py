@@ -2,7 +2,7 @@
 worker processes, ``mlflow server --workers 4``; SQLite), serial vs ``-n 2`` vs ``-n 4``.
 
     python bench/parallel_speedup.py                          # this checkout
-    python bench/parallel_speedup.py --before /tmp/rc-before  # and an earlier one
+    python bench/parallel_speedup.py --before ../rc-before  # and an earlier one
     python bench/parallel_speedup.py --server-workers 1       # a one-worker server instead
 
 Whole processes, interpreter start included; speed-up = serial wall / parallel wall. On a

@@ -4,7 +4,7 @@ the costliest calls of the same run under cProfile (which slows everything down 
 its numbers as shares, the phases as times).
 
     python bench/profile_embedded.py                          # this checkout
-    python bench/profile_embedded.py --before /tmp/rc-before  # and an earlier one
+    python bench/profile_embedded.py --before ../rc-before  # and an earlier one
     python bench/profile_embedded.py --top 40
 """
 

@@ -2,7 +2,7 @@
 scenario, by phase and by operation.
 
     python bench/requests_per_run.py                          # this checkout
-    python bench/requests_per_run.py --before /tmp/rc-before  # and an earlier one, same servers
+    python bench/requests_per_run.py --before ../rc-before  # and an earlier one, same servers
 
 Serial runs, so that every request belongs to the test running when it was sent; requests to the
 second server (seed row 4's foreign tracking server) are not counted. Counted by

@@ -3,7 +3,7 @@
 and a second one for seed row 4. Whole processes, interpreter start included; goal <= 2.5x.
 
     python bench/suite_over_baseline.py                          # this checkout
-    python bench/suite_over_baseline.py --before /tmp/rc-before  # and an earlier one
+    python bench/suite_over_baseline.py --before ../rc-before  # and an earlier one
     python bench/suite_over_baseline.py --repeat 3               # medians of 3, in alternation
 """
 
