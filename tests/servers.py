@@ -252,3 +252,18 @@ def fresh_database(server_uri: str, prefix: str = "rc") -> Iterator[Database]:
                 connection.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def basic_auth_mlflow_server(migrated: Path, workdir: Path, admin_password: str) -> Iterator[str]:
+    """``mlflow server --app-name basic-auth`` on a copy of a migrated SQLite database.
+
+    MLflow ships no default admin password: the server creates its admin with ``admin_password``.
+    """
+    database = copy_database(migrated, workdir / "mlflow.db")
+    env = {
+        "MLFLOW_AUTH_ADMIN_PASSWORD": admin_password,
+        "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16),
+    }
+    with mlflow_server(f"sqlite:///{database}", workdir, env=env, app_name="basic-auth") as url:
+        yield url

@@ -32,14 +32,7 @@ def basic_auth_server(
     tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
 ) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("basic-auth-server")
-    database = servers.copy_database(migrated_sqlite, workdir / "mlflow.db")
-    env = {
-        "MLFLOW_AUTH_ADMIN_PASSWORD": PASSWORD,
-        "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16),
-    }
-    with servers.mlflow_server(
-        f"sqlite:///{database}", workdir, env=env, app_name="basic-auth"
-    ) as url:
+    with servers.basic_auth_mlflow_server(migrated_sqlite, workdir, PASSWORD) as url:
         yield url
 
 
