@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 from tests import servers
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Markup that must stay text wherever it is shown.
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -51,8 +54,14 @@ def real_run(folder: Path, *args: str) -> dict[str, Any]:
 def run_with_document(
     folder: Path, *args: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """``registry-conformance run *args`` in ``folder``: the finished command and its document."""
+    """``registry-conformance run *args`` in ``folder``: the finished command and its document.
+
+    The run can load this repository's test plugins (``-p tests.broken_backends``); this session's
+    own pytest variables (xdist worker names, ...) are not its business.
+    """
     path = folder / "results.json"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
         [
             sys.executable,
@@ -67,9 +76,11 @@ def run_with_document(
             *args,
         ],
         cwd=folder,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
+        timeout=600,
     )
     assert path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return done, json.loads(path.read_text(encoding="utf-8"))

@@ -23,18 +23,13 @@ the scenarios named in ``EXPECTED`` must end as stated:
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import broken_backends as broken
+from tests import report_documents
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The scenario files whose scenarios the faults are about.
 SCENARIO_FILES = (
     "search_list",
@@ -118,26 +113,14 @@ WITHOUT_LATEST = {
 @pytest.fixture(scope="module")
 def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The scenarios concerned against every fault's backend, in one serial run."""
-    folder = tmp_path_factory.mktemp("faults")
-    results = folder / "results.json"
-    command = [
-        sys.executable,
-        "-m",
-        "conformance.cli",
+    return report_documents.real_run(
+        tmp_path_factory.mktemp("faults"),
         "-p",
         "tests.broken_backends",
         *(f"--registry-uri={broken.fault_uri(name)}" for name in EXPECTED),
-        f"--results-json={results}",
         "-k",
         " or ".join(SCENARIO_FILES),
-    ]
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    completed = subprocess.run(
-        command, cwd=folder, env=env, capture_output=True, text=True, timeout=600
     )
-    assert results.is_file(), f"no results document:\n{completed.stdout[-4000:]}{completed.stderr}"
-    return json.loads(results.read_text())
 
 
 def _scenarios(document: dict[str, Any], fault: str, function: str, part: str) -> list[dict]:

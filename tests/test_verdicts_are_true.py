@@ -14,20 +14,16 @@ in ``OVERLAPS`` with its reason; there the other row may only drop to ``partial`
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.catalogue import FEATURES
 from tests import broken_backends as broken
+from tests import report_documents
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 CLEAN_URI = "memory://proof-clean"
 FOREIGN_URI = "memory://proof-foreign"
 FEATURE_IDS = [feature.id for feature in FEATURES]
@@ -79,30 +75,18 @@ class Proof:
 @pytest.fixture(scope="module")
 def proof(tmp_path_factory: pytest.TempPathFactory) -> Proof:
     """The shipped scenarios against every broken backend and an intact one, in one run."""
-    folder = tmp_path_factory.mktemp("proof")
-    results = folder / "results.json"
-    command = [
-        sys.executable,
-        "-m",
-        "conformance.cli",
+    completed, document = report_documents.run_with_document(
+        tmp_path_factory.mktemp("proof"),
         "-p",
         "tests.broken_backends",
         *(f"--registry-uri={uri}" for uri in [*BROKEN_URIS, CLEAN_URI]),
         f"--foreign-tracking-uri={FOREIGN_URI}",
-        f"--results-json={results}",
         "-n",
         "2",
         "--dist",
         "load",
-    ]
-    # This session's own pytest variables (xdist worker names, ...) are not the run's business.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    completed = subprocess.run(
-        command, cwd=folder, env=env, capture_output=True, text=True, timeout=600
     )
-    assert results.is_file(), f"no results document:\n{completed.stdout[-4000:]}{completed.stderr}"
-    return Proof(completed, json.loads(results.read_text()))
+    return Proof(completed, document)
 
 
 def test_one_run_measured_every_target(proof):
