@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("list_features"):
-        from conformance import matrix_text
+        from conformance.report import terminal as matrix_text
 
         print("\n".join(matrix_text.feature_listing()))
         return 0

@@ -21,9 +21,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from conformance.outcomes import Outcome
-from conformance.phase_outcome import outcome_of
-from conformance.probe import Inconclusive, Probe
-from conformance.stalls import OutOfTime, stall_of, time_limit
+from conformance.run.phase_outcome import outcome_of
+from conformance.run.probe import Inconclusive, Probe
+from conformance.run.stalls import OutOfTime, stall_of, time_limit
 from tests import servers
 from tests.answering_server import Answer, answering
 
@@ -121,8 +121,8 @@ import time
 from mlflow.exceptions import MlflowException
 from mlflow.telemetry.client import get_telemetry_client
 
-from conformance.markers import feature
-from conformance.probe import NonConformant
+from conformance.scenarios.markers import feature
+from conformance.run.probe import NonConformant
 
 
 @feature("model.delete")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli, matrix_text
+from conformance import cli
 from conformance.catalogue import CATALOGUE_VERSION, FEATURES
+from conformance.report import terminal as matrix_text
 from tests import report_documents
 
 

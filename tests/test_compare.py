@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import compare
 from conformance.catalogue import CATALOGUE_VERSION, FEATURES
+from conformance.results import compare
 from tests import report_documents
 
 

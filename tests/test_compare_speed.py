@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from conformance import compare, http_exchanges, latency
+from conformance.results import compare
+from conformance.run import http_exchanges, latency
 from tests import report_documents
 from tests.answering_server import Answer, answering
 

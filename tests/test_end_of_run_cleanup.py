@@ -14,9 +14,9 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from conformance.ledger import Ledger, Leftover
-from conformance.registry_lock import RegistryLock
 from conformance.run import cleanup
+from conformance.run.ledger import Ledger, Leftover
+from conformance.run.registry_lock import RegistryLock
 from conformance.run.state import RunState
 from conformance.run.time_limits import Limits
 from conformance.targets import resolve_targets

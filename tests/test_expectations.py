@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from conformance import documented, expectations, expectations_cli, gate
+from conformance import documented, gate
 from conformance.catalogue import FEATURES
-from conformance.expectations import ExpectationsError
+from conformance.cli import expectations as expectations_cli
+from conformance.gate import expectations
+from conformance.gate.expectations import ExpectationsError
 from tests import report_documents
 
 if sys.version_info >= (3, 11):

@@ -24,7 +24,7 @@ from mlflow.protos.databricks_pb2 import (
     RESOURCE_DOES_NOT_EXIST,
 )
 
-from conformance.probe import Inconclusive, NonConformant, Probe
+from conformance.run.probe import Inconclusive, NonConformant, Probe
 from conformance.scenarios.foreign_artifacts import (
     ForeignModel,
     accepted_version,

@@ -11,11 +11,11 @@ import pytest
 import conformance
 from conformance import gate, results
 from conformance.catalogue import FEATURES
-from conformance.expectations import Claim, Expectations
 from conformance.gate import Status
+from conformance.gate.expectations import Claim, Expectations
 from tests import report_documents
 
-README = Path(conformance.__file__).parent / "profiles" / "README.md"
+README = Path(conformance.__file__).parent / "gate" / "profiles" / "README.md"
 
 
 @pytest.fixture(scope="module")

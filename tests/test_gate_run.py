@@ -188,8 +188,8 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-from conformance.markers import feature
-from conformance.probe import Inconclusive
+from conformance.scenarios.markers import feature
+from conformance.run.probe import Inconclusive
 
 
 @feature("model.rename")

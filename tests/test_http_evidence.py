@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from conformance import http_exchanges
+from conformance.run import http_exchanges
 from tests.servers import reference_server
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ OWN_SCENARIOS = 'pytest_plugins = ["conformance.scenarios.conftest"]\n'
 HERE = ("-p", "no:cacheprovider", ".", "--results-json", "results.json")
 RENAME_THEN_FAILURE_THEN_STAGES = """
 import pytest
-from conformance.markers import feature
+from conformance.scenarios.markers import feature
 
 
 @feature("model.rename")
@@ -108,7 +108,7 @@ def test_a_crashed_worker_leaves_its_scenario_error(pytester: pytest.Pytester):
     pytester.makepyfile(
         test_crash="""
 import os
-from conformance.markers import feature
+from conformance.scenarios.markers import feature
 
 
 @feature("model.delete")
@@ -141,7 +141,7 @@ import pathlib
 import time
 
 import pytest
-from conformance.markers import feature
+from conformance.scenarios.markers import feature
 
 
 @feature("model.rename")

@@ -12,7 +12,8 @@ import pytest
 import requests
 from mlflow import MlflowClient
 
-from conformance import http_exchanges, latency, results
+from conformance import results
+from conformance.run import http_exchanges, latency
 from tests.servers import reference_server
 
 

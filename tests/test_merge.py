@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import merge, results
+from conformance import results
 from conformance.catalogue import CATALOGUE_VERSION, FEATURES
+from conformance.results import merge
 from tests import report_documents
 
 

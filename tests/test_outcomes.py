@@ -10,8 +10,8 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from conformance.outcomes import Outcome, Verdict, feature_verdict, worst_outcome
-from conformance.phase_outcome import outcome_of
-from conformance.probe import NonConformant, Probe
+from conformance.run.phase_outcome import outcome_of
+from conformance.run.probe import NonConformant, Probe
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 P, U, F, E, S = (
@@ -60,8 +60,8 @@ from mlflow.protos.databricks_pb2 import (
     RESOURCE_DOES_NOT_EXIST,
 )
 
-from conformance.markers import feature
-from conformance.probe import NonConformant, Unsupported
+from conformance.scenarios.markers import feature
+from conformance.run.probe import NonConformant, Unsupported
 
 
 @feature("model.rename")
@@ -177,7 +177,7 @@ def test_reasons_read_once(phase_run):
     assert "PERMISSION_DENIED" in denied
     assert "MLFLOW_TRACKING_TOKEN" in denied
     assert records["test_refused_after_acceptance"]["reason"] == (
-        "conformance.probe.NonConformant: the registry accepted version 1 of m, but "
+        "conformance.run.probe.NonConformant: the registry accepted version 1 of m, but "
         "load_model(models:/m/1) got: ENDPOINT_NOT_FOUND: no artifact proxy here"
     )
     evidence = records["test_refused_after_acceptance"]["evidence"]

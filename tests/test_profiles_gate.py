@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import expectations
+from conformance.gate import expectations
 from reference_backend.emulations import EMULATIONS
 from tests import report_documents
 

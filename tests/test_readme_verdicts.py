@@ -15,9 +15,9 @@ import requests
 from mlflow.exceptions import MlflowException, RestException
 from mlflow.utils.rest_utils import verify_rest_response
 
-from conformance import refusals
-from conformance.phase_outcome import outcome_of
-from conformance.probe import Probe
+from conformance.run import refusals
+from conformance.run.phase_outcome import outcome_of
+from conformance.run.probe import Probe
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _CODE = re.compile(r"`([A-Z][A-Z_]+)`")

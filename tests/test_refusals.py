@@ -22,10 +22,10 @@ from mlflow.tracking import MlflowClient
 from mlflow.utils.rest_utils import augmented_raise_for_status
 
 from conformance.outcomes import Outcome
-from conformance.phase_outcome import outcome_of
-from conformance.probe import Probe
-from conformance.refusals import Kind, classify
-from conformance.scenario_support import expect_error
+from conformance.run.phase_outcome import outcome_of
+from conformance.run.probe import Probe
+from conformance.run.refusals import Kind, classify
+from conformance.scenarios.support import expect_error
 from tests.answering_server import Answer, answering
 from tests.servers import free_port
 

@@ -14,10 +14,10 @@ from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import call_endpoint
 
 from conformance.outcomes import Outcome
-from conformance.phase_outcome import outcome_of
-from conformance.probe import Probe
-from conformance.refusals import Kind
-from conformance.scenario_support import expect_error
+from conformance.run.phase_outcome import outcome_of
+from conformance.run.probe import Probe
+from conformance.run.refusals import Kind
+from conformance.scenarios.support import expect_error
 from reference_backend.server import serve_in_thread
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.registry_lock import RegistryLock, lock_folder
+from conformance.run.registry_lock import RegistryLock, lock_folder
 
 HOLD_S = 0.4
 _fork = multiprocessing.get_context("fork")

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from conformance import documented, merge, report_html
+from conformance import documented
 from conformance.catalogue import FEATURES
+from conformance.report import html as report_html
+from conformance.results import merge
 from reports import publish
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS

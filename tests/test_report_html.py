@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance import documented, merge, report_html
+from conformance import documented
 from conformance.catalogue import FEATURES
+from conformance.report import html as report_html
+from conformance.results import merge
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
 

@@ -6,8 +6,11 @@ import re
 
 import pytest
 
-from conformance import documented, merge, report_markdown, report_model
+from conformance import documented
 from conformance.catalogue import FEATURES
+from conformance.report import markdown as report_markdown
+from conformance.report import model as report_model
+from conformance.results import merge
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import documented, matrix_text, merge, report_model
+from conformance import documented
 from conformance.catalogue import FEATURES
+from conformance.report import model as report_model
+from conformance.report import terminal as matrix_text
+from conformance.results import merge
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
 

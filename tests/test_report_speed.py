@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from mlflow import MlflowClient
 
-from conformance import http_exchanges, latency, report_html, report_markdown, results
+from conformance import results
+from conformance.report import html as report_html
+from conformance.report import markdown as report_markdown
+from conformance.run import http_exchanges, latency
 from tests import report_documents
 from tests.report_documents import HOSTILE, SECRETS
 from tests.servers import reference_server

@@ -21,7 +21,7 @@ from mlflow.tracking import fluent
 from mlflow.tracking._model_registry import utils as registry_utils
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
-from conformance import tiny_model
+from conformance.scenarios import tiny_model
 from reference_backend.server import serve_in_thread
 from tests.servers import free_port
 

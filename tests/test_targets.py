@@ -2,12 +2,11 @@
 
 import pytest
 
+from conformance.masking import mask_text, mask_uri
 from conformance.targets import (
     EMBEDDED_FOREIGN_TRACKING_URI,
     EMBEDDED_REGISTRY_URI,
     TargetError,
-    mask_text,
-    mask_uri,
     resolve_targets,
     target_id,
 )

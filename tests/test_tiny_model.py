@@ -11,7 +11,7 @@ SCRIPT = """
 import json, sys, tempfile, pathlib
 import mlflow.pyfunc
 import pandas as pd
-from conformance import tiny_model
+from conformance.scenarios import tiny_model
 
 work = pathlib.Path(tempfile.mkdtemp())
 model = mlflow.pyfunc.load_model(str(tiny_model.save(work / "model", 2.0, 1.0)))

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 
 from mlflow.tracking import MlflowClient
 
-from conformance import stalls
-from conformance.ledger import Leftover, remove_experiment
-from conformance.registry_lock import RegistryLock
+from conformance.masking import mask_text
+from conformance.run import stalls
+from conformance.run.ledger import Leftover, remove_experiment
+from conformance.run.registry_lock import RegistryLock
 from conformance.run.state import RunState
-from conformance.targets import Target, mask_text
+from conformance.targets import Target
 
 
 def clean_up(state: RunState) -> list[Leftover]:

@@ -12,6 +12,7 @@ import pytest
 
 #: MLflow's client waits this long for each answer (its own default: 120 s).
 CALL_TIMEOUT = "MLFLOW_HTTP_REQUEST_TIMEOUT"
+DEFAULT_CALL_TIMEOUT_S = 30
 #: MLflow's client retries 5xx for minutes by default; one broken endpoint must cost seconds.
 _RETRIES = ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
 
@@ -23,14 +24,14 @@ def disable_telemetry() -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
-def apply(call_timeout_s: int | None, default_call_timeout_s: int) -> pytest.MonkeyPatch:
+def apply(call_timeout_s: int | None = None) -> pytest.MonkeyPatch:
     """Set the client's retries and call timeout (``call_timeout_s`` when the option gave one,
     else the user's ``MLFLOW_HTTP_REQUEST_TIMEOUT``, else the default); ``undo()`` restores."""
     patch = pytest.MonkeyPatch()
     if _RETRIES[0] not in os.environ:
         patch.setenv(*_RETRIES)
     if call_timeout_s is not None or CALL_TIMEOUT not in os.environ:
-        patch.setenv(CALL_TIMEOUT, str(call_timeout_s or default_call_timeout_s))
+        patch.setenv(CALL_TIMEOUT, str(call_timeout_s or DEFAULT_CALL_TIMEOUT_S))
     return patch
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from conformance import documented, gate, latency, results
-from conformance.run import cleanup, outputs
+from conformance import documented, gate, results
+from conformance.run import cleanup, latency, outputs
 from conformance.run.state import RunState
 from conformance.run.xdist_handoff import worker_output
 

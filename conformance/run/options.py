@@ -9,12 +9,9 @@ import argparse
 
 import pytest
 
+from conformance.targets import DEFAULT_TARGET
+
 GROUP = "registry-conformance"
-#: The default target, in the order it is looked for, when no --registry-uri is given.
-DEFAULT_TARGET = (
-    "MLFLOW_REGISTRY_URI, then MLFLOW_TRACKING_URI (the variables MLflow's client reads), "
-    "else the embedded reference backend"
-)
 
 
 def add(parser: pytest.Parser) -> None:

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from conformance import report_html, report_markdown, results
+from conformance import results
 from conformance.documented import DocumentedColumn
+from conformance.report import html as report_html
+from conformance.report import markdown as report_markdown
 
 
 @dataclass(frozen=True)

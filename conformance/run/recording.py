@@ -10,11 +10,12 @@ import pytest
 
 from conformance import results
 from conformance.catalogue import FEATURES_BY_MARKER
+from conformance.masking import mask_text
 from conformance.outcomes import Outcome, worst_outcome
-from conformance.phase_outcome import phase_outcome, phase_reason
-from conformance.probe import Probe
+from conformance.run.phase_outcome import phase_outcome, phase_reason
+from conformance.run.probe import Probe
 from conformance.run.state import RunState
-from conformance.targets import Target, mask_text
+from conformance.targets import Target
 
 
 def features_of(item: pytest.Item) -> list[str]:

@@ -4,15 +4,14 @@ preflight that decides each target's fate once."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from conformance import expectations, http_exchanges, latency, preflight
 from conformance.catalogue import FEATURES
-from conformance.ledger import Ledger, new_namespace
-from conformance.run import client_env, outputs, time_limits
+from conformance.gate import expectations
+from conformance.namespaces import is_namespace, new_namespace
+from conformance.run import client_env, http_exchanges, latency, outputs, preflight, time_limits
 from conformance.run.finish import Finish
+from conformance.run.ledger import Ledger
 from conformance.run.recording import Recorder
 from conformance.run.state import STATE, RunState
 from conformance.run.summary import Summary
@@ -29,9 +28,7 @@ def activate(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     targets = _targets(config)
     namespace = (workerinput or {}).get("rc_namespace") or _namespace(config)
-    client_settings = client_env.apply(
-        config.getoption("call_timeout"), time_limits.DEFAULT_CALL_TIMEOUT_S
-    )
+    client_settings = client_env.apply(config.getoption("call_timeout"))
     config.add_cleanup(client_settings.undo)
     state = RunState(
         targets, Ledger(namespace), workerinput is not None, time_limits.resolve(config)
@@ -74,7 +71,7 @@ def _targets(config: pytest.Config) -> list[Target]:
 
 def _namespace(config: pytest.Config) -> str:
     namespace = config.getoption("namespace") or new_namespace()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}", namespace):
+    if not is_namespace(namespace):
         raise pytest.UsageError(
             f"--namespace {namespace!r}: use 1-41 letters, digits, '-' or '_' (it prefixes names)"
         )

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conformance import results
-from conformance.expectations import Expectations
-from conformance.ledger import Ledger, Leftover
-from conformance.targets import Target, mask_text
+from conformance.gate.expectations import Expectations
+from conformance.masking import mask_text
+from conformance.run.ledger import Ledger, Leftover
+from conformance.targets import Target
 
 if TYPE_CHECKING:
     from conformance.run.time_limits import Limits

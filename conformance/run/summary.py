@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import documented, gate, matrix_text
+from conformance import documented, gate
+from conformance.report import terminal as matrix_text
 from conformance.run import outputs
 from conformance.run.finish import Finish
 

@@ -2,7 +2,7 @@
 scenario a time limit, and a registry that stalls costs one of them per process and target, not
 one per scenario.
 
-A stall is recognized from the exception at hand (``conformance.stalls``). Once a target stalled
+A stall is recognized from the exception at hand (``conformance.run.stalls``). Once a target stalled
 in a process, its later scenarios there end at once, ``error``, and the removal of their names is
 left to the end of the run, which bounds it too (``finish``).
 """
@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 import pytest_timeout
 
-from conformance.probe import Inconclusive
 from conformance.run import client_env
+from conformance.run.probe import Inconclusive
 from conformance.run.recording import target_of
+from conformance.run.stalls import stall_of
 from conformance.run.state import RunState
-from conformance.stalls import stall_of
 
-DEFAULT_CALL_TIMEOUT_S = 30
 DEFAULT_SCENARIO_TIMEOUT_S = 120
 
 

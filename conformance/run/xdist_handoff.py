@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from conformance import latency
-from conformance.ledger import Leftover
+from conformance.masking import mask_text
 from conformance.outcomes import Outcome
+from conformance.run import latency
+from conformance.run.ledger import Leftover
 from conformance.run.recording import junit_properties
 from conformance.run.state import RunState
-from conformance.targets import mask_text
 
 
 class XdistHandoff:

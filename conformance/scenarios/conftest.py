@@ -17,11 +17,10 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from conformance import http_exchanges
-from conformance.probe import Probe
-from conformance.run import start
+from conformance.run import http_exchanges, start
+from conformance.run.probe import Probe
+from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
-from conformance.stalls import Stalled
 from conformance.targets import Target
 
 
@@ -149,4 +148,4 @@ def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, pr
 
 # Every scenario runs under its target's registry lock (listings exclusively), from before its
 # fixtures write until after its cleanup: conformance/registry_lock.py.
-from conformance.registry_lock import registry_lock  # noqa: F401
+from conformance.run.registry_lock import registry_lock  # noqa: F401

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mlflow.exceptions import MlflowException
 
-from conformance.markers import feature
-from conformance.refusals import Kind, classify
-from conformance.scenario_support import (
+from conformance.run.refusals import Kind, classify
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     expect_error,

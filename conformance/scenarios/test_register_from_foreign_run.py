@@ -39,16 +39,15 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from conformance import scenario_support as support
-from conformance import tiny_model
-from conformance.markers import feature
+from conformance.masking import mask_text
+from conformance.scenarios import support, tiny_model
 from conformance.scenarios.foreign_artifacts import (
     ForeignModel,
     accepted_version,
     foreign_storage,
     measured_with,
 )
-from conformance.targets import mask_text
+from conformance.scenarios.markers import feature
 
 WAYS = ("run-artifacts", "logged-model")
 

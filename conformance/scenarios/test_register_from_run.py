@@ -10,9 +10,8 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from conformance import scenario_support as support
-from conformance import tiny_model
-from conformance.markers import feature
+from conformance.scenarios import support, tiny_model
+from conformance.scenarios.markers import feature
 
 WAYS = ("logged-model", "run-artifacts")
 

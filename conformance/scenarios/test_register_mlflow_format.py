@@ -5,9 +5,8 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from conformance import scenario_support as support
-from conformance import tiny_model
-from conformance.markers import feature
+from conformance.scenarios import support, tiny_model
+from conformance.scenarios.markers import feature
 
 WAYS = ("local-folder", "run-artifacts", "logged-model")
 

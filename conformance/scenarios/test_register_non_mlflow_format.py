@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import scenario_support as support
-from conformance.markers import feature
+from conformance.scenarios import support
+from conformance.scenarios.markers import feature
 
 WAYS = ("artifact-location", "runs-uri")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import NEAR_MISS_KINDS, names_of, near_misses, search_all
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import NEAR_MISS_KINDS, names_of, near_misses, search_all
 
 
 @feature("search.by-name")

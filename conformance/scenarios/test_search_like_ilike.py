@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import names_of, search_all
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import names_of, search_all
 
 HINTS = ("Alpha", "alpha", "alphA2", "beta")
 

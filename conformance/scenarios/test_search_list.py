@@ -6,7 +6,7 @@ The registry may hold other models: every page is walked, and the listing is jud
 run's own models only (each listed exactly once, in the requested relative order), so that
 other models never decide the verdict. Nothing else of this run writes to the registry while a
 listing runs (these scenarios hold the run's registry lock exclusively, see
-``conformance.registry_lock``), and one walk decides: a fault, once observed, is final.
+``conformance.run.registry_lock``), and one walk decides: a fault, once observed, is final.
 
 Pages are small (two models) so that several page boundaries are crossed; in a big shared
 registry they grow, to keep a listing near ``MAX_PAGES`` calls.
@@ -21,8 +21,8 @@ from collections import Counter
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import best_effort, model_state, names_of, search_all
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import best_effort, model_state, names_of, search_all
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
 #: about ``MAX_PAGES`` pages (at most ``SIZING_PAGE_SIZE`` models each, MLflow's default).

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import scenario_support as support
-from conformance import tiny_model
-from conformance.markers import feature
-from conformance.scenario_support import model_with_versions
+from conformance.scenarios import support, tiny_model
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import model_with_versions
 
 pytestmark = pytest.mark.filterwarnings(f"ignore:{support.STAGE_API_DEPRECATION}:FutureWarning")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import (
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     expect_error,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import SOURCE_ROOT, description_of, mark_version, version_state
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import SOURCE_ROOT, description_of, mark_version, version_state
 
 _TEXTS = {
     "plain": "scored 0.91 on the holdout set",

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conformance.markers import feature
-from conformance.scenario_support import MISSING, SOURCE_ROOT, expect_error, model_with_versions
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import MISSING, SOURCE_ROOT, expect_error, model_with_versions
 
 #: Allowance between this machine's clock and the registry's when checking timestamps; far
 #: below the factor of 1000 that tells milliseconds from seconds or microseconds.

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 from mlflow.exceptions import MlflowException
 
-from conformance.markers import feature
-from conformance.probe import Inconclusive, no_verdict
-from conformance.refusals import Kind, classify
-from conformance.scenario_support import (
+from conformance.run.probe import Inconclusive, no_verdict
+from conformance.run.refusals import Kind, classify
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     mark_version,

@@ -7,8 +7,9 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from conformance import results, results_file, timestamps
-from conformance.targets import mask_text
+from conformance import results, timestamps
+from conformance.masking import mask_text
+from conformance.results import files as results_file
 
 
 class MergeError(ValueError):

@@ -3,13 +3,12 @@
 MLflow's REST client has no hook of its own and keeps its ``requests`` sessions private and
 cached, but every request passes through ``requests.Session.send``: it is wrapped once per
 process (only when a run has an HTTP target). Every request is timed for
-:mod:`conformance.latency`; its exchange is recorded only inside ``recording()``.
+:mod:`conformance.run.latency`; its exchange is recorded only inside ``recording()``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +17,9 @@ from typing import Any
 
 import requests
 
-from conformance import latency
-from conformance.targets import mask_text, mask_uri
+from conformance.masking import mask_text, mask_uri
+from conformance.report.evidence import readable_body
+from conformance.run import latency
 
 #: Bodies are evidence, not archives: enough to read an error message (counted once indented).
 BODY_LIMIT = 1000
@@ -78,34 +78,6 @@ def _recording_send(
     # lose it, but would hold a whole artifact in memory for a line of evidence.
     entry["response_body"] = "(streamed)" if kwargs.get("stream") else _text(response.content)
     return response
-
-
-def readable_body(text: str) -> str:
-    """A JSON object or array indented by two spaces (MLflow sends and answers one line); any
-    other text, and JSON already clipped, as it is."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    if not isinstance(value, (dict, list)):
-        return text
-    return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def exchange_text(exchange: dict[str, Any]) -> str:
-    """One recorded exchange as a reader sees it: the request and its body, then the answer
-    (status, content type and body) or the error that stood for one."""
-    # Read leniently: documents may come from older versions or other tools.
-    lines = [str(exchange.get("request", ""))]
-    if exchange.get("request_body"):
-        lines.append(readable_body(str(exchange["request_body"])))
-    if "error" in exchange:
-        lines.append(f"→ {exchange['error']}")
-    elif "status" in exchange:
-        lines.append(f"→ {exchange['status']} {exchange.get('content_type', '')}".rstrip())
-        if exchange.get("response_body"):
-            lines.append(readable_body(str(exchange["response_body"])))
-    return "\n".join(lines)
 
 
 def _text(body: str | bytes) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.masking import mask_text
 from conformance.outcomes import Outcome
-from conformance.probe import Inconclusive, NonConformant, Unsupported
-from conformance.refusals import Kind, classify
-from conformance.stalls import stall_of, timeout_message
-from conformance.targets import mask_text
+from conformance.run.probe import Inconclusive, NonConformant, Unsupported
+from conformance.run.refusals import Kind, classify
+from conformance.run.stalls import stall_of, timeout_message
 
 
 def phase_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import http_exchanges, timestamps
+from conformance import timestamps
 from conformance.documented import DocumentedColumn
+from conformance.masking import mask_text, mask_uri
 from conformance.outcomes import CLAIM_SYMBOLS, NO_CLAIM, VERDICT_SYMBOLS, Symbol, Verdict
-from conformance.targets import mask_text, mask_uri
+from conformance.report import evidence
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
 FOOTNOTE_LENGTH = 160
@@ -380,7 +381,7 @@ def _field(key: str, value: Any) -> EvidenceField:
     if isinstance(value, str):
         text = value
     elif key == "http" and isinstance(value, list) and all(isinstance(e, dict) for e in value):
-        text = "\n\n".join(http_exchanges.exchange_text(exchange) for exchange in value)
+        text = "\n\n".join(evidence.exchange_text(exchange) for exchange in value)
     else:
         text = json.dumps(value, ensure_ascii=False)
     text = mask_text(text).rstrip()

@@ -148,7 +148,11 @@ def build_document(
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("conformance").joinpath("schemas/results-v1.json").read_text("utf-8")
+    text = (
+        resources.files("conformance.results")
+        .joinpath("schemas/results-v1.json")
+        .read_text("utf-8")
+    )
     return json.loads(text)
 
 

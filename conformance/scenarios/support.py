@@ -21,9 +21,10 @@ import mlflow
 from mlflow.exceptions import MlflowException, RestException
 from mlflow.tracking import MlflowClient
 
-from conformance import http_exchanges, tiny_model
-from conformance.probe import Inconclusive, Probe, Unsupported, answer_status, no_verdict
-from conformance.refusals import Kind, classify
+from conformance.run import http_exchanges
+from conformance.run.probe import Inconclusive, Probe, Unsupported, answer_status, no_verdict
+from conformance.run.refusals import Kind, classify
+from conformance.scenarios import tiny_model
 
 #: The start of MLflow 3's FutureWarning on each call of its stage API: registries still offer
 #: stages and seed row 12 measures them, so exactly this warning is silenced, and MLflow

@@ -93,7 +93,7 @@ def load_file(path: Path) -> Expectations:
 
 
 def profile_names() -> list[str]:
-    folder = resources.files("conformance").joinpath("profiles")
+    folder = resources.files("conformance.gate").joinpath("profiles")
     files = [entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")]
     return sorted([*(name.removesuffix(".toml") for name in files), *_documented()])
 
@@ -108,7 +108,7 @@ def load_profile(name: str) -> Expectations:
     column = _documented().get(name)
     if column is not None:
         return from_documented(column)
-    entry = resources.files("conformance").joinpath("profiles", f"{name}.toml")
+    entry = resources.files("conformance.gate").joinpath("profiles", f"{name}.toml")
     return parse(entry.read_text("utf-8"), name)
 
 
@@ -137,7 +137,9 @@ def _documented() -> dict[str, DocumentedColumn]:
 
 def schema() -> dict[str, Any]:
     text = (
-        resources.files("conformance").joinpath("schemas/expectations-v1.json").read_text("utf-8")
+        resources.files("conformance.gate")
+        .joinpath("schemas/expectations-v1.json")
+        .read_text("utf-8")
     )
     return json.loads(text)
 

@@ -20,8 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.masking import mask_text
 from conformance.outcomes import rank
-from conformance.targets import mask_text
 
 Target = dict[str, Any]
 #: A slowdown: the head's p95 is more than this many times the base's.

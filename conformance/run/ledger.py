@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 
 from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from conformance.refusals import classify
-from conformance.stalls import Stalled, stall_of
-
-
-def new_namespace() -> str:
-    """A per-run prefix: readable, sortable, and unique across concurrent runs."""
-    return f"rc{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(3)}"
+from conformance.run.refusals import classify
+from conformance.run.stalls import Stalled, stall_of
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How a scenario marks which call is the feature under test and which calls only set the stage.
 
 The distinction decides the outcome (DESIGN.md, "Verdicts"), from the kind of answer
-(``conformance.refusals``):
+(``conformance.run.refusals``):
 
 =================  =============================  ============================  ===================
 answer             to the call under test         to a prerequisite             after acceptance
@@ -32,9 +32,9 @@ from typing import Any
 
 import pytest
 
-from conformance import credentials, http_exchanges
-from conformance.refusals import Classification, Kind, classify
-from conformance.targets import mask_text
+from conformance.masking import mask_text
+from conformance.run import credentials, http_exchanges
+from conformance.run.refusals import Classification, Kind, classify
 
 _EXCHANGES_KEPT = 3
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 import jsonschema
 
 from conformance import results, timestamps
-from conformance.targets import mask_text
+from conformance.masking import mask_text
 
 
 class ResultsFileError(ValueError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from conformance.expectations import Expectations
+from conformance.gate.expectations import Expectations
 from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict, rank
 
 

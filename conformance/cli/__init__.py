@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,24 +15,20 @@ from typing import Any
 
 import pytest
 
-from conformance import (
-    compare,
-    documented,
-    expectations_cli,
-    matrix_text,
-    merge,
-    report_html,
-    report_markdown,
-    results_file,
-)
+from conformance import documented
+from conformance.cli import expectations as expectations_cli
+from conformance.masking import mask_text, mask_uri
+from conformance.namespaces import is_namespace
+from conformance.report import html as report_html
+from conformance.report import markdown as report_markdown
+from conformance.report import terminal as matrix_text
+from conformance.results import compare, merge
+from conformance.results import files as results_file
 from conformance.run import client_env
-from conformance.run.options import DEFAULT_TARGET
-from conformance.targets import mask_text, mask_uri
+from conformance.targets import DEFAULT_TARGET
 
 SCENARIO_PACKAGE = "conformance.scenarios"
 PROG = "registry-conformance"
-#: What ``run --namespace`` accepts (``conformance.run.start``): no ``%`` and no quote.
-NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}")
 
 
 class CommandError(Exception):
@@ -173,14 +168,13 @@ def add_sweep(subparsers: Any) -> None:
 
 
 def sweep_namespace(args: argparse.Namespace) -> int:
-    if not NAMESPACE.fullmatch(args.namespace):
+    if not is_namespace(args.namespace):
         raise CommandError(f"--namespace {args.namespace!r} is not a namespace the suite makes")
     client_env.disable_telemetry()  # before MLflow is imported, which reads it then
-    from conformance import sweep
-    from conformance.run.time_limits import DEFAULT_CALL_TIMEOUT_S
+    from conformance.run import sweep
 
     # A run's client settings: no retrying for minutes when the registry does not answer.
-    client_env.apply(None, DEFAULT_CALL_TIMEOUT_S)
+    client_env.apply()
     tracking_uri = args.tracking_uri or args.registry_uri
     where = mask_uri(args.registry_uri)
     try:
@@ -248,6 +242,3 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,9 +12,10 @@ from typing import Any
 
 import tomli_w
 
-from conformance import expectations, results_file
 from conformance.catalogue import FEATURES
+from conformance.gate import expectations
 from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict
+from conformance.results import files as results_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

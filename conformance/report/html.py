@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance import report_model
 from conformance.documented import DocumentedColumn
+from conformance.report import model as report_model
 
 if TYPE_CHECKING:
     import jinja2
@@ -21,7 +21,7 @@ def _environment() -> jinja2.Environment:
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("conformance", "templates"),
+        loader=jinja2.PackageLoader("conformance.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

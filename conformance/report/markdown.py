@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import report_model
 from conformance.documented import DocumentedColumn
+from conformance.report import model as report_model
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
 # markup inline or end a table cell.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from conformance import report_model
 from conformance.catalogue import FEATURES
 from conformance.documented import DocumentedColumn
+from conformance.report import model as report_model
 
 #: How the first line of the matrix of a run that was cut short begins.
 INCOMPLETE_MARK = "INCOMPLETE"

@@ -27,9 +27,10 @@ from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import MlflowHostCreds, http_request
 from mlflow.utils.uri import get_uri_scheme
 
-from conformance import credentials
-from conformance.refusals import AUTH_STATUSES, classify
-from conformance.targets import Target, TargetError, mask_text, mask_uri
+from conformance.masking import mask_text, mask_uri
+from conformance.run import credentials
+from conformance.run.refusals import AUTH_STATUSES, classify
+from conformance.targets import Target, TargetError
 
 #: Read-only calls every MLflow registry answers: with a result, or with MLflow's error envelope.
 _REGISTRY_CALLS = (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from conformance.ledger import Leftover, remove_experiment, remove_model
+from conformance.run.ledger import Leftover, remove_experiment, remove_model
 
 _PAGE = 1000
 

@@ -1,5 +1,5 @@
 """The registry's own speed, measured as a side effect of a run: every HTTP request of the process
-is timed in :mod:`conformance.http_exchanges`' send wrapper and handed to :func:`record`.
+is timed in :mod:`conformance.run.http_exchanges`' send wrapper and handed to :func:`record`.
 
 Samples are kept per server address and operation (method and REST path with entity values taken
 out, e.g. ``GET /api/2.0/mlflow/registered-models/get``). Recording costs one float appended to a
