@@ -1,18 +1,26 @@
 """The feature catalogue: the one source of scenarios' markers, report rows and listings.
 
 Ids are stable (other tools key on them). The first 15 entries encode the rows of the seed's
-support matrix, in the seed's order; extended features follow with ``seed_row=None``.
+support matrix, in the seed's order; the features beyond the seed follow with ``seed_row=None``.
 Adding a feature is one entry here plus the scenarios that carry its marker.
+
+Every feature has a support level, as Gateway API's conformance profiles do: ``core`` is what
+every MLflow-compatible registry must do; ``extended`` is an optional capability, which a
+registry may refuse cleanly (``unsupported``) but must get right where it accepts it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
 CATALOGUE_VERSION = "2"
+
+Level = Literal["core", "extended"]
+LEVELS: tuple[str, ...] = get_args(Level)
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)?$")
 
@@ -22,6 +30,7 @@ class Feature:
     id: str
     title: str
     spec: str
+    level: Level
     seed_row: int | None = None
 
     @property
@@ -42,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
         "a local folder (`file://`), a run's artifacts, or an MLflow 3 logged model. The new "
         "version MUST be READY, keep its source, and load through `models:/<name>/<version>` into "
         "a model that predicts as the original did.",
+        level="core",
         seed_row=1,
     ),
     Feature(
@@ -49,6 +59,7 @@ FEATURES: tuple[Feature, ...] = (
         "Registering models not in MLflow format",
         "A registry MUST accept a version whose source is a folder without an `MLmodel` file, and "
         "downloading that version's artifacts MUST return every file byte for byte.",
+        level="extended",
         seed_row=2,
     ),
     Feature(
@@ -56,6 +67,7 @@ FEATURES: tuple[Feature, ...] = (
         "Registering models from runs outputs/artifacts",
         "`register_model('runs:/<run_id>/<path>')` against a run on the same tracking server MUST "
         "create a version that records the run id and loads through `models:/<name>/latest`.",
+        level="core",
         seed_row=3,
     ),
     Feature(
@@ -64,6 +76,7 @@ FEATURES: tuple[Feature, ...] = (
         "A model logged in a run of another tracking server MUST be registrable in this registry, "
         "and a consumer that knows only this registry (and its own tracking server) MUST be able "
         "to load it.",
+        level="extended",
         seed_row=4,
     ),
     Feature(
@@ -72,6 +85,7 @@ FEATURES: tuple[Feature, ...] = (
         "`search_registered_models` without a filter MUST return every registered model exactly "
         "once across pages, and MUST honour `order_by` on `name`, `creation_timestamp` and "
         "`last_updated_timestamp`, each `ASC` and `DESC`.",
+        level="core",
         seed_row=5,
     ),
     Feature(
@@ -80,6 +94,7 @@ FEATURES: tuple[Feature, ...] = (
         "`get_registered_model` MUST report the latest versions, and `get_model_version` MUST "
         "return a specific version with its documented fields (name, version, source, run id, "
         "status, stage, description, tags, millisecond timestamps).",
+        level="core",
         seed_row=6,
     ),
     Feature(
@@ -87,6 +102,7 @@ FEATURES: tuple[Feature, ...] = (
         "Editing registered model's versions description",
         "`update_model_version` MUST replace a version's description, return the updated version, "
         "and leave the other versions untouched.",
+        level="core",
         seed_row=7,
     ),
     Feature(
@@ -94,6 +110,7 @@ FEATURES: tuple[Feature, ...] = (
         "Editing registered model's versions tags",
         "A version's tags MUST be settable, overwritable and deletable, each change visible on the "
         "next read and confined to that version.",
+        level="core",
         seed_row=8,
     ),
     Feature(
@@ -102,6 +119,7 @@ FEATURES: tuple[Feature, ...] = (
         "`rename_registered_model` MUST make the model reachable under the new name only, with its "
         "tags, description and aliases intact, and its versions renamed with it, each with its "
         "source, tags, description and stage intact.",
+        level="core",
         seed_row=9,
     ),
     Feature(
@@ -110,6 +128,7 @@ FEATURES: tuple[Feature, ...] = (
         "`delete_registered_model` MUST remove the model and all its versions, and leave every "
         "other model as it was; the name then reports RESOURCE_DOES_NOT_EXIST and is free to be "
         "registered again.",
+        level="core",
         seed_row=10,
     ),
     Feature(
@@ -118,6 +137,7 @@ FEATURES: tuple[Feature, ...] = (
         "`delete_model_version` MUST remove exactly that version (and the aliases that point to "
         "it); the model and its other versions stay as they were (tags, description, stage, "
         "aliases), and the deleted number is never handed out again.",
+        level="core",
         seed_row=11,
     ),
     Feature(
@@ -128,6 +148,7 @@ FEATURES: tuple[Feature, ...] = (
         "registry for it), keep several versions in one stage, "
         "honour `archive_existing_versions`, report the latest version per stage, and load "
         "`models:/<name>/<Stage>`.",
+        level="extended",
         seed_row=12,
     ),
     Feature(
@@ -135,6 +156,7 @@ FEATURES: tuple[Feature, ...] = (
         "Search registered models by name",
         "A filter `name = '<name>'` MUST return exactly the model of that name, compared "
         "case-sensitively and in full, and nothing for a name that no model has.",
+        level="core",
         seed_row=13,
     ),
     Feature(
@@ -142,6 +164,7 @@ FEATURES: tuple[Feature, ...] = (
         "Search registered models using string comparators LIKE and ILIKE",
         "`LIKE` MUST match case-sensitively and `ILIKE` case-insensitively, with `%` matching any "
         "run of characters and `_` exactly one.",
+        level="core",
         seed_row=14,
     ),
     Feature(
@@ -149,6 +172,7 @@ FEATURES: tuple[Feature, ...] = (
         "Search registered models by tag",
         "A filter on `tags.<key>` MUST return exactly the models whose tag matches (`=`, `!=`, "
         "`LIKE`), with several tag conditions AND-ed and back-quoted keys accepted.",
+        level="core",
         seed_row=15,
     ),
     Feature(
@@ -158,6 +182,7 @@ FEATURES: tuple[Feature, ...] = (
         "operator for model-version search only). A registry that accepts it MUST return "
         "exactly the models whose name is one of those listed, compared case-sensitively and "
         "in full, each once, and MUST ignore listed names that no model has.",
+        level="extended",
     ),
 )
 
@@ -173,6 +198,10 @@ def validate_catalogue(features: tuple[Feature, ...] = FEATURES) -> None:
     for feature in features:
         if not _ID_PATTERN.match(feature.id):
             raise ValueError(f"feature id {feature.id!r} is not group.name in kebab-case")
+        if feature.level not in LEVELS:
+            raise ValueError(
+                f"feature {feature.id!r}: level {feature.level!r} is not one of {LEVELS}"
+            )
     seed_rows = [feature.seed_row for feature in features if feature.seed_row is not None]
     if seed_rows != list(range(1, len(seed_rows) + 1)):
         raise ValueError("seed rows must be 1..N in catalogue order")

@@ -38,10 +38,19 @@ def test_catalogue_version_changes_with_its_rows():
     ("features", "complaint"),
     [
         ((FEATURES[0], FEATURES[0]), "duplicate"),
-        ((Feature("Bad_Id", "t", "s", seed_row=1),), "kebab-case"),
+        ((Feature("Bad_Id", "t", "s", "core", seed_row=1),), "kebab-case"),
+        ((Feature("a.b", "t", "s", "optional", seed_row=1),), "level 'optional' is not in"),
         ((FEATURES[1],), "seed rows"),
     ],
 )
 def test_a_malformed_catalogue_is_refused(features, complaint):
     with pytest.raises(ValueError, match=complaint):
         validate_catalogue(features)
+
+
+def test_the_seed_rows_come_first_and_every_level_is_used():
+    seeded = [feature for feature in FEATURES if feature.seed_row is not None]
+    assert FEATURES[: len(seeded)] == tuple(seeded)
+    assert {feature.level for feature in FEATURES} == {"core", "extended"}
+    # Stages are deprecated since MLflow 2.9: no registry must offer them.
+    assert {feature.id: feature.level for feature in FEATURES}["stages"] == "extended"
