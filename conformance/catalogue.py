@@ -199,9 +199,7 @@ def validate_catalogue(features: tuple[Feature, ...] = FEATURES) -> None:
         if not _ID_PATTERN.match(feature.id):
             raise ValueError(f"feature id {feature.id!r} is not group.name in kebab-case")
         if feature.level not in LEVELS:
-            raise ValueError(
-                f"feature {feature.id!r}: level {feature.level!r} is not one of {LEVELS}"
-            )
+            raise ValueError(f"feature {feature.id!r}: level {feature.level!r} is not in {LEVELS}")
     seed_rows = [feature.seed_row for feature in features if feature.seed_row is not None]
     if seed_rows != list(range(1, len(seed_rows) + 1)):
         raise ValueError("seed rows must be 1..N in catalogue order")
