@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests import servers
+from tests import registry_dump, servers
 
 pytestmark = pytest.mark.slow
 
@@ -28,28 +28,6 @@ def _suite(*args: str, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def _snapshot(client: MlflowClient, name: str) -> dict:
-    model = client.get_registered_model(name)
-    versions = client.search_model_versions(f"name = '{name}'")
-    return {
-        "model": (model.description, model.tags, model.aliases, model.last_updated_timestamp),
-        "versions": sorted(
-            (str(v.version), v.current_stage, v.tags, v.description, v.last_updated_timestamp)
-            for v in versions
-        ),
-    }
-
-
-def _model_names(client: MlflowClient) -> set[str]:
-    names, token = set(), None
-    while True:
-        page = client.search_registered_models(max_results=1000, page_token=token)
-        names |= {model.name for model in page}
-        token = page.token
-        if not token:
-            return names
-
-
 def test_concurrent_runs_share_a_server_and_spare_what_is_not_theirs(tmp_path: Path):
     with servers.reference_server("safety") as url:
         client = MlflowClient(tracking_uri=url, registry_uri=url)
@@ -60,7 +38,7 @@ def test_concurrent_runs_share_a_server_and_spare_what_is_not_theirs(tmp_path: P
         client.set_model_version_tag("precious", "1", "approved", "yes")
         client.set_registered_model_alias("precious", "champion", "2")
         client.transition_model_version_stage("precious", "1", "Production")
-        before = _snapshot(client, "precious")
+        before = registry_dump.snapshot(client, "precious")
 
         # when two runs (one of them with two workers) measure the same server at once
         runs = [
@@ -87,8 +65,8 @@ def test_concurrent_runs_share_a_server_and_spare_what_is_not_theirs(tmp_path: P
             assert troubled == {}, output[-3000:]
             assert document["leftovers"] == []
         assert documents[0]["namespace"] != documents[1]["namespace"]
-        assert _snapshot(client, "precious") == before
-        assert _model_names(client) == {"precious"}
+        assert registry_dump.snapshot(client, "precious") == before
+        assert registry_dump.model_names(client) == {"precious"}
         assert [e.name for e in client.search_experiments()] == ["Default"]
 
 
@@ -101,16 +79,16 @@ def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, 
     )
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     deadline = time.monotonic() + 120
-    while not _model_names(client) and time.monotonic() < deadline:
+    while not registry_dump.model_names(client) and time.monotonic() < deadline:
         time.sleep(0.05)  # interrupt while scenarios have models in flight
-    assert _model_names(client), "the run never created a model"
+    assert registry_dump.model_names(client), "the run never created a model"
     run.send_signal(signal.SIGINT)
     output = run.communicate(timeout=120)[0]
 
     assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
     document = json.loads(results.read_text())
     assert document["complete"] is False
-    assert _model_names(client) == set()
+    assert registry_dump.model_names(client) == set()
 
 
 def test_what_cannot_be_removed_is_reported_from_every_worker(tmp_path: Path):
