@@ -31,6 +31,7 @@ PROXIED_ARTIFACT_ROOT = "mlflow-artifacts:/"
 
 _serving = threading.Lock()
 _middleware_installed = False
+_guard_installed = False
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -77,13 +78,18 @@ def server_environment(instance: Instance) -> dict[str, str]:
 
 def _mlflow_app(instance: Instance) -> Flask:
     """MLflow's Flask app with its handlers pointed at ``instance``."""
-    global _middleware_installed
+    global _middleware_installed, _guard_installed
     from mlflow.server import app, handlers, is_running_as_server, security
+
+    from reference_backend import request_guard
 
     if not (is_running_as_server or _middleware_installed):
         # mlflow.server adds host checks and CORS only when imported inside a server process.
         security.init_security_middleware(app)
         _middleware_installed = True
+    if not _guard_installed:
+        request_guard.install(app)
+        _guard_installed = True
     handlers._tracking_store = instance.tracking_store
     handlers._model_registry_store = instance.registry_store
     handlers._artifact_repo = None

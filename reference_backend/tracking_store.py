@@ -69,6 +69,8 @@ from mlflow.utils.validation import (
     _validate_tag_name,
 )
 
+from reference_backend import page_tokens
+
 if TYPE_CHECKING:
     from mlflow.models import Model
 
@@ -308,7 +310,7 @@ class InMemoryTrackingStore(AbstractStore):
         ordered = SearchExperimentsUtils.sort(
             filtered, order_by or ["creation_time DESC", "experiment_id ASC"]
         )
-        page, token = SearchUtils.paginate(ordered, page_token, max_results)
+        page, token = page_tokens.paginate(ordered, page_token, max_results)
         return PagedList(page, token)
 
     def _set_experiment_stage(self, experiment_id: str, stage: str) -> None:
@@ -478,10 +480,8 @@ class InMemoryTrackingStore(AbstractStore):
             history = list(self._run(run_id).metric_history.get(metric_key, []))
         history.sort(key=lambda m: (m.timestamp, m.step, m.value))
         if max_results is None:
-            return PagedList(
-                history[SearchUtils.parse_start_offset_from_page_token(page_token) :], None
-            )
-        page, token = SearchUtils.paginate(history, page_token, max_results)
+            return PagedList(history[page_tokens.start_offset(page_token) :], None)
+        page, token = page_tokens.paginate(history, page_token, max_results)
         return PagedList(page, token)
 
     def _search_runs(
@@ -503,7 +503,7 @@ class InMemoryTrackingStore(AbstractStore):
                 and LifecycleStage.matches_view_type(run_view_type, r.lifecycle_stage)
             ]
         ordered = SearchUtils.sort(SearchUtils.filter(runs, filter_string), order_by)
-        return SearchUtils.paginate(ordered, page_token, max_results)
+        return page_tokens.paginate(ordered, page_token, max_results)
 
     def log_inputs(
         self,
@@ -529,10 +529,17 @@ class InMemoryTrackingStore(AbstractStore):
 
     def record_logged_model(self, run_id: str, mlflow_model: Model) -> None:
         """Append the model to the run's ``mlflow.log-model.history`` tag (MLflow 2 lineage)."""
+        try:
+            entry = mlflow_model.get_tags_dict()
+        except (AttributeError, TypeError, ValueError) as error:
+            # e.g. ``flavors`` not an object: MLflow's stores fail with an internal error.
+            raise MlflowException(
+                f"Malformed model info: {error}", INVALID_PARAMETER_VALUE
+            ) from error
         with self._lock:
             record = self._active_run(run_id)
             history = json.loads(record.tags.get(MLFLOW_LOGGED_MODELS, "[]"))
-            history.append(mlflow_model.get_tags_dict())
+            history.append(entry)
             record.tags[MLFLOW_LOGGED_MODELS] = json.dumps(history)
 
     # Logged models (MLflow 3) --------------------------------------------------------------
@@ -642,7 +649,15 @@ class InMemoryTrackingStore(AbstractStore):
             ]
         filtered = SearchLoggedModelsUtils.filter_logged_models(models, filter_string, datasets)
         ordered = SearchLoggedModelsUtils.sort(filtered, order_by)
-        page, token = SearchLoggedModelsUtils.paginate(
+        page, token = page_tokens.paginate(
             ordered, page_token, max_results or SEARCH_LOGGED_MODEL_MAX_RESULTS_DEFAULT
         )
         return PagedList(page, token)
+
+    # MLflow's server calls these for its deprecated v2 trace endpoints although the abstract
+    # store does not declare them; without them a request is an AttributeError (HTML 500).
+    def deprecated_start_trace_v2(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("traces are not stored by the reference backend")
+
+    def deprecated_end_trace_v2(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("traces are not stored by the reference backend")
