@@ -2,9 +2,11 @@
 
 Every name a scenario may create is minted here with the run's namespace before the call that
 creates it, so cleanup finds it even when the scenario died half-way. Cleanup never touches a
-name that is not in the ledger, and removes aliases, then versions, then the model, so that
-registries which refuse container deletion are still left with nothing of ours but an empty
-container (reported as a leftover).
+name that is not in the ledger. It removes a model with one ``delete_registered_model`` (MLflow's
+stores delete its versions, tags and aliases with it; a name that was never created answers
+``RESOURCE_DOES_NOT_EXIST``); only where the registry refuses that does it remove aliases, then
+versions, then try the model again, so that registries which refuse container deletion are still
+left with nothing of ours but an empty container (reported as a leftover).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from conformance.run.refusals import classify
+from conformance.run.registry_client import direct
 from conformance.run.stalls import Stalled, stall_of
 
 
@@ -91,7 +94,22 @@ class Ledger:
 
 
 def remove_model(client: MlflowClient, name: str) -> str | None:
-    """Remove one model; None when it is gone (or never existed), else why it is not."""
+    """Remove one model; None when it is gone (or never existed), else why it is not.
+
+    One request where the registry deletes containers (the model's own name is the run's, never
+    a prompt: MLflow's registry client, without ``MlflowClient``'s read before the write)."""
+    try:
+        direct(client).delete_registered_model(name)
+    except Exception as exc:
+        _raise_if_stalled(exc)
+        if isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        return _remove_piecewise(client, name)
+    return None
+
+
+def _remove_piecewise(client: MlflowClient, name: str) -> str | None:
+    """Aliases, versions, then the model: for a registry that would not delete it whole."""
     try:
         model = client.get_registered_model(name)
     except Exception as exc:
@@ -128,12 +146,12 @@ def _existence_unknown(exc: Exception) -> str | None:
 
 
 def _remove_existing_model(client: MlflowClient, model: RegisteredModel) -> None:
-    name = model.name
+    name, registry = model.name, direct(client)
     for alias in model.aliases or {}:
-        _ignore_missing(client.delete_registered_model_alias, name, alias)
+        _ignore_missing(registry.delete_registered_model_alias, name, alias)
     for version in _versions(client, name, model):
-        _ignore_missing(client.delete_model_version, name, version)
-    client.delete_registered_model(name)
+        _ignore_missing(registry.delete_model_version, name, version)
+    registry.delete_registered_model(name)
 
 
 def _versions(client: MlflowClient, name: str, model) -> set[str]:
