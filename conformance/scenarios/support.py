@@ -10,6 +10,7 @@ target.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -24,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from conformance.run import http_exchanges
 from conformance.run.probe import Inconclusive, Probe, Unsupported, answer_status, no_verdict
 from conformance.run.refusals import Kind, classify
+from conformance.run.registry_client import direct
 from conformance.scenarios import tiny_model
 
 #: The start of MLflow 3's FutureWarning on each call of its stage API: registries still offer
@@ -106,7 +108,32 @@ def latest_version_numbers(client: MlflowClient, name: str) -> tuple[str, ...] |
         if exc.error_code == MISSING:
             return None
         raise
+    return latest_numbers_of(model)
+
+
+def latest_numbers_of(model: Any) -> tuple[str, ...]:
+    """:func:`latest_version_numbers` of a registered model the registry has just answered with
+    (``create_registered_model``'s answer: the model as it was created)."""
     return tuple(sorted(str(version.version) for version in model.latest_versions or []))
+
+
+def latest_held(client: Any, name: str, numbers: tuple[str, ...]) -> Callable[[], Any]:
+    """:func:`latest_version_numbers` as a ``state`` for :meth:`Probe.feature` whose answer
+    before the call the scenario holds: ``numbers``."""
+    return held(numbers, functools.partial(latest_version_numbers, client, name))
+
+
+def held(value: Any, read: Callable[[], Any]) -> Callable[[], Any]:
+    """A ``state`` for :meth:`Probe.feature` whose first answer the scenario already holds:
+    ``value``, what ``read`` answered (or the registry told) with nothing written since. The
+    state before the call is then not read again; after a refusal, ``read`` reads it."""
+    return functools.partial(_held_or_read, iter([value]), read)
+
+
+def _held_or_read(answers: Iterator[Any], read: Callable[[], Any]) -> Any:
+    for value in answers:
+        return value
+    return read()
 
 
 def resolved_version(client: Any, name: str, stage: str | None = None) -> str:
@@ -306,6 +333,11 @@ def model_state(client: Any, name: str) -> dict[str, Any] | None:
         if exc.error_code != MISSING:
             raise
         return None
+    return state_of_model(model)
+
+
+def state_of_model(model: Any) -> dict[str, Any]:
+    """:func:`model_state` of a registered model already read."""
     aliases = getattr(model, "aliases", None) or {}
     return {
         "tags": dict(model.tags or {}),
@@ -371,8 +403,17 @@ def _sent_code(error: MlflowException) -> str:
     return error.error_code
 
 
+#: ``best_effort``'s ``before`` when the scenario does not hold the state: it is read.
+UNREAD: Any = object()
+
+
 def best_effort(
-    probe: Probe, what: str, step: Callable[[], object], *, state: Callable[[], object]
+    probe: Probe,
+    what: str,
+    step: Callable[[], object],
+    *,
+    state: Callable[[], object],
+    before: object = UNREAD,
 ) -> bool:
     """A setup step the scenario can do without: ``False`` if the registry cleanly refuses it.
 
@@ -380,10 +421,12 @@ def best_effort(
     registry lacking that other feature does not change this feature's verdict. The refusal is
     kept in the probe's evidence (:meth:`Probe.judged_without`). ``state`` reads whatever the
     step could change: a refusal that changed it was no clean refusal. That, like any other
-    failure of the step, is a broken prerequisite, as usual.
+    failure of the step, is a broken prerequisite, as usual. ``before`` is that state as the
+    scenario already holds it (read, or known since its last read), so that it is not read again.
     """
     with probe.prerequisite(what):
-        before = state()
+        if before is UNREAD:
+            before = state()
         try:
             with http_exchanges.recording() as exchanges:
                 step()
@@ -400,75 +443,113 @@ def best_effort(
     return True
 
 
-def mark_model(client: Any, probe: Probe, name: str) -> None:
+def mark_model(client: Any, probe: Probe, name: str) -> dict[str, Any]:
     """Give a registered model a tag and a description, each best-effort: marks that a careless
     operation on something else would damage, so that :func:`registry_state` shows it. A mark
     the registry accepted must read back (else the prerequisite broke): a check that compares
-    states must not pass because the marks were never kept."""
+    states must not pass because the marks were never kept. Returns the model's state as read
+    back.
+
+    The state is read once before the marks: each accepted mark changes exactly its own field,
+    so the state before the next one is known (a refusal is still compared with it)."""
+    registry = direct(client)
+    # (mark as read back, value), the step, and the field of model_state it sets
+    marks = (
+        (
+            ("tag rc.mark", name),
+            lambda: registry.set_registered_model_tag(name, "rc.mark", name),
+            lambda known: known["tags"].update({"rc.mark": name}),
+        ),
+        (
+            ("description", f"model {name}"),
+            lambda: registry.update_registered_model(name, description=f"model {name}"),
+            lambda known: known.update(description=f"model {name}"),
+        ),
+    )
+    calls = ("set_registered_model_tag", "update_registered_model")
     expected = {}
     state = functools.partial(model_state, client, name)
-    if best_effort(
-        probe,
-        "set_registered_model_tag",
-        lambda: client.set_registered_model_tag(name, "rc.mark", name),
-        state=state,
-    ):
-        expected["tag rc.mark"] = name
-    if best_effort(
-        probe,
-        "update_registered_model",
-        lambda: client.update_registered_model(name, description=f"model {name}"),
-        state=state,
-    ):
-        expected["description"] = f"model {name}"
+    known = state()
+    for call, (mark, step, effect) in zip(calls, marks, strict=True):
+        if best_effort(probe, call, step, state=state, before=known):
+            expected[mark[0]] = mark[1]
+            known = _after(known, effect)
     with probe.prerequisite(f"read back the marks of {name}"):
         marked = model_state(client, name)
         assert marked is not None, f"{name} is missing after it was marked"
         found = {"tag rc.mark": marked["tags"].get("rc.mark"), "description": marked["description"]}
         _assert_marks_kept(name, expected, found)
+    return marked
 
 
 def mark_version(
     client: Any, probe: Probe, name: str, version: str, *, under_test: Collection[str] = ()
-) -> None:
+) -> dict[str, Any]:
     """Give a version a tag, a description, an alias and the stage Staging, each best-effort,
     like :func:`mark_model`. Aliases are only compared where a registry reports them on the
-    version, so an accepted alias is not required to read back.
+    version, so an accepted alias is not required to read back. Returns the version's
+    :func:`version_state` as read back.
 
     ``under_test`` names the scenario's own calls under test: the mark one of them would set is
     left out. Its answer is evidence about the feature, which a best-effort step would turn into
     a broken prerequisite; the scenario makes such writes itself, under test.
+
+    The state (model and version) is read before the first mark; an accepted tag or description
+    changes exactly that field of the version, so the state before the next mark is known; after
+    an alias or a stage (which also move the model's aliases or latest versions) it is read again.
     """
-    # (mark as read back, value) or None, and the step, by the call that sets the mark
-    marks: dict[str, tuple[tuple[str, str] | None, Callable[[], object]]] = {
+    registry = direct(client)
+
+    def version_field(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
+        def effect(known: dict[str, Any]) -> None:
+            entry = known[name]["versions"][version]
+            if field == "tags":
+                entry["tags"] = {**entry["tags"], **value}
+            else:
+                entry[field] = value
+
+        return effect
+
+    # (mark as read back, value) or None, the step, and its exact effect on registry_state (None
+    # where it is not known), by the call that sets the mark
+    marks: dict[str, tuple[tuple[str, str] | None, Callable[[], object], Any]] = {
         "set_model_version_tag": (
             ("tag rc.mark", f"v{version}"),
-            lambda: client.set_model_version_tag(name, version, "rc.mark", f"v{version}"),
+            lambda: registry.set_model_version_tag(name, version, "rc.mark", f"v{version}"),
+            version_field("tags", {"rc.mark": f"v{version}"}),
         ),
         "update_model_version": (
             ("description", f"version {version}"),
-            lambda: client.update_model_version(name, version, description=f"version {version}"),
+            lambda: registry.update_model_version(name, version, description=f"version {version}"),
+            version_field("description", f"version {version}"),
         ),
         "set_registered_model_alias": (
             None,
-            lambda: client.set_registered_model_alias(name, f"mark{version}", version),
+            lambda: registry.set_registered_model_alias(name, f"mark{version}", version),
+            None,
         ),
         "transition_model_version_stage": (
             ("stage", "Staging"),
-            lambda: client.transition_model_version_stage(name, version, "Staging"),
+            lambda: registry.transition_model_version_stage(name, version, "Staging", False),
+            None,
         ),
     }
     if unknown := set(under_test) - marks.keys():
         raise ValueError(f"mark_version sets no mark with {sorted(unknown)}")
     expected = {}
     state = functools.partial(registry_state, client, {name: [version]})
-    for call, (mark, step) in marks.items():
+    known: Any = UNREAD
+    for call, (mark, step, effect) in marks.items():
         if call in under_test:
             continue
+        if known is UNREAD:
+            known = state()
         with stage_api():
-            kept = best_effort(probe, call, step, state=state)
-        if kept and mark is not None:
-            expected[mark[0]] = mark[1]
+            kept = best_effort(probe, call, step, state=state, before=known)
+        if kept:
+            known = UNREAD if effect is None else _after(known, effect)
+            if mark is not None:
+                expected[mark[0]] = mark[1]
     with probe.prerequisite(f"read back the marks of {name} v{version}"):
         marked = version_state(client, name, version)
         assert marked is not None, f"{name} v{version} is missing after it was marked"
@@ -478,6 +559,19 @@ def mark_version(
             "stage": marked["stage"],
         }
         _assert_marks_kept(f"{name} v{version}", expected, found)
+    return marked
+
+
+def _after(known: Any, effect: Callable[[Any], None]) -> Any:
+    """The state ``known`` with an accepted mark's ``effect``; unread where it was missing."""
+    if known is None or known is UNREAD:
+        return UNREAD
+    try:
+        changed = copy.deepcopy(known)
+        effect(changed)
+    except (KeyError, TypeError):  # a model or version the registry said is missing
+        return UNREAD
+    return changed
 
 
 def _assert_marks_kept(what: str, expected: dict[str, str], found: dict[str, Any]) -> None:

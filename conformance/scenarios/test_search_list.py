@@ -21,8 +21,15 @@ from collections import Counter
 
 import pytest
 
+from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import best_effort, model_state, names_of, search_all
+from conformance.scenarios.support import (
+    best_effort,
+    model_state,
+    names_of,
+    search_all,
+    state_of_model,
+)
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
 #: about ``MAX_PAGES`` pages (at most ``SIZING_PAGE_SIZE`` models each, MLflow's default).
@@ -112,12 +119,14 @@ def _touch(client, probe, name: str) -> bool:
     order (the probe's evidence says the scenario was judged without them). An edit that is
     accepted must move ``last_updated_timestamp``, or ordering by it would judge nothing.
     """
-    before = client.get_registered_model(name).last_updated_timestamp
+    model = client.get_registered_model(name)
+    before = model.last_updated_timestamp
     if not best_effort(
         probe,
         "update_registered_model (description, to bump its time)",
-        lambda: client.update_registered_model(name, description="touched"),
+        lambda: direct(client).update_registered_model(name, description="touched"),
         state=lambda: model_state(client, name),
+        before=state_of_model(model),
     ):
         return False
     after = client.get_registered_model(name).last_updated_timestamp

@@ -23,11 +23,11 @@ def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
 
 
 def _marked_bystander(client, probe, name: str, version: str) -> dict:
-    """Mark a version that the scenario does not move (tag, description, alias); its state."""
-    support.mark_version(
+    """Mark a version that the scenario does not move (tag, description, alias); its state (as
+    the marks' read-back read it)."""
+    return support.mark_version(
         client, probe, name, version, under_test=["transition_model_version_stage"]
     )
-    return support.version_state(client, name, version)
 
 
 def _assert_untouched(client, name: str, version: str, before: dict, what: str) -> None:
