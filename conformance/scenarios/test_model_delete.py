@@ -10,6 +10,7 @@ from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     expect_error,
+    held,
     mark_model,
     mark_version,
     model_with_versions,
@@ -27,14 +28,13 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
     mark_model(client, probe, bystander)
     for version in bystander_versions:
         mark_version(client, probe, bystander, version)
-    before = registry_state(client, {bystander: bystander_versions})
+    models = {doomed: doomed_versions, bystander: bystander_versions}
+    snapshot = registry_state(client, models)
+    before = {bystander: snapshot[bystander]}
 
     # when the first model is deleted
     with probe.feature(
-        "delete_registered_model",
-        state=lambda: registry_state(
-            client, {doomed: doomed_versions, bystander: bystander_versions}
-        ),
+        "delete_registered_model", state=held(snapshot, lambda: registry_state(client, models))
     ):
         client.delete_registered_model(doomed)
 

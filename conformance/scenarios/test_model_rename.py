@@ -7,6 +7,7 @@ from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     expect_error,
+    held,
     mark_model,
     mark_version,
     registry_state,
@@ -28,11 +29,13 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
     mark_model(client, probe, old)
     mark_version(client, probe, old, version)
     # (the marks read back as written: mark_* checks that, so these are what the scenario set)
-    before = registry_state(client, {old: [version]})[old]
+    both = {old: [version], new: []}
+    snapshot = registry_state(client, both)
+    before = snapshot[old]
 
     # when it is renamed
     with probe.feature(
-        "rename_registered_model", state=lambda: registry_state(client, {old: [version], new: []})
+        "rename_registered_model", state=held(snapshot, lambda: registry_state(client, both))
     ):
         client.rename_registered_model(old, new)
 
@@ -62,12 +65,14 @@ def test_rename_carries_every_version(client, names, probe):
         with probe.prerequisite("create_model_version"):
             made = client.create_model_version(old, source, run_id=None)
         sources[str(made.version)] = source
-    before = versions_state(client, old, sources)
+    both = {old: sources, new: []}
+    snapshot = registry_state(client, both)
+    before = snapshot[old]["versions"]
 
     # when it is renamed
     # (MLflow's client returns nothing: what the rename did is judged by reading it back)
     with probe.feature(
-        "rename_registered_model", state=lambda: registry_state(client, {old: sources, new: []})
+        "rename_registered_model", state=held(snapshot, lambda: registry_state(client, both))
     ):
         client.rename_registered_model(old, new)
 

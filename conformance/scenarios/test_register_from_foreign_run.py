@@ -112,10 +112,10 @@ def _given_registered(way, target, client, names, probe, foreign_uri, experiment
         }
     )
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
     with probe.feature(
         f"register a foreign run's model ({way}; foreign artifacts: {model.storage})",
-        state=lambda: support.latest_version_numbers(client, name),
+        state=support.latest_held(client, name, empty),
     ):
         created = _register_foreign(way, model, name, foreign_uri, target)
     assert created.name == name, (

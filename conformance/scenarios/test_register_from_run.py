@@ -38,11 +38,11 @@ def test_register_from_run_records_run_and_loads(
     with probe.prerequisite(f"log a model in a run ({way})"):
         run_id = _log_model_in_run(way, experiment_id, "model", slope, tmp_path)
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
 
     # when runs:/<run_id>/model is registered
     with probe.feature(
-        f"register_model(runs:/, {way})", state=lambda: support.latest_version_numbers(client, name)
+        f"register_model(runs:/, {way})", state=support.latest_held(client, name, empty)
     ):
         created = mlflow.register_model(f"runs:/{run_id}/model", name)
 
@@ -81,11 +81,11 @@ def test_versions_from_two_runs_keep_their_runs(
             for label, slope in slopes.items()
         }
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
 
     # when the first run's model is registered, then the second's
     with probe.feature(
-        f"register_model(runs:/, {way})", state=lambda: support.latest_version_numbers(client, name)
+        f"register_model(runs:/, {way})", state=support.latest_held(client, name, empty)
     ):
         created = [
             mlflow.register_model(f"runs:/{run_ids[label]}/model", name)

@@ -44,12 +44,10 @@ def test_register_mlflow_model_and_load_version(
     with probe.prerequisite(f"prepare the model ({way})"):
         model_uri, expected_source = _hand_over(way, experiment_id, tmp_path, slope)
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
 
     # when it is registered
-    with probe.feature(
-        f"register_model({way})", state=lambda: support.latest_version_numbers(client, name)
-    ):
+    with probe.feature(f"register_model({way})", state=support.latest_held(client, name, empty)):
         created = mlflow.register_model(model_uri, name)
 
     # then the returned version is version 1 of that model, ready or on its way
@@ -92,12 +90,12 @@ def test_latest_loads_the_newest_version(client, names, probe, fluent, experimen
     with probe.prerequisite("log model folders as run artifacts"):
         logged = support.log_tiny_models(client, experiment_id, [old_slope, new_slope], tmp_path)
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
 
     # when both are registered, the older first
     with probe.feature(
         "create_model_version(run artifact location)",
-        state=lambda: support.latest_version_numbers(client, name),
+        state=support.latest_held(client, name, empty),
     ):
         versions = support.register_logged(client, name, logged)
     assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"

@@ -40,12 +40,12 @@ def test_folder_without_mlmodel_registers_and_downloads_intact(
     with probe.prerequisite("log the folder as run artifacts"):
         run_id, artifact_uri = _log_folder(client, experiment_id, folder, "weights")
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
     source = _source(way, run_id, artifact_uri, "weights")
 
     # when the folder is registered as a version
     with probe.feature(
-        f"create_model_version({way})", state=lambda: support.latest_version_numbers(client, name)
+        f"create_model_version({way})", state=support.latest_held(client, name, empty)
     ):
         created = client.create_model_version(name, source=source, run_id=run_id)
 
@@ -86,11 +86,11 @@ def test_each_version_downloads_its_own_files(
             client.log_artifacts(run_id, str(folder), label)
         client.set_terminated(run_id)
     with probe.prerequisite("create_registered_model"):
-        client.create_registered_model(name)
+        empty = support.latest_numbers_of(client.create_registered_model(name))
 
     # when both are registered as versions of one model
     with probe.feature(
-        f"create_model_version({way})", state=lambda: support.latest_version_numbers(client, name)
+        f"create_model_version({way})", state=support.latest_held(client, name, empty)
     ):
         versions = [
             str(

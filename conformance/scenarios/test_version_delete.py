@@ -9,6 +9,7 @@ from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
     expect_error,
+    held,
     mark_model,
     mark_version,
     model_with_versions,
@@ -27,11 +28,13 @@ def test_delete_removes_that_version_only(client, names, probe, which):
     for version in sources:
         mark_version(client, probe, name, version)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
-    before = registry_state(client, {name: sources})[name]
+    snapshot = registry_state(client, {name: sources})
+    before = snapshot[name]
 
     # when one of them is deleted
     with probe.feature(
-        "delete_model_version", state=lambda: registry_state(client, {name: sources})
+        "delete_model_version",
+        state=held(snapshot, lambda: registry_state(client, {name: sources})),
     ):
         client.delete_model_version(name, doomed)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import SOURCE_ROOT, description_of, mark_version, version_state
+from conformance.scenarios.support import (
+    SOURCE_ROOT,
+    description_of,
+    held,
+    mark_version,
+    version_state,
+)
 
 _TEXTS = {
     "plain": "scored 0.91 on the holdout set",
@@ -26,8 +32,10 @@ def _two_versions(client, probe, name):
         first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         second = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     v1, v2 = str(first.version), str(second.version)
-    mark_version(client, probe, name, v2, under_test=["update_model_version"])
-    with probe.feature("update_model_version", state=lambda: version_state(client, name, v2)):
+    marked = mark_version(client, probe, name, v2, under_test=["update_model_version"])
+    with probe.feature(
+        "update_model_version", state=held(marked, lambda: version_state(client, name, v2))
+    ):
         client.update_model_version(name, v2, description=SECOND_DESCRIPTION)
     return v1, v2
 

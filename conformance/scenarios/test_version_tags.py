@@ -17,6 +17,7 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    held,
     mark_version,
     version_state,
     version_tags,
@@ -33,10 +34,18 @@ def _two_versions(client, probe, name, key):
         mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         other = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     mine, other = str(mine.version), str(other.version)
-    mark_version(client, probe, name, other, under_test=["set_model_version_tag"])
-    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, other)):
+    marked = mark_version(client, probe, name, other, under_test=["set_model_version_tag"])
+    with probe.feature(
+        "set_model_version_tag", state=held(marked, lambda: version_state(client, name, other))
+    ):
         client.set_model_version_tag(name, other, key, "the other version's")
     return mine, other
+
+
+def _tags_of(state):
+    """The tags in a :func:`version_state` (the version must exist: it was just written to)."""
+    assert state is not None, "a version this scenario has just tagged is missing"
+    return state["tags"]
 
 
 @pytest.mark.parametrize("key_kind", list(KEYS))
@@ -46,10 +55,13 @@ def test_set_tag_is_read_back_on_that_version_only(client, names, probe, key_kin
     key = KEYS[key_kind]
     name = names("tag-set")
     mine, other = _two_versions(client, probe, name, key)
-    before_mine, before_other = version_tags(client, name, mine), version_state(client, name, other)
+    mine_state, before_other = version_state(client, name, mine), version_state(client, name, other)
+    before_mine = _tags_of(mine_state)
 
     # when a tag is set on one version
-    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
+    with probe.feature(
+        "set_model_version_tag", state=held(mine_state, lambda: version_state(client, name, mine))
+    ):
         client.set_model_version_tag(name, mine, key, "team-a")
 
     # then that version reads it back, and the other version's tags are unchanged
@@ -69,8 +81,11 @@ def test_setting_a_tag_again_overwrites_its_value(client, names, probe):
     key = KEYS["plain"]
     name = names("tag-overwrite")
     mine, other = _two_versions(client, probe, name, key)
-    before_mine, before_other = version_tags(client, name, mine), version_state(client, name, other)
-    with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
+    mine_state, before_other = version_state(client, name, mine), version_state(client, name, other)
+    before_mine = _tags_of(mine_state)
+    with probe.feature(
+        "set_model_version_tag", state=held(mine_state, lambda: version_state(client, name, mine))
+    ):
         client.set_model_version_tag(name, mine, key, "first")
 
     # when the same key is set to another value
@@ -99,10 +114,14 @@ def test_delete_tag_removes_that_key_only(client, names, probe):
     with probe.feature("set_model_version_tag", state=lambda: version_state(client, name, mine)):
         client.set_model_version_tag(name, mine, key, "to delete")
         client.set_model_version_tag(name, mine, kept, "to keep")
-    tagged = version_tags(client, name, mine)
+    tagged_state = version_state(client, name, mine)
+    tagged = _tags_of(tagged_state)
 
     # when one tag is deleted
-    with probe.feature("delete_model_version_tag", state=lambda: version_state(client, name, mine)):
+    with probe.feature(
+        "delete_model_version_tag",
+        state=held(tagged_state, lambda: version_state(client, name, mine)),
+    ):
         client.delete_model_version_tag(name, mine, key)
 
     # then that key is gone from that version only
