@@ -36,8 +36,8 @@ def page(two_targets):
 
 
 def test_rows_in_catalogue_order_and_a_column_per_target(page, two_targets):
-    rows = re.findall(r'<tr data-feature="([^"]+)">', page)
-    assert rows == [feature.id for feature in FEATURES]
+    rows = re.findall(r'<tr data-feature="([^"]+)" data-level="([^"]+)">', page)
+    assert rows == [(feature.id, feature.level) for feature in FEATURES]
     for target in two_targets["targets"]:
         assert f'data-target="{target["id"]}"' in page
     assert page.count('class="cell ') == 2 * len(FEATURES)
@@ -118,7 +118,7 @@ def test_plugin_writes_both_reports(pytester: pytest.Pytester):
     page = html_path.read_text(encoding="utf-8")
     assert "Azure ML with MLflow" in page  # the seed's documented columns, asked for
     assert 'data-verdict="supported"' in page
-    assert "| 9 | Renaming registered models | ✓ supported |" in md_path.read_text()
+    assert "| 9 | Renaming registered models | Core | ✓ supported |" in md_path.read_text()
 
 
 def test_a_run_cut_short_leads_with_a_banner(two_targets, page, tmp_path_factory):

@@ -35,23 +35,24 @@ def test_table_has_targets_then_documented_columns_and_catalogue_rows(two_target
     text = report_markdown.render(two_targets, documented.load())
     header, align, *rows = _table(text)
 
-    assert header[:4] == ["#", "Feature", "reference backend (embedded)", header[3]]
-    assert header[3].startswith("sqlite:")
-    assert header[4:] == [f"*{c.title}* (documented)" for c in documented.load()]
-    assert align[:2] == ["-:", ":-"]
+    assert header[:5] == ["#", "Feature", "Level", "reference backend (embedded)", header[4]]
+    assert header[4].startswith("sqlite:")
+    assert header[5:] == [f"*{c.title}* (documented)" for c in documented.load()]
+    assert align[:3] == ["-:", ":-", ":-"]
     assert [row[1] for row in rows] == [feature.title for feature in FEATURES]
+    assert [row[2] for row in rows] == [feature.level.capitalize() for feature in FEATURES]
     assert all(len(row) == len(header) for row in rows)
-    assert rows[8][2:4] == ["✓ supported", "✓ supported"]  # seed row 9 ran on both
+    assert rows[8][3:5] == ["✓ supported", "✓ supported"]  # seed row 9 ran on both
 
 
 def test_footnotes_are_numbered_for_measurements_and_lettered_for_claims(two_targets):
     text = report_markdown.render(two_targets, documented.load())
     rows = {row[1]: row for row in _table(text)[2:]}
 
-    partial = rows["Search/list registered models"][3]
+    partial = rows["Search/list registered models"][4]
     (number,) = re.fullmatch(r"◐ partial<sup>(\d+)</sup>", partial).groups()
     assert re.search(rf"^- <sup>{number}</sup> 2/7 scenarios unsupported", text, re.M)
-    assert rows["Renaming registered models"][5] == "✗<sup>d</sup>"
+    assert rows["Renaming registered models"][6] == "✗<sup>d</sup>"
     assert "- <sup>d</sup> Registered models are immutable objects in Azure ML." in text
     assert "- <sup>a</sup> Use URIs with format `runs:/<ruin-id>/<path>`." in text
     assert "[Manage models registries in Azure Machine Learning with MLflow](https://" in text
@@ -72,7 +73,7 @@ def test_hostile_strings_are_literal_and_secrets_never_show(two_targets):
     assert not re.search(r"(?<!\\)<(script|img|/script)", text)
     assert r"\<script\>alert(1)\</script\>\<img src=x onerror=alert(2)\>" in text
     header, _, *rows = _table(text)
-    assert len(header) == 2 + 3
+    assert len(header) == 3 + 3  # number, feature, level, three targets
     assert all(len(row) == len(header) for row in rows)
     for secret in SECRETS:
         assert secret not in text

@@ -137,7 +137,7 @@ def test_shorten_keeps_one_line_cut_at_a_word(text, expected):
 def test_terminal_matrix_shows_symbols_markers_and_documented_columns(two_targets):
     lines = matrix_text.render(two_targets, documented.load())
 
-    assert lines[0].split()[:3] == ["#", "feature", "reference-embedded"]
+    assert lines[0].split()[:4] == ["#", "feature", "level", "reference-embedded"]
     assert "doc: Azure ML with MLflow" in lines[0]
     rows = lines[2 : 2 + len(FEATURES)]
     # Rows of features outside the seed have no number: the id starts at a fixed column.

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conformance import gate
+from conformance.catalogue import LEVELS
 from conformance.outcomes import (
     BEST_FIRST,
     BROKEN,
@@ -36,12 +37,18 @@ SCHEMA_ENUMS: dict[str, dict[str, set[str]]] = {
         "/properties/gate/properties/checks/items/properties/status": {
             s.value for s in gate.Status
         },
+        # support levels: the catalogue's
+        "/properties/features/items/properties/level": set(LEVELS),
+        "/properties/selection/properties/levels/items": set(LEVELS),
+        "/properties/gate/properties/expectations/properties/levels/items": set(LEVELS),
+        "/properties/gate/properties/conformance/items/properties/level": set(LEVELS),
     },
     "expectations-v1.json": {
         "/properties/default": set(CLAIMS),
         "/properties/features/additionalProperties/properties/claim": set(CLAIMS),
         # where an expectations file's claims come from: no verdict or claim word
         "/properties/about/properties/basis": {"measured", "documented"},
+        "/properties/levels/items": set(LEVELS),
     },
 }
 

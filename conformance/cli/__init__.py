@@ -22,7 +22,7 @@ from conformance.namespaces import is_namespace
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as matrix_text
-from conformance.results import compare, merge
+from conformance.results import compare, levels, merge
 from conformance.results import files as results_file
 from conformance.run import client_env
 from conformance.targets import DEFAULT_TARGET
@@ -77,7 +77,45 @@ def add_report(subparsers: Any) -> None:
         help="show the seed article's documented columns (Azure ML's published claims, not "
         "measurements) beside the measured ones (default: leave them out)",
     )
+    _add_selection(parser, "show only the rows of")
     parser.set_defaults(handler=report)
+
+
+def _add_selection(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--level`` and ``--seed-rows``, as ``run`` takes them."""
+    parser.add_argument(
+        "--level",
+        action="append",
+        type=_argument(levels.parse_levels),
+        default=[],
+        metavar="LEVEL",
+        help=f"{what} features of this support level: core or extended (repeatable or "
+        "comma-separated)",
+    )
+    parser.add_argument(
+        "--seed-rows",
+        nargs="?",
+        const="all",
+        type=_argument(levels.parse_seed_rows),
+        metavar="ROWS",
+        help=f"{what} the seed table's rows: all of them, or those listed (e.g. 1-5,12)",
+    )
+
+
+def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A parser of ``levels`` as an argparse type: its message is the usage error."""
+
+    def parsed(text: str) -> Any:
+        try:
+            return parse(text)
+        except levels.SelectionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parsed
+
+
+def _selection(args: argparse.Namespace) -> levels.Selection:
+    return levels.Selection.of([lv for given in args.level for lv in given], args.seed_rows)
 
 
 def report(args: argparse.Namespace) -> int:
@@ -86,15 +124,22 @@ def report(args: argparse.Namespace) -> int:
         document = merge.merge(documents, [str(path) for path in args.documents])
     except merge.MergeError as exc:
         raise CommandError(str(exc)) from None
+    selection = _selection(args)
+    if selection.levels and not levels.has_levels(document):
+        names = ", ".join(str(path) for path in args.documents)
+        raise CommandError(
+            f"{names}: no support level recorded (written before features carried one); "
+            "--level needs documents of a newer run (--seed-rows works on any)"
+        )
     columns = documented.load() if args.documented else []
-    print("\n".join(matrix_text.render(document, columns)))
+    print("\n".join(matrix_text.render(document, columns, selection)))
     for path, what, writer in (
         (args.html, "HTML report", report_html.write),
         (args.md, "Markdown matrix", report_markdown.write),
     ):
         if path is not None:
             try:
-                writer(document, path, columns)
+                writer(document, path, columns, selection)
             except OSError as exc:
                 raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
             print(f"wrote the {what}: {path}")
@@ -136,14 +181,17 @@ def add_features(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "features",
         help="list the feature catalogue",
-        description="The feature catalogue: seed row, id, the -m marker that selects its "
-        "scenarios, title (the same listing as run --list-features).",
+        description="The feature catalogue: seed row, id, support level (core: what every "
+        "MLflow-compatible registry must do; extended: optional), the -m marker that selects "
+        "its scenarios, title (the same listing as run --list-features).",
     )
+    _add_selection(parser, "list only the")
     parser.set_defaults(handler=features)
 
 
 def features(args: argparse.Namespace) -> int:
-    print("\n".join(matrix_text.feature_listing()))
+    selection = _selection(args)
+    print("\n".join(matrix_text.feature_listing(selection or None)))
     return 0
 
 
@@ -241,4 +289,3 @@ def main(argv: list[str] | None = None) -> int:
         # at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-

@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.gate.expectations import Expectations
 from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict, rank
+from conformance.results import levels
 
 
 class Status(str, Enum):
@@ -56,6 +57,10 @@ class GateResult:
     expectations: Expectations
     strict: bool
     checks: tuple[Check, ...]
+    #: Features not gated, each with why: outside the file's levels or the run's selection.
+    not_gated: tuple[tuple[str, str], ...] = ()
+    #: Per target, whether it conforms to core (every core feature supported).
+    conformance: tuple[levels.LevelConformance, ...] = ()
 
     @property
     def failing(self) -> tuple[Check, ...]:
@@ -76,6 +81,17 @@ class GateResult:
             "strict": self.strict,
             "passed": self.exit_code == 0,
             "checks": [check.as_json() for check in self.checks],
+            "conformance": [
+                {
+                    "target": c.target,
+                    "level": c.level,
+                    "conforms": c.conforms,
+                    "supported": c.supported,
+                    "total": c.total,
+                    "not_supported": [{"feature": f, "verdict": v} for f, v in c.short],
+                }
+                for c in self.conformance
+            ],
         }
 
 
@@ -96,13 +112,27 @@ def status(claim: str, verdict: str) -> Status:
 
 def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool) -> GateResult:
     """Every target of the document against the same expectations (one CI job, one target is
-    the usual case). A claimed feature the document lacks counts as not tested."""
+    the usual case). A claimed feature the document lacks counts as not tested. Features of
+    levels the file does not cover, and features the run did not select (``--level``,
+    ``--seed-rows``), are not gated: the run was not about them."""
     verdicts = {(v["target"], v["feature"]): v for v in document["verdicts"]}
-    features = [f["id"] for f in document["features"]]
+    described = {f["id"]: f for f in document["features"]}
+    features = [*described]
     features += [feature for feature in expectations.features if feature not in features]
+    selection = levels.Selection.from_json(document.get("selection"))
+    scope, not_gated = [], []
+    for feature in features:
+        level = levels.catalogue_level(feature, described.get(feature))
+        seed_row = described[feature]["seed_row"] if feature in described else None
+        if not expectations.covers(level):
+            not_gated.append((feature, f"{level}: outside the levels of {expectations.source}"))
+        elif selection and not selection.selects(level, seed_row):
+            not_gated.append((feature, selection.not_selected_note()))
+        else:
+            scope.append(feature)
     checks = []
     for target in (t["id"] for t in document["targets"]):
-        for feature in features:
+        for feature in scope:
             found = verdicts.get(
                 (target, feature), {"verdict": Verdict.NOT_TESTED.value, "note": "not run"}
             )
@@ -118,7 +148,13 @@ def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool)
                     note=found["note"],
                 )
             )
-    return GateResult(expectations, strict, tuple(checks))
+    return GateResult(
+        expectations,
+        strict,
+        tuple(checks),
+        tuple(not_gated),
+        tuple(levels.conformance(document, levels.CORE)),
+    )
 
 
 def render(result: GateResult) -> list[tuple[str, str]]:
@@ -159,7 +195,14 @@ def render(result: GateResult) -> list[tuple[str, str]]:
     )
     mode = "strict, " if result.strict else ""
     verdict = "FAILED" if result.exit_code else "passed"
+    if result.not_gated:
+        counts += f"; {len(result.not_gated)} features not gated ({_why_not_gated(result)})"
     lines.append(
         ("red" if result.exit_code else "green", f"gate {verdict} ({mode}{source}): {counts}")
     )
     return lines
+
+
+def _why_not_gated(result: GateResult) -> str:
+    reasons = dict.fromkeys(why for _, why in result.not_gated)
+    return "; ".join(reasons)

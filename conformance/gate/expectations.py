@@ -60,9 +60,15 @@ class Expectations:
     link: str = ""
     description: str = ""
     features: dict[str, Claim] = field(default_factory=dict)
+    #: The support levels the file covers; empty: every level. Other features are not gated.
+    levels: tuple[str, ...] = ()
 
     def claim_for(self, feature_id: str) -> Claim:
         return self.features.get(feature_id) or Claim(self.default)
+
+    def covers(self, level: str | None) -> bool:
+        """Whether features of ``level`` are gated (an unknown level is, as before levels)."""
+        return not self.levels or level is None or level in self.levels
 
     def describe(self) -> dict[str, str]:
         """What the results document records about the expectations a run was gated on."""
@@ -72,6 +78,7 @@ class Expectations:
             "basis": self.basis,
             "link": self.link,
             "default": self.default,
+            **({"levels": list(self.levels)} if self.levels else {}),
         }
 
 
@@ -174,6 +181,7 @@ def parse(text: str, origin: str) -> Expectations:
         features={
             feature_id: Claim(**claim) for feature_id, claim in data.get("features", {}).items()
         },
+        levels=tuple(data.get("levels", ())),
     )
 
 
@@ -188,11 +196,19 @@ def _problems(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
         else:
             yield path, error.message
     features = data.get("features")
+    levels = data.get("levels")
+    levels = levels if isinstance(levels, list) else []
     for feature_id in features if isinstance(features, dict) else ():
         if feature_id not in FEATURES_BY_ID:
             close = difflib.get_close_matches(feature_id, FEATURES_BY_ID, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             yield ("features", feature_id), f"no such feature in the catalogue{hint}"
+        elif levels and FEATURES_BY_ID[feature_id].level not in levels:
+            level = FEATURES_BY_ID[feature_id].level
+            yield (
+                ("features", feature_id),
+                f"a {level} feature, outside this file's levels ({', '.join(map(str, levels))})",
+            )
 
 
 def _syntax_message(exc: tomllib.TOMLDecodeError, text: str, origin: str) -> str:

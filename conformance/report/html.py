@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.documented import DocumentedColumn
 from conformance.report import model as report_model
+from conformance.results.levels import Selection
 
 if TYPE_CHECKING:
     import jinja2
@@ -32,15 +33,23 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:
-    """The report of one (possibly merged) document. Deterministic: the same input gives the
-    same bytes, so a committed report can be diffed against a regenerated one."""
-    report = report_model.build(document, documented)
+def render(
+    document: dict[str, Any],
+    documented: Sequence[DocumentedColumn] = (),
+    selection: Selection | None = None,
+) -> str:
+    """The report of one (possibly merged) document, its rows limited by ``selection``.
+    Deterministic: the same input gives the same bytes, so a committed report can be diffed
+    against a regenerated one."""
+    report = report_model.build(document, documented, selection)
     return _environment().get_template("report.html.j2").render(report=report)
 
 
 def write(
-    document: dict[str, Any], path: Path, documented: Sequence[DocumentedColumn] = ()
+    document: dict[str, Any],
+    path: Path,
+    documented: Sequence[DocumentedColumn] = (),
+    selection: Selection | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(document, documented), encoding="utf-8")
+    path.write_text(render(document, documented, selection), encoding="utf-8")

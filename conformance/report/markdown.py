@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.documented import DocumentedColumn
 from conformance.report import model as report_model
+from conformance.results.levels import Selection
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
 # markup inline or end a table cell.
@@ -20,22 +21,33 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|&~!#])")
 _PLAIN_LINK = re.compile(r"https?://[^\s()<>\[\]]+")
 
 
-def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> str:
-    """Matrix, legend, numbered footnotes, documented source and one line per target."""
-    report = report_model.build(document, documented)
+def render(
+    document: dict[str, Any],
+    documented: Sequence[DocumentedColumn] = (),
+    selection: Selection | None = None,
+) -> str:
+    """Matrix (with each feature's level, when the document records it), legend, numbered
+    footnotes, documented source and one line per target; ``selection`` limits the rows."""
+    report = report_model.build(document, documented, selection)
+    level = ["Level"] if report.shows_levels else []
     header = [
         "#",
         "Feature",
+        *level,
         *(_text(target.label) for target in report.targets),
         *(f"*{_text(column.title)}* (documented)" for column in report.columns),
     ]
-    align = ["-:", ":-", *[":-:"] * (len(header) - 2)]
-    lines = [*_incomplete(report), "### Registry conformance", "", _row(header), _row(align)]
+    align = ["-:", ":-", *([":-"] if level else []), *[":-:"] * (len(header) - 2 - len(level))]
+    lines = [*_incomplete(report), "### Registry conformance", ""]
+    if report.limited_to:
+        lines += [f"Rows limited to {_text(report.limited_to)}.", ""]
+    lines += [_row(header), _row(align)]
     for row in report.rows:
         cells = [_mark(f"{c.symbol.glyph} {c.symbol.label}", c.footnote) for c in row.cells] + [
             _mark(c.symbol.glyph, *c.footnotes) for c in row.claims
         ]
-        lines.append(_row([str(row.seed_row or ""), _text(row.title), *cells]))
+        levels = [_text(row.level_title)] if level else []
+        lines.append(_row([str(row.seed_row or ""), _text(row.title), *levels, *cells]))
     lines += [
         "",
         f"Measured: {_legend(report.legend)}. A cell is the worst outcome among its scenarios.",
@@ -57,9 +69,10 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
         counts = ", ".join(f"{count} {symbol.label}" for symbol, count in target.counts if count)
         client = ", ".join(f"{key} {value}" for key, value in target.client)
         complete = "" if target.complete else ", **cut short**"
+        core = f"; {_text(target.core.text)}" if target.core else ""
         lines.append(
             f"- {_text(target.label)} ({_text(target.id)}): {_text(counts)}; "
-            f"client {_text(client or 'unknown')}; {_text(target.duration)}{complete}"
+            f"client {_text(client or 'unknown')}; {_text(target.duration)}{complete}{core}"
         )
     for target in report.targets:
         lines += _speed(target)
@@ -67,10 +80,13 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
 
 
 def write(
-    document: dict[str, Any], path: Path, documented: Sequence[DocumentedColumn] = ()
+    document: dict[str, Any],
+    path: Path,
+    documented: Sequence[DocumentedColumn] = (),
+    selection: Selection | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(document, documented), encoding="utf-8")
+    path.write_text(render(document, documented, selection), encoding="utf-8")
 
 
 def _incomplete(report: report_model.Report) -> list[str]:

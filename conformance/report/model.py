@@ -20,6 +20,7 @@ from conformance.documented import DocumentedColumn
 from conformance.masking import mask_text, mask_uri
 from conformance.outcomes import CLAIM_SYMBOLS, NO_CLAIM, VERDICT_SYMBOLS, Symbol, Verdict
 from conformance.report import evidence
+from conformance.results import levels
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
 FOOTNOTE_LENGTH = 160
@@ -58,6 +59,32 @@ class Row:
     seed_row: int | None
     cells: tuple[Cell, ...]
     claims: tuple[ClaimCell, ...]
+    #: "core" or "extended"; "" in a document written before features carried a level.
+    level: str = ""
+
+    @property
+    def level_title(self) -> str:
+        return self.level.capitalize()
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """Whether a target conforms to a level (every feature of it supported)."""
+
+    level: str
+    #: True, False, or None when the run did not select the whole level.
+    conforms: bool | None
+    #: One line that says it, with the counts and what falls short.
+    text: str
+
+    @property
+    def key(self) -> str:
+        """``yes``, ``no`` or ``not-judged`` (HTML classes and data attributes)."""
+        return {True: "yes", False: "no", None: "not-judged"}[self.conforms]
+
+    @property
+    def word(self) -> str:
+        return {True: "conforms", False: "does not conform", None: "not judged"}[self.conforms]
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,8 @@ class TargetView:
     counts: tuple[tuple[Symbol, int], ...]
     #: None when the document says nothing of the target's speed.
     speed: Speed | None
+    #: Conformance to the core level; None when the document records no levels.
+    core: Conformance | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +187,10 @@ class Report:
     footnotes: tuple[Footnote, ...]
     #: Per target (in target order), per feature (in catalogue order).
     evidence: tuple[tuple[CellEvidence, ...], ...]
+    #: Whether the rows carry their support level (documents written before levels do not).
+    shows_levels: bool = False
+    #: The report was limited to some features (``report --level``, ``--seed-rows``): how.
+    limited_to: str = ""
 
     @property
     def cut_short(self) -> tuple[str, ...]:
@@ -185,8 +218,18 @@ class Report:
         return tuple(CLAIM_SYMBOLS.values())
 
 
-def build(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> Report:
-    """The view of one (possibly merged) results document; ``documented`` columns go beside it."""
+def build(
+    document: dict[str, Any],
+    documented: Sequence[DocumentedColumn] = (),
+    selection: levels.Selection | None = None,
+) -> Report:
+    """The view of one (possibly merged) results document; ``documented`` columns go beside it.
+    ``selection`` limits the rows to some levels or seed rows (:func:`levels.limit`, which
+    raises ``SelectionError`` for levels of a document that records none)."""
+    # Conformance is the whole level's, whatever rows the report shows.
+    core = {c.target: c for c in levels.conformance(document, levels.CORE)}
+    if selection:
+        document = levels.limit(document, selection)
     footnotes = _Footnotes()
     verdicts = {(v["target"], v["feature"]): v for v in document["verdicts"]}
     target_ids = [target["id"] for target in document["targets"]]
@@ -204,9 +247,12 @@ def build(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ())
                 seed_row=feature["seed_row"],
                 cells=cells,
                 claims=claims,
+                level=mask_text(levels.feature_level(feature) or ""),
             )
         )
-    targets = tuple(_target(target, document) for target in document["targets"])
+    targets = tuple(
+        _target(target, document, core.get(target["id"])) for target in document["targets"]
+    )
     return Report(
         suite_version=mask_text(document["suite"]["version"]),
         catalogue=mask_text(document["suite"]["catalogue"]),
@@ -221,6 +267,8 @@ def build(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ())
         rows=tuple(rows),
         footnotes=footnotes.all(),
         evidence=_evidence(document, rows),
+        shows_levels=levels.has_levels(document) and bool(document["features"]),
+        limited_to=mask_text(selection.describe()) if selection else "",
     )
 
 
@@ -302,7 +350,9 @@ def _sources(documented: Sequence[DocumentedColumn]) -> tuple[Source, ...]:
     )
 
 
-def _target(target: dict[str, Any], document: dict[str, Any]) -> TargetView:
+def _target(
+    target: dict[str, Any], document: dict[str, Any], core: levels.LevelConformance | None
+) -> TargetView:
     # A merged document keeps each target's own run under "run"; a single run has it on top.
     run = target.get("run") or document
     counts = Counter(v["verdict"] for v in document["verdicts"] if v["target"] == target["id"])
@@ -320,6 +370,7 @@ def _target(target: dict[str, Any], document: dict[str, Any]) -> TargetView:
         complete=bool(run["complete"]),
         counts=tuple((symbol, counts[key]) for key, symbol in VERDICT_SYMBOLS.items()),
         speed=_speed(target.get("performance")),
+        core=Conformance(core.level, core.conforms, mask_text(core.line())) if core else None,
     )
 
 

@@ -9,18 +9,29 @@ from typing import Any
 from conformance.catalogue import FEATURES
 from conformance.documented import DocumentedColumn
 from conformance.report import model as report_model
+from conformance.results.levels import Selection
 
 #: How the first line of the matrix of a run that was cut short begins.
 INCOMPLETE_MARK = "INCOMPLETE"
 
 
-def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()) -> list[str]:
-    """One row per feature in catalogue order, one column per target, then documented columns
-    (headed "doc:"), then the footnotes; first, when the run was cut short, a line saying so."""
-    report = report_model.build(document, documented)
+def render(
+    document: dict[str, Any],
+    documented: Sequence[DocumentedColumn] = (),
+    selection: Selection | None = None,
+    conformance: bool = True,
+) -> list[str]:
+    """One row per feature in catalogue order (its seed row, id and, when the document records
+    it, level), one column per target, then documented columns (headed "doc:"), then whether
+    each target conforms to core, then the footnotes; first, when the run was cut short, a line
+    saying so. ``selection`` limits the rows (``report --level``, ``--seed-rows``);
+    ``conformance=False`` leaves the conformance lines to the caller (the run colours them)."""
+    report = report_model.build(document, documented, selection)
+    level = ["level"] if report.shows_levels else []
     header = [
         "#",
         "feature",
+        *level,
         *(target.id for target in report.targets),
         *(f"doc: {column.title}" for column in report.columns),
     ]
@@ -28,6 +39,7 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
         [
             str(row.seed_row or ""),
             row.feature,
+            *([row.level] if level else []),
             *(_mark(f"{c.symbol.glyph} {c.symbol.label}", c.footnote) for c in row.cells),
             *(_mark(c.symbol.glyph, *c.footnotes) for c in row.claims),
         ]
@@ -47,7 +59,11 @@ def render(document: dict[str, Any], documented: Sequence[DocumentedColumn] = ()
             for source in report.sources
         ]
     banner = [incomplete_banner(document, report.cut_short), ""] if not report.complete else []
-    return banner + lines + (["", "notes:", *notes] if notes else [])
+    if report.limited_to:
+        banner.append(f"rows limited to {report.limited_to}")
+    core = [f"{target.id} {target.core.text}" for target in report.targets if target.core]
+    core = ["", *core] if core and conformance else []
+    return banner + lines + core + (["", "notes:", *notes] if notes else [])
 
 
 def incomplete_banner(document: dict[str, Any], labels: Sequence[str]) -> str:
@@ -60,11 +76,14 @@ def incomplete_banner(document: dict[str, Any], labels: Sequence[str]) -> str:
     )
 
 
-def feature_listing() -> list[str]:
-    """The catalogue: seed row, id, the marker that selects it, title."""
+def feature_listing(selection: Selection | None = None) -> list[str]:
+    """The catalogue (or the features ``selection`` selects): seed row, id, level, the marker
+    that selects it, title."""
     return [
-        f"{feature.seed_row or '':>2}  {feature.id:<28} -m {feature.marker:<34} {feature.title}"
+        f"{feature.seed_row or '':>2}  {feature.id:<28} {feature.level:<8}  "
+        f"-m {feature.marker:<34} {feature.title}"
         for feature in FEATURES
+        if selection is None or selection.selects_feature(feature)
     ]
 
 

@@ -16,6 +16,7 @@ import jsonschema
 from conformance import __version__
 from conformance.catalogue import CATALOGUE_VERSION, FEATURES, Feature
 from conformance.outcomes import Outcome, Verdict, feature_verdict
+from conformance.results.levels import Selection
 from conformance.targets import Target
 
 SCHEMA_ID = "registry-conformance/results/v1"
@@ -55,6 +56,7 @@ def verdicts(
     features: tuple[Feature, ...] = FEATURES,
     collected: Mapping[tuple[str, str], int] | None = None,
     unusable: Mapping[str, str] | None = None,
+    selection: Selection | None = None,
 ) -> list[dict[str, Any]]:
     """One verdict per target x feature, with a note that explains anything but `supported`, and
     what a verdict rests on when it is less than every scenario, fully judged: "k of n scenarios
@@ -63,6 +65,8 @@ def verdicts(
     ``collected``: per (target, feature), how many scenarios were collected before a selection
     (-k, -m) or an interruption left some out; a verdict drawn from fewer says so. ``unusable``:
     per target the preflight could not measure, why: every verdict there is inconclusive.
+    ``selection``: the features the run selected (``--level``, ``--seed-rows``); the others are
+    ``not-tested``, as a feature whose scenarios ``-m`` deselected, with a note that says so.
     """
     by_cell: dict[tuple[str, str], list[ScenarioRecord]] = defaultdict(list)
     for record in scenarios:
@@ -73,6 +77,10 @@ def verdicts(
         for feature in features:
             records = by_cell[(target, feature.id)]
             row: dict[str, Any] = {"target": target, "feature": feature.id}
+            if selection and not selection.selects_feature(feature):
+                note = selection.not_selected_note()
+                rows.append({**row, "verdict": Verdict.NOT_TESTED.value, "note": note})
+                continue
             if unusable and target in unusable:
                 rows.append(
                     {**row, "verdict": Verdict.INCONCLUSIVE.value, "note": unusable[target]}
@@ -127,7 +135,10 @@ def build_document(
     complete: bool,
     extra: dict[str, Any] | None = None,
     collected: Mapping[tuple[str, str], int] | None = None,
+    selection: Selection | None = None,
 ) -> dict[str, Any]:
+    """The document of one run; ``selection`` (``--level``, ``--seed-rows``) is recorded under
+    ``selection`` when it left features out."""
     target_ids = [target.id for target in targets]
     unusable = {target.id: target.unusable for target in targets if target.unusable}
     return {
@@ -138,10 +149,17 @@ def build_document(
         "complete": complete,
         "targets": [target.describe() for target in targets],
         "features": [
-            {"id": f.id, "title": f.title, "group": f.group, "seed_row": f.seed_row}
+            {
+                "id": f.id,
+                "title": f.title,
+                "group": f.group,
+                "seed_row": f.seed_row,
+                "level": f.level,
+            }
             for f in FEATURES
         ],
-        "verdicts": verdicts(target_ids, scenarios, FEATURES, collected, unusable),
+        **({"selection": selection.as_json()} if selection else {}),
+        "verdicts": verdicts(target_ids, scenarios, FEATURES, collected, unusable, selection),
         "scenarios": [record.as_json() for record in scenarios],
         **(extra or {}),
     }

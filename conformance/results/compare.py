@@ -17,11 +17,13 @@ their p95 is noise (one slow request, a busy machine), not the registry's speed.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.masking import mask_text
 from conformance.outcomes import rank
+from conformance.results.levels import feature_level
 
 Target = dict[str, Any]
 #: A slowdown: the head's p95 is more than this many times the base's.
@@ -41,6 +43,8 @@ class Change:
     after: str
     #: Why the cell is what it is now (the head document's note).
     note: str
+    #: The feature's support level; None when neither document records it.
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def compare(
     """Per target (matched by id, else by label) and shared feature, the verdicts that moved;
     and the operations whose p95 grew by more than ``p95_factor``."""
     pairs, new, removed = _match_targets(base["targets"], head["targets"])
-    base_features = {feature["id"] for feature in base["features"]}
+    base_features = {feature["id"]: feature for feature in base["features"]}
     features = [feature for feature in head["features"] if feature["id"] in base_features]
     before = {(v["target"], v["feature"]): v for v in base["verdicts"]}
     after = {(v["target"], v["feature"]): v for v in head["verdicts"]}
@@ -95,6 +99,7 @@ def compare(
                 before=old["verdict"],
                 after=now["verdict"],
                 note=mask_text(now["note"]),
+                level=feature_level(feature) or feature_level(base_features[feature["id"]]),
             )
             if rank(now["verdict"]) < rank(old["verdict"]):
                 regressions.append(change)
@@ -148,7 +153,9 @@ def format_comparison(comparison: Comparison) -> list[str]:
         base, head = comparison.catalogues
         lines.append(f"catalogues differ (base {base}, head {head}): shared features compared")
     for title, changes in (("regressions", comparison.regressions), ("fixes", comparison.fixes)):
-        lines.append(f"{title}: {len(changes)}")
+        levels = Counter(change.level for change in changes if change.level)
+        of_level = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
+        lines.append(f"{title}: {len(changes)}" + (f" ({of_level})" if of_level else ""))
         for change in changes:
             row = f"#{change.seed_row} " if change.seed_row else ""
             why = f": {change.note}" if change.note else ""

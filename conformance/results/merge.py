@@ -22,8 +22,10 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
     ``sources`` name the documents (file names) in messages. Documents of different catalogue
     versions are refused: their rows would not mean the same. Target ids that collide get a
     suffix. Each target keeps its own run (``run``: started, finished, complete, suite version,
-    source); the merged run spans them all and is complete only if every one was. Leftovers are
-    concatenated; other top-level keys describe one run (namespace, gate) and are dropped.
+    source, its ``selection``); the merged run spans them all and is complete only if every one
+    was. A feature's level is the one any document records (older documents record none).
+    Leftovers are concatenated; other top-level keys describe one run (namespace, gate) and are
+    dropped.
     """
     if not documents:
         raise MergeError("nothing to merge: no results document given")
@@ -62,7 +64,7 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
         "finished": max((d["finished"] for d in documents), key=timestamps.parse),
         "complete": all(d["complete"] for d in documents),
         "targets": targets,
-        "features": copy.deepcopy(first["features"]),
+        "features": _features(documents, names),
         "verdicts": verdicts,
         "scenarios": scenarios,
         "leftovers": leftovers,
@@ -81,7 +83,30 @@ def _run(target: dict[str, Any], document: dict[str, Any], source: str) -> dict[
         "started": document["started"],
         "finished": document["finished"],
         "complete": document["complete"],
+        **({"selection": copy.deepcopy(document["selection"])} if "selection" in document else {}),
     }
+
+
+def _features(documents: Sequence[dict[str, Any]], names: Sequence[str]) -> list[dict[str, Any]]:
+    """The first document's features, each with the level some document records for it (older
+    documents record none); documents that give one feature different levels are refused."""
+    levels: dict[str, tuple[str, str]] = {}
+    for name, document in zip(names, documents, strict=True):
+        for feature in document["features"]:
+            level = feature.get("level")
+            if level is None:
+                continue
+            seen = levels.setdefault(feature["id"], (level, name))
+            if seen[0] != level:
+                raise MergeError(
+                    f"cannot merge {seen[1]} ({feature['id']} {seen[0]}) with {name} "
+                    f"({feature['id']} {level}): the features' support levels differ"
+                )
+    features = copy.deepcopy(documents[0]["features"])
+    for feature in features:
+        if feature["id"] in levels:
+            feature["level"] = levels[feature["id"]][0]
+    return features
 
 
 def _retarget(

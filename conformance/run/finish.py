@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conformance import documented, gate, results
-from conformance.run import cleanup, latency, outputs
+from conformance.run import cleanup, latency, options, outputs
 from conformance.run.state import RunState
 from conformance.run.xdist_handoff import worker_output
 
@@ -65,6 +65,7 @@ class Finish:
                 **({"cut_short": state.cut_short} if state.cut_short else {}),
             },
             collected=state.collected,
+            selection=options.selection(session.config),
         )
         latency.attach(self.document, state.targets)
         if state.expectations is not None:

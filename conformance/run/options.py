@@ -6,10 +6,14 @@ Imported by the entry point of every pytest run where the package is installed: 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conformance.targets import DEFAULT_TARGET
+
+if TYPE_CHECKING:
+    from conformance.results.levels import Selection
 
 GROUP = "registry-conformance"
 
@@ -101,6 +105,26 @@ def add(parser: pytest.Parser) -> None:
         action="store_true",
         help="with --expect: also fail on features better than claimed or not tested",
     )
+    group.addoption(
+        "--level",
+        action="append",
+        type=_levels,
+        default=[],
+        metavar="LEVEL",
+        help="run only the scenarios of features of this support level: core (what every "
+        "MLflow-compatible registry must do) or extended (optional); repeatable or "
+        "comma-separated. The others are deselected and not-tested in the results",
+    )
+    group.addoption(
+        "--seed-rows",
+        nargs="?",
+        const="all",
+        type=_seed_rows,
+        default=None,
+        metavar="ROWS",
+        help="run only the scenarios of the seed table's rows: all of them, or those listed "
+        "(e.g. 1-5,12); with --level, features that match both",
+    )
 
 
 #: Options that say "this run is about the suite" (--list-features exits before any run).
@@ -118,6 +142,8 @@ _SUITE_OPTIONS = (
     "scenario_timeout",
     "expect",
     "strict_expectations",
+    "level",
+    "seed_rows",
 )
 
 
@@ -137,6 +163,32 @@ def _non_negative_float(text: str) -> float:
     if not 0 <= value < float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds, 0 (no limit) or more")
     return value
+
+
+def _levels(text: str) -> tuple[str, ...]:
+    from conformance.results import levels  # at parse time, and only when the option is given
+
+    try:
+        return levels.parse_levels(text)
+    except levels.SelectionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seed_rows(text: str) -> tuple[int, ...]:
+    from conformance.results import levels
+
+    try:
+        return levels.parse_seed_rows(text)
+    except levels.SelectionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def selection(config: pytest.Config) -> Selection:
+    """The features ``--level`` and ``--seed-rows`` select (nothing left out without them)."""
+    from conformance.results.levels import Selection
+
+    chosen = [level for given in config.getoption("level") or [] for level in given]
+    return Selection.of(chosen, config.getoption("seed_rows"))
 
 
 def given(config: pytest.Config) -> bool:

@@ -9,7 +9,16 @@ import pytest
 from conformance.catalogue import FEATURES
 from conformance.gate import expectations
 from conformance.namespaces import is_namespace, new_namespace
-from conformance.run import client_env, http_exchanges, latency, outputs, preflight, time_limits
+from conformance.run import (
+    client_env,
+    http_exchanges,
+    latency,
+    options,
+    outputs,
+    preflight,
+    time_limits,
+)
+from conformance.run.feature_selection import FeatureSelection
 from conformance.run.finish import Finish
 from conformance.run.ledger import Ledger
 from conformance.run.recording import Recorder
@@ -50,6 +59,9 @@ def activate(config: pytest.Config) -> None:
     plugins = [Recorder(state), time_limits.TimeLimits(state), finish, Summary(finish)]
     if config.pluginmanager.hasplugin("xdist"):
         plugins.append(XdistHandoff(state))
+    selection = options.selection(config)
+    if selection:
+        plugins.append(FeatureSelection(selection))
     for plugin in plugins:
         config.pluginmanager.register(plugin, f"registry-conformance-{type(plugin).__name__}")
 

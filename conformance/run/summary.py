@@ -1,5 +1,6 @@
 """What the terminal says at the end of a run: the targets, the matrix (and, loudly, that the run
-was cut short when it was), what was left behind, the gate, and where each output went."""
+was cut short when it was), whether each target conforms to core, what was left behind, the gate,
+and where each output went."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from conformance import documented, gate
 from conformance.report import terminal as matrix_text
+from conformance.results import levels
 from conformance.run import outputs
 from conformance.run.finish import Finish
 
@@ -33,9 +35,15 @@ class Summary:
                 write(f"  not measured: {target['unusable']}", red=True)
         write("")
         columns = documented.load() if config.getoption("documented") else []
-        for line in matrix_text.render(document, columns):
+        for line in matrix_text.render(document, columns, conformance=False):
             loud = line.startswith(matrix_text.INCOMPLETE_MARK)
             write(line, **({"red": True, "bold": True} if loud else {}))
+        conformance = levels.conformance(document, levels.CORE)
+        if conformance:
+            write("")
+        for target in conformance:
+            colour = {True: "green", False: "red", None: "yellow"}[target.conforms]
+            write(f"{target.target} {target.line()}", **{colour: True})
         leftovers = document["leftovers"]
         for leftover in leftovers[:_LEFTOVERS_SHOWN]:
             write(f"left behind: {leftover['name']} ({leftover['reason']})", yellow=True)
