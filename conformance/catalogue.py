@@ -184,6 +184,81 @@ FEATURES: tuple[Feature, ...] = (
         "in full, each once, and MUST ignore listed names that no model has.",
         level="extended",
     ),
+    # --- registry basics ---
+    Feature(
+        "model.create",
+        "Creating registered models with tags and a description",
+        "`create_registered_model` with tags and a description MUST keep both: its answer and "
+        "the next `get_registered_model` MUST report each given tag with its value and the "
+        "description (a registry MUST NOT silently drop them). Creating a name that a model "
+        "already has MUST answer RESOURCE_ALREADY_EXISTS and change nothing; a name whose model "
+        "was deleted MUST be creatable again, as a new model without the old one's tags or "
+        "description.",
+        level="core",
+    ),
+    Feature(
+        "model.description",
+        "Editing registered models' description",
+        "`update_registered_model` MUST replace a registered model's description and answer "
+        "with the updated model; the next `get_registered_model` MUST show the new description "
+        "only, and every other model MUST keep its own.",
+        level="core",
+    ),
+    Feature(
+        "model.tags",
+        "Editing registered models' tags",
+        "A registered model's tags MUST be settable (`set_registered_model_tag`), overwritable "
+        "and deletable (`delete_registered_model_tag`), each change visible on the next "
+        "`get_registered_model` and confined to that model and that key.",
+        level="core",
+    ),
+    Feature(
+        "alias.set-get",
+        "Setting, moving and deleting aliases; resolving them",
+        "`set_registered_model_alias` MUST point an alias at a version, and setting it again "
+        "MUST move it to the new version; `get_model_version_by_alias` MUST answer the version "
+        "the alias points to, and `models:/<name>@<alias>` MUST load that version. After "
+        "`delete_registered_model_alias` the alias MUST no longer resolve (MLflow answers "
+        "RESOURCE_DOES_NOT_EXIST or, as its own stores do, INVALID_PARAMETER_VALUE).",
+        level="core",
+    ),
+    Feature(
+        "alias.reserved-names",
+        "Reserved alias names refused",
+        "`set_registered_model_alias` MUST refuse the alias names that MLflow reserves, "
+        "`latest` in any case and `v<digits>` (`v1`, `V12`), with INVALID_PARAMETER_VALUE, and "
+        "change nothing: `models:/<name>@latest` names the latest version and `v<n>` a version "
+        "number, so such an alias would shadow them.",
+        level="core",
+    ),
+    Feature(
+        "alias.visible",
+        "Aliases reported on models, versions and in search results",
+        "A model's aliases MUST be reported wherever it or its versions are read: "
+        "`get_registered_model` (alias -> version), `get_model_version` (the version's own "
+        "aliases), and every result of `search_registered_models` and `search_model_versions`, "
+        "exactly as set.",
+        level="core",
+    ),
+    Feature(
+        "alias.lifecycle",
+        "Aliases through version deletion and model renaming",
+        "Deleting a version MUST drop the aliases that point to it (they are no longer listed, "
+        "and no longer resolve through `get_model_version_by_alias`), and leave the other "
+        "aliases resolving as before. Renaming a model MUST carry its aliases to the new name, "
+        "where each resolves to the same version, and none resolves under the old name.",
+        level="core",
+    ),
+    Feature(
+        "errors.codes",
+        "Error codes (and HTTP statuses) for missing, duplicate and invalid input",
+        "A registry MUST answer a call about a registered model or version that does not exist "
+        "with RESOURCE_DOES_NOT_EXIST, a creation or rename onto a name in use with "
+        "RESOURCE_ALREADY_EXISTS, and an invalid argument (an empty tag key, a version that is "
+        "not a number) with INVALID_PARAMETER_VALUE, each without changing anything; over HTTP "
+        "with MLflow's status for the code (404, 400 and 400) and a JSON body carrying it.",
+        level="core",
+    ),
 )
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}

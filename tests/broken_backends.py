@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import re
 import shutil
 import threading
 import urllib.parse
@@ -39,7 +40,11 @@ from mlflow.entities.model_registry import RegisteredModelTag
 from mlflow.entities.model_registry.model_version_stages import get_canonical_stage
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
 from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, NOT_IMPLEMENTED
+from mlflow.protos.databricks_pb2 import (
+    INVALID_PARAMETER_VALUE,
+    NOT_IMPLEMENTED,
+    RESOURCE_DOES_NOT_EXIST,
+)
 from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
 from mlflow.store.artifact.utils.models import _parse_model_uri
 from mlflow.store.entities.paged_list import PagedList
@@ -390,6 +395,97 @@ def _first_tag_condition_only(comparisons: list[dict]) -> list[dict]:
     return [c for c in comparisons if c["type"] != "tag" or c is tags[0]]
 
 
+# --- registry basics: the wrong answers ----------------------------------------------------
+
+
+def _create_dropping_the_description(store, call, **arguments):
+    return call(**{**arguments, "description": None})
+
+
+def _answer_model_as_before_the_update(store, call, **arguments):
+    before = store.inner.get_registered_model(arguments["name"])
+    call(**arguments)
+    return before
+
+
+def _alias_never_moves(store, call, name, alias, version):
+    with store.inner._lock:
+        model = store.inner._models.get(name)
+        if model is not None and alias in model.aliases:
+            return None  # "set", and left where it was
+    return call(name, alias, version)
+
+
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+
+
+def _accept_version_numbers_as_aliases(store, call, name, alias, version):
+    if not _VERSION_ALIAS.match(alias):
+        return call(name, alias, version)
+    with store.inner._lock:
+        model, mv = store.inner._version(name, version)
+        model.aliases[alias] = mv.version
+    return None
+
+
+def _is_reserved_alias(store, alias, **_):
+    return alias.lower() == "latest" or bool(_VERSION_ALIAS.match(alias))
+
+
+def _search_dropping_aliases(store, call, filter_string, max_results, order_by, page_token):
+    page = call(filter_string, max_results, order_by, page_token)
+    stripped = []
+    for model in page:
+        model = copy.copy(model)
+        assert hasattr(model, "_aliases"), "RegisteredModel has no _aliases (MLflow changed?)"
+        model._aliases = {}
+        stripped.append(model)
+    return PagedList(stripped, page.token)
+
+
+#: (id of the reference store, model name, alias) -> the version the alias resolved to before
+#: its version was deleted or its model renamed: an alias index that is never updated.
+_ghost_aliases: dict[tuple[int, str, str], Any] = {}
+
+
+def _remember_aliases(store, name: str, version: int | None = None) -> None:
+    """Keep the version each alias of ``name`` (on ``version`` only, when given) resolves to."""
+    inner = store.inner
+    with inner._lock:
+        model = inner._models.get(name)
+        for alias, number in (model.aliases if model else {}).items():
+            if version is None or number == version:
+                _ghost_aliases[(id(inner), name, alias)] = inner.get_model_version(name, number)
+
+
+def _delete_version_keeping_alias_index(store, call, name, version):
+    _remember_aliases(store, name, int(version))
+    return call(name, version)
+
+
+def _rename_keeping_alias_index(store, call, name, new_name):
+    _remember_aliases(store, name)
+    return call(name, new_name)
+
+
+def _resolve_through_stale_alias_index(store, call, name, alias):
+    try:
+        return call(name, alias)
+    except MlflowException:
+        ghost = _ghost_aliases.get((id(store.inner), name, alias))
+        if ghost is None:
+            raise
+        return ghost
+
+
+def _non_numeric_version_missing(store, call, name, version):
+    if not str(version).strip().isdigit():
+        raise MlflowException(
+            f"Model Version (name={name}, version={version}) not found", RESOURCE_DOES_NOT_EXIST
+        )
+    return call(name, version)
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -627,6 +723,117 @@ SABOTAGES: dict[str, Sabotage] = {
                     _has_own("IN"), "the IN comparator is not supported for registered models"
                 )
             },
+        ),
+    ),
+    # --- registry basics ---
+    "model.create": Sabotage(
+        wrong=Break(
+            "create_registered_model keeps the tags given at creation and drops the description",
+            {"create_registered_model": _create_dropping_the_description},
+        ),
+        refuse=Break(
+            "refuses a description given at creation (INVALID_PARAMETER_VALUE)",
+            {
+                "create_registered_model": _refuse_if(
+                    lambda s, description, **_: bool(description),
+                    "a description cannot be given when a model is created",
+                    INVALID_PARAMETER_VALUE,
+                )
+            },
+        ),
+    ),
+    "model.description": Sabotage(
+        wrong=Break(
+            "update_registered_model stores the description but answers with the model as it was",
+            {"update_registered_model": _answer_model_as_before_the_update},
+        ),
+        refuse=Break(
+            "refuses update_registered_model",
+            {
+                "update_registered_model": _refuse(
+                    "editing a registered model's description is not supported"
+                )
+            },
+        ),
+    ),
+    "model.tags": Sabotage(
+        wrong=Break(
+            "delete_registered_model_tag answers success and deletes nothing",
+            {"delete_registered_model_tag": _ignore},
+        ),
+        refuse=Break(
+            "refuses set_registered_model_tag and delete_registered_model_tag",
+            {
+                "set_registered_model_tag": _refuse("registered model tags are not supported"),
+                "delete_registered_model_tag": _refuse("registered model tags are not supported"),
+            },
+        ),
+    ),
+    "alias.set-get": Sabotage(
+        wrong=Break(
+            "setting an alias that exists answers success and leaves it on its old version",
+            {"set_registered_model_alias": _alias_never_moves},
+        ),
+        refuse=Break(
+            "refuses set_registered_model_alias (no aliases at all)",
+            {"set_registered_model_alias": _refuse("model aliases are not supported")},
+        ),
+    ),
+    "alias.reserved-names": Sabotage(
+        wrong=Break(
+            "accepts v<digits> as alias names (refuses only latest)",
+            {"set_registered_model_alias": _accept_version_numbers_as_aliases},
+        ),
+        refuse=Break(
+            "answers NOT_IMPLEMENTED to the reserved alias names instead of refusing them as "
+            "invalid",
+            {
+                "set_registered_model_alias": _refuse_if(
+                    _is_reserved_alias, "aliases named like latest or a version are not offered"
+                )
+            },
+        ),
+    ),
+    "alias.visible": Sabotage(
+        wrong=Break(
+            "search_registered_models answers models without their aliases (mlflow#9783)",
+            {"search_registered_models": _search_dropping_aliases},
+        ),
+        refuse=None,
+        impossible=(
+            "aliases are fields of the answers of get_registered_model, get_model_version and "
+            "both searches, which every row reads with: a registry can only report them or "
+            "report them wrongly; one without aliases refuses setting them (alias.set-get)"
+        ),
+    ),
+    "alias.lifecycle": Sabotage(
+        wrong=Break(
+            "get_model_version_by_alias still resolves an alias whose version was deleted, or "
+            "under a renamed model's old name (an alias index never updated)",
+            {
+                "delete_model_version": _delete_version_keeping_alias_index,
+                "rename_registered_model": _rename_keeping_alias_index,
+                "get_model_version_by_alias": _resolve_through_stale_alias_index,
+            },
+        ),
+        refuse=None,
+        impossible=(
+            "what happens to aliases is a consequence of deleting a version and renaming a "
+            "model: a registry that refuses either refuses version.delete or model.rename (the "
+            "scenario is then not applicable), and one without aliases refuses alias.set-get"
+        ),
+    ),
+    "errors.codes": Sabotage(
+        wrong=Break(
+            "get_model_version answers a version that is not a number with "
+            "RESOURCE_DOES_NOT_EXIST instead of INVALID_PARAMETER_VALUE",
+            {"get_model_version": _non_numeric_version_missing},
+        ),
+        refuse=None,
+        impossible=(
+            "error codes are answers of other rows' operations, not an operation a registry "
+            "can leave out: it can only answer them wrongly; a call refused as not offered is "
+            "the refusal of that operation's own row"
         ),
     ),
 }

@@ -134,6 +134,27 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "search.like-ilike": ("search_registered_models",),
     "search.by-tag": ("search_registered_models",),
     "search.name-in": ("search_registered_models",),
+    # --- registry basics ---
+    "model.create": ("create_registered_model",),
+    "model.description": ("update_registered_model",),
+    "model.tags": ("set_registered_model_tag", "delete_registered_model_tag"),
+    "alias.set-get": (
+        "set_registered_model_alias",
+        "delete_registered_model_alias",
+        "get_model_version_by_alias",
+        "get_model_version_download_uri",
+    ),
+    "alias.reserved-names": ("set_registered_model_alias",),
+    # (get_registered_model too, but MLflow's client reads the model before setting an alias,
+    # so breaking it would break the prerequisite: it stays version.details' row)
+    "alias.visible": ("get_model_version", "search_registered_models", "search_model_versions"),
+    "alias.lifecycle": ("get_model_version_by_alias",),
+    "errors.codes": (
+        "create_registered_model",
+        "get_registered_model",
+        "get_model_version",
+        "get_model_version_download_uri",
+    ),
 }
 
 

@@ -40,6 +40,8 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "MLflow-format model",
         "stages": "loading models:/<name>/<Stage> needs registered MLflow-format models "
         "(a prerequisite, refused)",
+        "alias.set-get": "loading models:/<name>@<alias> needs registered MLflow-format models "
+        "(a prerequisite, refused)",
     },
     ("register.from-run", "refuse"): {
         "register.mlflow-format": "two of its ways (register_model('runs:/...') of a run's "
@@ -47,6 +49,15 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "registrations from a run of the same tracking server, request for request",
         "stages": "loading models:/<name>/<Stage> registers models from a run's artifacts "
         "with its run id (a prerequisite, refused)",
+        "alias.set-get": "loading models:/<name>@<alias> registers models from a run's "
+        "artifacts with its run id (a prerequisite, refused)",
+    },
+    ("alias.set-get", "refuse"): {
+        "alias.reserved-names": "refusing a reserved name means something only where aliases "
+        "can be set (an ordinary alias is set first, refused)",
+        "alias.visible": "an alias must be set before it can be seen (a prerequisite, refused)",
+        "alias.lifecycle": "an alias must be set before a deletion or rename can carry or drop "
+        "it (a prerequisite, refused)",
     },
 }
 OVERLAP_VERDICTS = frozenset({"partial", "unsupported"})

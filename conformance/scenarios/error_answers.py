@@ -1,0 +1,82 @@
+"""Calls a scenario expects to fail: which MLflow error codes may answer, and over HTTP with
+which status (MLflow's own mapping, ``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``).
+
+Like :func:`conformance.scenarios.support.expect_error`, any other answer is judged by the
+refusal vocabulary: an operation not offered at all makes the scenario unsupported, transport
+and auth trouble leave it without a verdict, and anything else is a wrong answer. Unlike it, a
+call may accept several codes (MLflow answers an alias that does not exist with
+INVALID_PARAMETER_VALUE where other registries say RESOURCE_DOES_NOT_EXIST), and on HTTP
+targets the answer's status and JSON body are checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from mlflow.exceptions import ERROR_CODE_TO_HTTP_STATUS, MlflowException, RestException
+
+from conformance.run import http_exchanges
+from conformance.run.probe import Inconclusive, Unsupported, answer_status, no_verdict
+from conformance.run.refusals import Kind, classify
+
+MISSING = "RESOURCE_DOES_NOT_EXIST"
+DUPLICATE = "RESOURCE_ALREADY_EXISTS"
+INVALID = "INVALID_PARAMETER_VALUE"
+
+#: How a registry may say that an alias resolves to nothing: MLflow's stores answer
+#: INVALID_PARAMETER_VALUE ("alias ... not found"), others RESOURCE_DOES_NOT_EXIST.
+ALIAS_GONE = (MISSING, INVALID)
+
+
+def expect_codes(
+    codes: Collection[str], what: str, call: Callable[..., Any], *args: Any, **kwargs: Any
+) -> str:
+    """Run ``call`` and check that the registry answers with one of MLflow's error ``codes``
+    (over HTTP: with MLflow's status for that code and a JSON error body); the code it sent."""
+    try:
+        with http_exchanges.recording() as exchanges:
+            result = call(*args, **kwargs)
+    except Exception as exc:
+        error = exc
+    else:
+        raise AssertionError(
+            f"{what}: expected error {' or '.join(codes)}, but the registry answered {result!r}"
+        )
+    sent = _sent_code(error) if isinstance(error, MlflowException) else ""
+    if sent in codes:
+        _check_http_answer(what, sent, exchanges)
+        return sent
+    answer = classify(error, answer_status(exchanges))
+    if answer.not_offered:
+        raise Unsupported(f"{what}: {answer.reason}") from error
+    if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+        raise Inconclusive(no_verdict(what, answer)) from None
+    raise AssertionError(
+        f"{what}: expected error {' or '.join(codes)}, got {answer.reason[:300]}"
+    ) from error
+
+
+def _sent_code(error: MlflowException) -> str:
+    """The error code as the registry sent it (MLflow's client maps codes it does not know)."""
+    if isinstance(error, RestException):
+        return str(error.json.get("error_code") or "")
+    return error.error_code
+
+
+def _check_http_answer(what: str, code: str, exchanges: list[dict[str, Any]]) -> None:
+    """On an HTTP target, the failing exchange (the last one) has MLflow's status for ``code``
+    and a JSON body (MLflow's client read ``code`` from it); in-process targets have none."""
+    if not exchanges:
+        return
+    last = exchanges[-1]
+    expected = ERROR_CODE_TO_HTTP_STATUS[code]
+    assert last.get("status") == expected, (
+        f"{what}: answered {code} with HTTP status {last.get('status')}; MLflow maps {code} "
+        f"to {expected} ({last.get('request')})"
+    )
+    content_type = str(last.get("content_type") or "")
+    assert "json" in content_type.lower(), (
+        f"{what}: answered {code} (HTTP {expected}) with content type {content_type!r}, "
+        "not MLflow's JSON error envelope"
+    )

@@ -1,0 +1,123 @@
+"""Core feature ``alias.visible``: aliases are reported wherever a model or version is read.
+
+Some backends drop aliases from search results (mlflow#9783: "depending on the backend led to
+a production issue"), so both searches are checked beside the plain reads. Setting the aliases
+is ``alias.set-get``'s (a prerequisite here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.run.probe import Unsupported
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import model_with_versions, search_all
+
+#: alias -> version, two aliases on the first version and one on the second
+ALIASES = {"champion": "1", "stable": "1", "challenger": "2"}
+#: How many pages a version search of our two versions may take before it is an endless one.
+VERSION_PAGES = 20
+
+
+def _aliased_model(client, probe, name: str) -> None:
+    model_with_versions(client, probe, name, 2)
+    with probe.prerequisite("set_registered_model_alias"):
+        for alias, version in ALIASES.items():
+            client.set_registered_model_alias(name, alias, version)
+
+
+def _model_aliases(model: Any) -> dict[str, str]:
+    return {alias: str(version) for alias, version in (model.aliases or {}).items()}
+
+
+def _expected_version_aliases() -> dict[str, list[str]]:
+    return {
+        version: sorted(alias for alias, v in ALIASES.items() if v == version)
+        for version in sorted(set(ALIASES.values()))
+    }
+
+
+def _version_aliases(versions: list[Any]) -> dict[str, list[str]]:
+    return {str(mv.version): sorted(mv.aliases or []) for mv in versions}
+
+
+def _search_versions(client, filter_string: str) -> list[Any]:
+    """Every version a search returns, following page tokens (bounded: an endless walk fails)."""
+    found: list[Any] = []
+    token = None
+    for _ in range(VERSION_PAGES):
+        page = client.search_model_versions(filter_string, max_results=100, page_token=token)
+        found.extend(page)
+        token = page.token
+        if not token:
+            return found
+    raise AssertionError(
+        f"search_model_versions({filter_string}) still handed out a next-page token after "
+        f"{VERSION_PAGES} pages ({len(found)} versions): the listing would never end"
+    )
+
+
+def _search_models(client, probe, name: str) -> list[Any]:
+    """Every registered model a search by ``name`` returns, with the first name filter the
+    registry offers (``=``, else ``LIKE``): which filters it offers is not this feature's."""
+    refused: Unsupported | None = None
+    for filter_string in (f"name = '{name}'", f"name LIKE '{name}'"):
+        try:
+            with probe.feature(f"search_registered_models({filter_string})"):
+                return search_all(client, filter_string)
+        except Unsupported as exc:
+            refused = exc
+    assert refused is not None
+    raise refused
+
+
+@feature("alias.visible")
+def test_aliases_are_reported_on_the_model_and_its_versions(client, names, probe):
+    # given a model with two versions and three aliases
+    name = names("alias-visible-get")
+    _aliased_model(client, probe, name)
+
+    # when the model and each version are read
+    with probe.feature("get_registered_model"):
+        model = client.get_registered_model(name)
+    with probe.feature("get_model_version"):
+        versions = [client.get_model_version(name, version) for version in ("1", "2")]
+
+    # then the model lists every alias, and each version its own
+    assert _model_aliases(model) == ALIASES, (
+        f"get_registered_model({name!r}) reports aliases {_model_aliases(model)}, set {ALIASES}"
+    )
+    assert _version_aliases(versions) == _expected_version_aliases(), (
+        f"get_model_version of {name!r} v1, v2 report aliases {_version_aliases(versions)}, "
+        f"expected {_expected_version_aliases()}"
+    )
+
+
+@feature("alias.visible")
+def test_aliases_are_reported_in_search_results(client, names, probe):
+    # given a model with two versions and three aliases
+    name = names("alias-visible-search")
+    _aliased_model(client, probe, name)
+    filter_string = f"name = '{name}'"
+
+    # when both searches are asked for that model
+    models = [model for model in _search_models(client, probe, name) if model.name == name]
+    with probe.feature("search_model_versions"):
+        versions = _search_versions(client, filter_string)
+
+    # then every result carries its aliases
+    assert len(models) == 1, (
+        f"search_registered_models by the name {name!r} returned that model {len(models)} times"
+    )
+    assert _model_aliases(models[0]) == ALIASES, (
+        f"search_registered_models reports {name!r} with aliases {_model_aliases(models[0])}, "
+        f"set {ALIASES} (mlflow#9783)"
+    )
+    assert sorted(str(mv.version) for mv in versions) == ["1", "2"], (
+        f"search_model_versions({filter_string}) returned versions "
+        f"{[str(mv.version) for mv in versions]}, expected each of 1 and 2 once"
+    )
+    assert _version_aliases(versions) == _expected_version_aliases(), (
+        f"search_model_versions reports {name!r}'s versions with aliases "
+        f"{_version_aliases(versions)}, expected {_expected_version_aliases()}"
+    )
