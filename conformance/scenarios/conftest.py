@@ -11,6 +11,7 @@ from conformance.run import client_env
 # whether telemetry is on when it is first imported, which is here then.
 client_env.disable_telemetry()
 
+import contextlib
 from collections.abc import Callable, Iterator
 
 import mlflow
@@ -19,8 +20,10 @@ from mlflow.tracking import MlflowClient
 
 from conformance.run import http_exchanges, start
 from conformance.run.probe import Probe
+from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
+from conformance.scenarios.support import SharedModels
 from conformance.targets import Target
 
 
@@ -95,6 +98,33 @@ def names(
         return
     try:
         conformance_state.ledger.remove(minted)
+    except Stalled as exc:
+        conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture(scope="module")
+def shared_models(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[SharedModels]:
+    """Registered models that the scenarios of one module only read (search), made once by the
+    first scenario that asks for them (under its probe and its registry lock) instead of once
+    each; removed after the module's last scenario, under the target's lock (shared), so that
+    the run's listings never walk them."""
+    minted: list[str] = []
+
+    def mint(hint: str) -> str:
+        name = conformance_state.ledger.mint(hint, target.tracking_uri, target.registry_uri)
+        minted.append(name)
+        return name
+
+    yield SharedModels(mint)
+    if not minted or target.id in conformance_state.stalled:
+        return  # pending in the ledger: the end-of-run cleanup retries it, within a time limit
+    folder = conformance_state.lock_folder
+    lock = RegistryLock(folder, target.id).shared() if folder else contextlib.nullcontext()
+    try:
+        with lock:
+            conformance_state.ledger.remove(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
 

@@ -14,7 +14,7 @@ import copy
 import functools
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,27 @@ def tree_difference(expected: dict[str, bytes], actual: dict[str, bytes]) -> str
             )
         )
     return "; ".join(problems)
+
+
+@dataclass
+class SharedModels:
+    """Registered models that several scenarios of a module only read (the ``shared_models``
+    fixture): made by the first scenario that needs a set, under its own probe; a set whose
+    making failed is made afresh by the next scenario that needs it, so each one meets the
+    registry's answer itself."""
+
+    mint: Callable[[str], str]
+    _made: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def get(
+        self, key: str, hints: Iterable[str], make: Callable[[dict[str, str]], None]
+    ) -> dict[str, str]:
+        """The set ``key``: hint -> name, minted for ``hints`` and created by ``make``."""
+        if key not in self._made:
+            minted = {hint: self.mint(hint) for hint in hints}
+            make(minted)
+            self._made[key] = minted
+        return self._made[key]
 
 
 #: How many registered models an exhaustive listing may walk before the scenario gives up.

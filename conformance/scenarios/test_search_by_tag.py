@@ -3,7 +3,9 @@
 Our models carry tag values that contain this run's prefix, so ``=`` and ``LIKE`` on them can
 only match ours; ``!=`` may also match other models of a shared registry that carry the same
 key, so results are judged on our models only. Tags are set when the models are created (a
-prerequisite: registered-model tags are a feature of their own).
+prerequisite: registered-model tags are a feature of their own). The scenarios only read, so
+they share the four models (``shared_models``: made by the first of them, removed after the
+last).
 """
 
 from __future__ import annotations
@@ -38,14 +40,18 @@ _FILTERS = {
 
 @pytest.mark.parametrize("case", list(_FILTERS))
 @feature("search.by-tag")
-def test_tag_filter_matches_exactly(client, names, probe, conformance_state, case):
+def test_tag_filter_matches_exactly(client, shared_models, probe, conformance_state, case):
     # given four models: red, blue, one without tags, and one red and big
-    minted = {role: names(f"tag-{role}") for role in _MODELS}
     value_prefix = conformance_state.ledger.prefix  # unique to this run: tag values on it are ours
-    for role, name in minted.items():
-        tags = _MODELS[role](value_prefix)
-        with probe.prerequisite("create_registered_model with tags"):
-            client.create_registered_model(name, tags=tags or None)
+
+    def create(by_hint: dict[str, str]) -> None:
+        for role in _MODELS:
+            tags = _MODELS[role](value_prefix)
+            with probe.prerequisite("create_registered_model with tags"):
+                client.create_registered_model(by_hint[f"tag-{role}"], tags=tags or None)
+
+    by_hint = shared_models.get("roles", [f"tag-{role}" for role in _MODELS], create)
+    minted = {role: by_hint[f"tag-{role}"] for role in _MODELS}
     build, roles = _FILTERS[case]
     filter_string = build(value_prefix)
 

@@ -3,9 +3,10 @@
 Minted names read ``<prefix><counter>-<hint>`` (the ledger's); the counter differs from name to
 name, so every pattern starts with this run's prefix (or that prefix in swapped case), skips the
 counter with ``%`` and then tests ``%``, ``_`` and case on the hints.
-Only models of this run can match such a pattern, and results are judged on this scenario's own
-models: earlier scenarios of the run may have left models with the same hints behind (on a
-registry that refuses to delete them).
+Only models of this run can match such a pattern, and results are judged on the four models
+the scenarios search: earlier scenarios of the run may have left models with the same hints
+behind (on a registry that refuses to delete them). The scenarios only read, so they share the
+four models (``shared_models``: made by the first of them, removed after the last).
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ _PATTERNS = {
 
 @pytest.mark.parametrize("case", list(_PATTERNS))
 @feature("search.like-ilike")
-def test_pattern_matches_exactly(client, names, probe, conformance_state, case):
+def test_pattern_matches_exactly(client, shared_models, probe, conformance_state, case):
     # given four models whose hints differ in case and in one character
-    minted = {hint: names(hint) for hint in HINTS}
+    def create(minted: dict[str, str]) -> None:
+        for name in minted.values():
+            with probe.prerequisite("create_registered_model"):
+                client.create_registered_model(name)
+
+    minted = shared_models.get("hints", HINTS, create)
     prefix = conformance_state.ledger.prefix
-    for name in minted.values():
-        with probe.prerequisite("create_registered_model"):
-            client.create_registered_model(name)
     comparator, tail, hints = _PATTERNS[case]
     if tail.startswith("{PREFIX}"):
         pattern = prefix.swapcase() + tail.removeprefix("{PREFIX}")
@@ -53,11 +56,11 @@ def test_pattern_matches_exactly(client, names, probe, conformance_state, case):
     with probe.feature(f"search_registered_models(name {comparator} ...)"):
         found = names_of(search_all(client, filter_string))
 
-    # then exactly the expected models of ours match, each once
+    # then exactly the expected models of the four match, each once
     ours = set(minted.values())
     ours_found = sorted(name for name in found if name in ours)
     expected = sorted(minted[hint] for hint in hints)
     assert ours_found == expected, (
-        f"filter {filter_string} returned {ours_found} among this scenario's models "
+        f"filter {filter_string} returned {ours_found} among the models searched "
         f"{sorted(ours)}, expected exactly {expected}"
     )
