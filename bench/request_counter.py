@@ -1,7 +1,7 @@
 """A pytest plugin for the benches (``-p request_counter``, bench/ on the path): counts the HTTP
 requests each process of a run sends to one server, by test and phase (setup, call, teardown)
 and outside tests (preflight before the first, cleanup after the last), and by operation
-within each phase.
+within each phase and each test.
 
 It counts at ``requests``' transport adapter, below anything the suite wraps, so it measures the
 suite of any version the same way. Settings come from the environment: ``RC_BENCH_COUNT_URL``
@@ -28,6 +28,7 @@ _server: list[str] = []  # the base URL counted, set when pytest configures the 
 _where: list[str] = [BEFORE_TESTS, ""]  # test (or a moment outside tests), phase
 _by_place: Counter[tuple[str, str]] = Counter()
 _by_operation: Counter[tuple[str, str]] = Counter()  # (phase or moment outside tests, operation)
+_by_test_operation: Counter[tuple[str, str, str]] = Counter()  # (test, phase, operation)
 _original_send = HTTPAdapter.send
 
 
@@ -35,7 +36,9 @@ def _counting_send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -
     if (request.url or "").startswith(_server[0]):
         _by_place[(_where[0], _where[1])] += 1
         moment = _where[1] or _where[0]
-        _by_operation[(moment, f"{request.method} {urlsplit(request.url).path}")] += 1
+        operation = f"{request.method} {urlsplit(request.url).path}"
+        _by_operation[(moment, operation)] += 1
+        _by_test_operation[(_where[0], _where[1], operation)] += 1
     return _original_send(self, request, *args, **kwargs)
 
 
@@ -82,6 +85,9 @@ def pytest_unconfigure() -> None:
             {
                 "places": [[test, phase, n] for (test, phase), n in _by_place.items()],
                 "operations": [[moment, op, n] for (moment, op), n in _by_operation.items()],
+                "test_operations": [
+                    [test, phase, op, n] for (test, phase, op), n in _by_test_operation.items()
+                ],
             },
             file,
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -21,6 +22,20 @@ from request_counter import AFTER_TESTS, BEFORE_TESTS, BETWEEN_TESTS
 
 OUTSIDE_TESTS = (BEFORE_TESTS, BETWEEN_TESTS, AFTER_TESTS)
 GOAL_PER_SCENARIO = 12
+
+
+#: Path parts that name one entity or file, folded so that an operation is counted as one.
+_ENTITY_PARTS = (
+    (re.compile(r"(/mlflow-artifacts/artifacts)/.*"), r"\1/*"),
+    (re.compile(r"/m-[0-9a-f]{32}"), "/m-*"),
+)
+
+
+def operation_of(raw: str) -> str:
+    """``METHOD /path`` with artifact paths and logged-model ids folded (one row per endpoint)."""
+    for pattern, replacement in _ENTITY_PARTS:
+        raw = pattern.sub(replacement, raw)
+    return raw
 
 
 def count(code: harness.Code, target: str, foreign: str, folder: Path) -> dict:
@@ -33,14 +48,23 @@ def count(code: harness.Code, target: str, foreign: str, folder: Path) -> dict:
     )
     places: Counter[tuple[str, str]] = Counter()
     operations: Counter[tuple[str, str]] = Counter()
+    test_operations: Counter[tuple[str, str]] = Counter()  # (test, operation), phases summed
     for path in folder.glob(f"{prefix.name}.*.json"):
         data = json.loads(path.read_text())
         places.update({(test, phase): n for test, phase, n in data["places"]})
-        operations.update({(moment, op): n for moment, op, n in data["operations"]})
-    return {"timed": timed, "places": places, "operations": operations}
+        for moment, op, n in data["operations"]:
+            operations[(moment, operation_of(op))] += n
+        for test, _, op, n in data.get("test_operations", []):
+            test_operations[(test, operation_of(op))] += n
+    return {
+        "timed": timed,
+        "places": places,
+        "operations": operations,
+        "test_operations": test_operations,
+    }
 
 
-def report(code: harness.Code, measured: dict, top: int) -> tuple[int, float]:
+def report(code: harness.Code, measured: dict, top: int, detail: int) -> tuple[int, float]:
     places, operations = measured["places"], measured["operations"]
     per_test: dict[str, Counter[str]] = defaultdict(Counter)
     for (test, phase), n in places.items():
@@ -68,6 +92,13 @@ def report(code: harness.Code, measured: dict, top: int) -> tuple[int, float]:
     for test, test_phases in sorted(scenarios.items(), key=lambda kv: -sum(kv[1].values())):
         split = "/".join(str(test_phases[p]) for p in ("setup", "call", "teardown"))
         print(f"    {sum(test_phases.values()):4}  {split:>11}  {test}")
+    ranked = sorted(scenarios.items(), key=lambda kv: -sum(kv[1].values()))
+    if detail:
+        print(f"  the {detail} costliest scenarios by operation (all phases):")
+    for test, _ in ranked[:detail]:
+        ops = {op: n for (t, op), n in measured["test_operations"].items() if t == test}
+        print(f"    {test}")
+        print("      " + ", ".join(f"{n} {op}" for op, n in Counter(ops).most_common()))
     by_operation: Counter[str] = Counter()
     for (_, operation), n in operations.items():
         by_operation[operation] += n
@@ -84,12 +115,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.add_code_options(parser)
     parser.add_argument("--top", type=int, default=15, help="operations listed (default 15)")
+    parser.add_argument(
+        "--detail", type=int, default=0, help="costliest scenarios listed by operation (default 0)"
+    )
     args = parser.parse_args()
     totals = {}
     with harness.workdir("bench-requests-") as folder, harness.target_and_foreign(folder) as urls:
         print(f"Requests per full run, stock mlflow server on SQLite; {harness.load()}")
         for code in harness.codes(args):
-            totals[code.name] = report(code, count(code, *urls, folder), args.top)
+            totals[code.name] = report(code, count(code, *urls, folder), args.top, args.detail)
     print("\nSummary: requests per full run (per scenario)")
     for name, (total, mean) in totals.items():
         print(f"  {name:<7} {total:6}  ({mean:.1f} per scenario)")
