@@ -3,12 +3,16 @@
 MLflow's REST client has no hook of its own and keeps its ``requests`` sessions private and
 cached, but every request passes through ``requests.Session.send``: it is wrapped once per
 process (only when a run has an HTTP target). Every request is timed for
-:mod:`conformance.run.latency`; its exchange is recorded only inside ``recording()``.
+:mod:`conformance.run.latency`, and the faults it met on the way are counted there (a 5xx
+answer, a connection refused, reset or broken off, no answer in time, a 2xx JSON answer whose
+body is not JSON); its exchange is recorded only inside ``recording()``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +29,8 @@ from conformance.run import latency
 BODY_LIMIT = 1000
 _recording: ContextVar[list[dict[str, Any]] | None] = ContextVar("rc_exchanges", default=None)
 _original_send = requests.Session.send
+# How urllib3 words a retryable status once its retries are used up (MLflow's client lowers them).
+_RETRIED_5XX = re.compile(r"too many 5\d\d error responses")
 
 
 def install() -> None:
@@ -50,10 +56,47 @@ def _timed_send(
     """The request itself, its duration counted: to the whole answer (to its headers when the
     body is streamed), or to the failure."""
     started = time.perf_counter()
+    method, url = request.method or "", request.url or ""
     try:
-        return _original_send(session, request, **kwargs)
+        response = _original_send(session, request, **kwargs)
+    except Exception as exc:
+        kind = _fault_of_failure(exc)
+        if kind:
+            latency.record_fault(method, url, kind)
+        raise
     finally:
-        latency.record(request.method or "", request.url or "", time.perf_counter() - started)
+        latency.record(method, url, time.perf_counter() - started)
+    kind = _fault_of_answer(response, streamed=bool(kwargs.get("stream")))
+    if kind:
+        latency.record_fault(method, url, kind)
+    return response
+
+
+def _fault_of_failure(exc: Exception) -> str | None:
+    """The kind of fault a request that raised ``exc`` met (None: not one of the path's)."""
+    if isinstance(exc, requests.Timeout):
+        return "timeouts"
+    if isinstance(exc, requests.exceptions.RetryError):
+        return "server_errors" if _RETRIED_5XX.search(str(exc)) else None
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return "connection_errors"
+    return None
+
+
+def _fault_of_answer(response: requests.Response, *, streamed: bool) -> str | None:
+    """The kind of fault an answer shows: a 5xx status, or a 2xx JSON body that is not JSON (a
+    streamed body is the caller's to read, and is not looked at)."""
+    if response.status_code >= 500:
+        return "server_errors"
+    if streamed or not 200 <= response.status_code < 300 or not response.content:
+        return None
+    if "json" not in response.headers.get("Content-Type", "").lower():
+        return None
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return "malformed_bodies"
+    return None
 
 
 @functools.wraps(_original_send)

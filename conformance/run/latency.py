@@ -8,6 +8,11 @@ an xdist worker hands :func:`snapshot` to the controller, which adds it with :fu
 :func:`attach` writes each target's summary into the results document. A target is matched to
 requests by the address (scheme, host, port) of its registry and tracking URIs; targets that
 share an address share its requests. In-process targets make no request: not measured.
+
+The faults met on the way are counted alongside, by kind (:data:`FAULT_KINDS`, recorded with
+:func:`record_fault`): answers with a 5xx status, connections refused, reset or broken off,
+calls that got no answer in time, and 2xx JSON answers whose body is not JSON. They say how
+far the run's ``error`` outcomes come from the path to the registry (``targets[i].faults``).
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-#: A process's samples in transferable form: ``[origin, path, method, [seconds, ...]]`` rows.
+#: A process's samples in transferable form: ``[origin, path, method, [seconds, ...], faults]``
+#: rows, ``faults`` a ``{kind: count}`` dict (rows of four, without it, are accepted too).
 Snapshot = list[list[Any]]
+#: What :func:`record_fault` counts, in the order reports show them.
+FAULT_KINDS = ("server_errors", "connection_errors", "timeouts", "malformed_bodies")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Path segments that name an entity rather than an endpoint: numbers, and ids such as MLflow's
@@ -46,6 +54,7 @@ class _Route:
     origin: str
     path: str
     seconds_by_method: dict[str, list[float]] = field(default_factory=dict)
+    faults_by_method: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 _routes: dict[tuple[str, str], _Route] = {}
@@ -60,6 +69,14 @@ def record(method: str, url: str, seconds: float) -> None:
         with _lock:
             samples = route.seconds_by_method.setdefault(method, [])
     samples.append(seconds)
+
+
+def record_fault(method: str, url: str, kind: str) -> None:
+    """Count one fault of ``kind`` (one of :data:`FAULT_KINDS`) met by a request (thread-safe)."""
+    route = _route_of(url.partition("?")[0])
+    with _lock:
+        faults = route.faults_by_method.setdefault(method, {})
+        faults[kind] = faults.get(kind, 0) + 1
 
 
 @functools.lru_cache(maxsize=1024)
@@ -88,21 +105,27 @@ def operation_path(url: str) -> tuple[str, str]:
 
 def snapshot() -> Snapshot:
     """This process's samples, in a form execnet and JSON carry (xdist ``workeroutput``)."""
-    with _lock:
-        routes = list(_routes.values())
-    return [
-        [route.origin, route.path, method, list(samples)]
-        for route in routes
-        for method, samples in list(route.seconds_by_method.items())
-    ]
+    with _lock:  # a fault is recorded with the request's time: its method has samples
+        return [
+            [route.origin, route.path, method, list(samples), dict(faults_of(route, method))]
+            for route in list(_routes.values())
+            for method, samples in list(route.seconds_by_method.items())
+        ]
+
+
+def faults_of(route: _Route, method: str) -> dict[str, int]:
+    return route.faults_by_method.get(method, {})
 
 
 def absorb(rows: Snapshot) -> None:
     """Add another process's :func:`snapshot` to this one's samples (the xdist controller)."""
-    for route_origin, path, method, samples in rows:
+    for route_origin, path, method, samples, *rest in rows:
         with _lock:
             route = _routes.setdefault((route_origin, path), _Route(route_origin, path))
             route.seconds_by_method.setdefault(method, []).extend(samples)
+            for kind, count in (rest[0] if rest else {}).items():
+                faults = route.faults_by_method.setdefault(method, {})
+                faults[kind] = faults.get(kind, 0) + count
 
 
 def reset() -> None:
@@ -116,15 +139,11 @@ def performance(target: HasUris, rows: Snapshot | None = None) -> dict[str, Any]
     """What the results document says of a target's speed (``targets[i].performance``): the
     number of requests made to it, and per operation (slowest total first) count, total, p50,
     p95 and max in milliseconds; for a target reached without HTTP, why it was not measured."""
-    origins = {
-        origin(uri)
-        for uri in (target.registry_uri, target.tracking_uri)
-        if urlsplit(uri).scheme.lower() in _DEFAULT_PORTS
-    }
+    origins = _http_origins(target)
     if not origins:
         return {"not_measured": "in-process target: the run made no HTTP request to time"}
     seconds: dict[str, list[float]] = {}
-    for route_origin, path, method, samples in snapshot() if rows is None else rows:
+    for route_origin, path, method, samples, *_ in snapshot() if rows is None else rows:
         if route_origin in origins and samples:
             seconds.setdefault(f"{method} {path}", []).extend(samples)
     operations = [_summary(operation, samples) for operation, samples in seconds.items()]
@@ -132,11 +151,45 @@ def performance(target: HasUris, rows: Snapshot | None = None) -> dict[str, Any]
     return {"requests": sum(op["count"] for op in operations), "operations": operations}
 
 
+def faults(target: HasUris, rows: Snapshot | None = None) -> dict[str, Any] | None:
+    """What the results document says of the faults met on the way to a target
+    (``targets[i].faults``): each of :data:`FAULT_KINDS` with its count (zeros included), and
+    ``operations``: per operation that met any, its counts; None for an in-process target."""
+    origins = _http_origins(target)
+    if not origins:
+        return None
+    totals = dict.fromkeys(FAULT_KINDS, 0)
+    by_operation: dict[str, dict[str, int]] = {}
+    for route_origin, path, method, _, *rest in snapshot() if rows is None else rows:
+        if route_origin not in origins or not rest or not rest[0]:
+            continue
+        operation = by_operation.setdefault(f"{method} {path}", {})
+        for kind, count in rest[0].items():
+            totals[kind] = totals.get(kind, 0) + count
+            operation[kind] = operation.get(kind, 0) + count
+    operations = [
+        {"operation": operation, **counts} for operation, counts in sorted(by_operation.items())
+    ]
+    return {**totals, "operations": operations}
+
+
 def attach(document: dict[str, Any], targets: Sequence[HasUris]) -> None:
-    """Write each target's :func:`performance` into the document's targets (same order)."""
+    """Write each target's :func:`performance` and :func:`faults` into the document's targets
+    (same order); an in-process target gets no ``faults``."""
     rows = snapshot()
     for described, target in zip(document["targets"], targets, strict=True):
         described["performance"] = performance(target, rows)
+        seen = faults(target, rows)
+        if seen is not None:
+            described["faults"] = seen
+
+
+def _http_origins(target: HasUris) -> set[str]:
+    return {
+        origin(uri)
+        for uri in (target.registry_uri, target.tracking_uri)
+        if urlsplit(uri).scheme.lower() in _DEFAULT_PORTS
+    }
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
