@@ -30,7 +30,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("list_features"):
         from conformance.report import terminal as matrix_text
 
-        print("\n".join(matrix_text.feature_listing()))
+        print("\n".join(matrix_text.feature_listing(options.selection(config) or None)))
         return 0
     return None
 

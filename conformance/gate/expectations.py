@@ -207,7 +207,7 @@ def _problems(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
             level = FEATURES_BY_ID[feature_id].level
             yield (
                 ("features", feature_id),
-                f"a {level} feature, outside this file's levels ({', '.join(map(str, levels))})",
+                f"level {level}, outside this file's levels ({', '.join(map(str, levels))})",
             )
 
 
