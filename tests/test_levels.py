@@ -245,6 +245,9 @@ def test_plain_pytest_under_xdist_selects_the_same_scenarios(tmp_path, full):
     }
     assert _nodeids(document) == expected
     assert {v["feature"] for v in document["verdicts"] if v["verdict"] == "supported"} == selected
+    # The controller counts what its workers deselected, as a serial run's last line does.
+    deselected = len(full["scenarios"]) - len(document["scenarios"])
+    assert re.search(rf"\b{deselected} deselected\b", done.stdout.splitlines()[-1]), done.stdout
 
 
 @pytest.mark.slow

@@ -2,10 +2,15 @@
 reports the others as deselected, as it does those of ``-m`` and ``-k``.
 
 Every process (the controller, each xdist worker) deselects the same items from its own
-collection, so a run selects the same scenarios serially and under ``-n``.
+collection, so a run selects the same scenarios serially and under ``-n``. Under ``-n`` the
+controller collects nothing and pytest-xdist passes no deselection on, so the workers tell it
+theirs at their end, and the run's last line counts them as a serial run's does.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -14,9 +19,19 @@ from conformance.results.levels import Selection
 from conformance.run.recording import features_of, target_of
 
 
+@dataclass(frozen=True)
+class DeselectedOnWorker:
+    """What the controller counts for a scenario a worker deselected (plugins that read the
+    terminal's statistics find a node id, as on the items of a serial run)."""
+
+    nodeid: str
+
+
 class FeatureSelection:
     def __init__(self, selection: Selection) -> None:
         self.selection = selection
+        self.deselected: list[str] = []
+        self._counted = False
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -33,3 +48,19 @@ class FeatureSelection:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+            self.deselected = [item.nodeid for item in dropped]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:
+            output["rc_deselected"] = self.deselected
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """The first worker that ends says what every worker deselected (they collect alike)."""
+        deselected = getattr(node, "workeroutput", {}).get("rc_deselected")
+        reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+        if self._counted or not deselected or reporter is None:
+            return
+        self._counted = True
+        reporter.stats.setdefault("deselected", []).extend(map(DeselectedOnWorker, deselected))
