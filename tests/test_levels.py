@@ -379,6 +379,20 @@ def test_a_run_limited_to_core_gates_only_core_even_when_strict(core_rows, tmp_p
     assert gate["conformance"][0]["conforms"] is None  # not every core feature was selected
 
 
+def test_expectations_from_a_core_run_cover_core_only(core_rows, tmp_path):
+    _, document = core_rows
+    path, out = tmp_path / "core-run.json", tmp_path / "expectations.toml"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    done = _cli("expectations", "from-results", str(path), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    written = expectations.load(str(out))
+    assert written.levels == ("core",)
+    assert {FEATURES_BY_ID[feature].level for feature in written.features} <= {"core"}
+    # Core features the run left out (seed rows outside 1-5,12) are ignored, not claimed.
+    assert written.claim_for("model.rename").claim == "ignored"
+    assert written.claim_for("search.list").claim == "supported"
+
+
 # --- documents written before levels ----------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from conformance.catalogue import FEATURES
 from conformance.gate import expectations
 from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict
 from conformance.results import files as results_file
+from conformance.results import levels
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write an expectations file whose claims are a run's verdicts",
         description="Claims reproduce the run's verdicts (the run passes them even with "
         "--strict-expectations): partial and unsupported become claims with the verdict's "
-        "note as reason, not-tested becomes ignored, supported is the default.",
+        "note as reason, not-tested becomes ignored, supported is the default. A run limited "
+        "by --level writes a file of those levels (levels = [...]).",
     )
     generate.add_argument("results_json", type=Path, metavar="RESULTS.json")
     generate.add_argument("--target", help="target id, when the document has several")
@@ -108,7 +110,16 @@ def _expectations_text(document: dict[str, Any], target: str | None, allow_failu
     """The TOML text, parsed back before it is returned, so a file this command writes always
     loads."""
     target_id, label = _pick_target(document, target)
-    verdicts = [v for v in document["verdicts"] if v["target"] == target_id]
+    # A run of some levels claims those levels only (the file then gates no other feature).
+    chosen = levels.run_selection(
+        document, next(t for t in document["targets"] if t["id"] == target_id)
+    ).levels
+    level_of = {f["id"]: levels.catalogue_level(f["id"], f) for f in document["features"]}
+    verdicts = [
+        v
+        for v in document["verdicts"]
+        if v["target"] == target_id and (not chosen or level_of.get(v["feature"]) in chosen)
+    ]
     failures = [v for v in verdicts if v["verdict"] in BROKEN]
     if failures and not allow_failures:
         listed = "; ".join(f"{v['feature']} {v['verdict']}" for v in failures)
@@ -128,6 +139,7 @@ def _expectations_text(document: dict[str, Any], target: str | None, allow_failu
     data = {
         "schema": expectations.SCHEMA_ID,
         "default": Verdict.SUPPORTED.value,
+        **({"levels": list(chosen)} if chosen else {}),
         "about": {
             "title": label,
             "basis": "measured",
