@@ -23,7 +23,7 @@ from conformance.run.probe import Probe
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
-from conformance.scenarios.support import SharedModels
+from conformance.scenarios.support import SharedModels, SharedRuns
 from conformance.targets import Target
 
 
@@ -127,6 +127,13 @@ def shared_models(
             conformance_state.ledger.remove(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture(scope="session")
+def shared_runs(target: Target, tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    """Runs with model folders that several scenarios register from (registering only reads a
+    run): logged once per target and process; they go with the process's experiment."""
+    return SharedRuns(tmp_path_factory.mktemp("shared-runs"))
 
 
 @pytest.fixture

@@ -238,6 +238,39 @@ class SharedModels:
         return self._made[key]
 
 
+@dataclass
+class SharedRuns:
+    """Runs holding model folders that several scenarios register versions from (registering
+    only reads a run), logged once per target and process (the ``shared_runs`` fixture) by the
+    first scenario that needs each, under its own probe; one whose logging failed is logged
+    afresh by the next. They go with this process's experiment at the end of the run."""
+
+    workdir: Path
+    _logged: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, log: Callable[[Path], Any]) -> Any:
+        """The run ``key``: what ``log`` returned, given a fresh folder to work in."""
+        if key not in self._logged:
+            folder = self.workdir / f"{key}-{len(list(self.workdir.iterdir()))}"
+            folder.mkdir(parents=True)
+            self._logged[key] = log(folder)
+        return self._logged[key]
+
+
+#: Slopes of the tiny models of :func:`tiny_models_run`: versions 1-4 tell each other apart.
+TINY_SLOPES = (1.0, 2.0, 3.0, 4.0)
+
+
+def tiny_models_run(
+    shared_runs: SharedRuns, client: MlflowClient, experiment_id: str
+) -> LoggedFolders:
+    """The run holding one tiny model per slope of ``TINY_SLOPES`` (``model-1`` ...), shared."""
+    return shared_runs.get(
+        "tiny-models",
+        lambda folder: log_tiny_models(client, experiment_id, list(TINY_SLOPES), folder),
+    )
+
+
 #: How many registered models an exhaustive listing may walk before the scenario gives up.
 LISTING_CAP = 10_000
 

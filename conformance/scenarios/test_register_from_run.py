@@ -14,6 +14,9 @@ from conformance.scenarios import support, tiny_model
 from conformance.scenarios.markers import feature
 
 WAYS = ("logged-model", "run-artifacts")
+#: The two runs of each way (label -> the slope of its tiny model), which the scenarios share:
+#: registering only reads a run.
+SLOPES = {"first": 1.5, "second": -2.0}
 
 
 def _log_model_in_run(way: str, experiment_id: str, path: str, slope: float, workdir) -> str:
@@ -27,16 +30,27 @@ def _log_model_in_run(way: str, experiment_id: str, path: str, slope: float, wor
     return run.info.run_id
 
 
+def _runs(shared_runs, way: str, experiment_id: str) -> dict[str, str]:
+    """The two runs of ``way`` (label -> run id), each holding a tiny model at "model"."""
+    return shared_runs.get(
+        f"from-run-{way}",
+        lambda workdir: {
+            label: _log_model_in_run(way, experiment_id, "model", slope, workdir / label)
+            for label, slope in SLOPES.items()
+        },
+    )
+
+
 @feature("register.from-run")
 @pytest.mark.parametrize("way", WAYS)
 def test_register_from_run_records_run_and_loads(
-    client, names, probe, fluent, experiment_id, way, tmp_path
+    client, names, probe, fluent, experiment_id, shared_runs, way
 ):
     # given a run on the target's tracking server holding a tiny model at "model"
-    slope = 4.0
+    slope = SLOPES["first"]
     name = names(f"from-run-{way}")
     with probe.prerequisite(f"log a model in a run ({way})"):
-        run_id = _log_model_in_run(way, experiment_id, "model", slope, tmp_path)
+        run_id = _runs(shared_runs, way, experiment_id)["first"]
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
 
@@ -70,16 +84,13 @@ def test_register_from_run_records_run_and_loads(
 @feature("register.from-run")
 @pytest.mark.parametrize("way", WAYS)
 def test_versions_from_two_runs_keep_their_runs(
-    client, names, probe, fluent, experiment_id, way, tmp_path
+    client, names, probe, fluent, experiment_id, shared_runs, way
 ):
     # given two runs, each holding a tiny model with its own slope
-    slopes = {"first": 1.5, "second": -2.0}
+    slopes = SLOPES
     name = names(f"from-two-runs-{way}")
     with probe.prerequisite(f"log a model in each of two runs ({way})"):
-        run_ids = {
-            label: _log_model_in_run(way, experiment_id, "model", slope, tmp_path / label)
-            for label, slope in slopes.items()
-        }
+        run_ids = _runs(shared_runs, way, experiment_id)
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
 

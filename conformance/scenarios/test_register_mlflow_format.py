@@ -83,12 +83,15 @@ def test_register_mlflow_model_and_load_version(
 
 
 @feature("register.mlflow-format")
-def test_latest_loads_the_newest_version(client, names, probe, fluent, experiment_id, tmp_path):
-    # given two MLflow-format models with different slopes, logged as a run's artifacts
-    old_slope, new_slope = 1.0, 3.0
+def test_latest_loads_the_newest_version(client, names, probe, fluent, experiment_id, shared_runs):
+    # given two MLflow-format models with different slopes, logged as a run's artifacts (a run
+    # other scenarios register from too: registering only reads it)
+    old, new = 0, 2  # of support.TINY_SLOPES
+    old_slope, new_slope = support.TINY_SLOPES[old], support.TINY_SLOPES[new]
     name = names("mlflow-format-latest")
     with probe.prerequisite("log model folders as run artifacts"):
-        logged = support.log_tiny_models(client, experiment_id, [old_slope, new_slope], tmp_path)
+        run = support.tiny_models_run(shared_runs, client, experiment_id)
+        logged = support.LoggedFolders(run.run_id, [run.artifact_uris[old], run.artifact_uris[new]])
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
 

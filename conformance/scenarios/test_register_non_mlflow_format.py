@@ -4,7 +4,8 @@ The folder is logged as a run's artifacts and registered with ``create_model_ver
 sources name it: the run's concrete artifact location, and the run-relative ``runs:/`` URI
 (documented for ``create_model_version``). ``mlflow.register_model("runs:/<run>/<folder>")`` is
 not a way: MLflow 3's client looks for an ``MLmodel`` there, then for a logged model named like
-the folder, and fails before it reaches any registry.
+the folder, and fails before it reaches any registry. Both ways register from the same runs
+(``shared_runs``: registering only reads a run).
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def _source(way: str, run_id: str, artifact_uri: str, artifact_path: str) -> str
 @feature("register.non-mlflow-format")
 @pytest.mark.parametrize("way", WAYS)
 def test_folder_without_mlmodel_registers_and_downloads_intact(
-    client, names, probe, fluent, experiment_id, way, tmp_path
+    client, names, probe, fluent, experiment_id, shared_runs, way, tmp_path
 ):
     # given a folder without MLmodel (text, binary, a subfolder) logged as a run's artifacts
-    folder = support.write_tree(tmp_path / "weights", support.NON_MLFLOW_FILES)
+    def log(workdir):
+        folder = support.write_tree(workdir / "weights", support.NON_MLFLOW_FILES)
+        return _log_folder(client, experiment_id, folder, "weights")
+
     name = names(f"non-mlflow-{way}")
     with probe.prerequisite("log the folder as run artifacts"):
-        run_id, artifact_uri = _log_folder(client, experiment_id, folder, "weights")
+        run_id, artifact_uri = shared_runs.get("non-mlflow-folder", log)
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
     source = _source(way, run_id, artifact_uri, "weights")
@@ -72,19 +76,24 @@ def test_folder_without_mlmodel_registers_and_downloads_intact(
 @feature("register.non-mlflow-format")
 @pytest.mark.parametrize("way", WAYS)
 def test_each_version_downloads_its_own_files(
-    client, names, probe, fluent, experiment_id, way, tmp_path
+    client, names, probe, fluent, experiment_id, shared_runs, way, tmp_path
 ):
     # given two folders without MLmodel, same file names, different bytes, in one run
     first_files = support.NON_MLFLOW_FILES
     second_files = {path: content[::-1] + b"-v2" for path, content in first_files.items()}
-    name = names(f"non-mlflow-two-{way}")
-    with probe.prerequisite("log the folders as run artifacts"):
+
+    def log(workdir):
         run = client.create_run(experiment_id)
         run_id, root = run.info.run_id, run.info.artifact_uri.rstrip("/")
         for label, files in (("first", first_files), ("second", second_files)):
-            folder = support.write_tree(tmp_path / label, files)
+            folder = support.write_tree(workdir / label, files)
             client.log_artifacts(run_id, str(folder), label)
         client.set_terminated(run_id)
+        return run_id, root
+
+    name = names(f"non-mlflow-two-{way}")
+    with probe.prerequisite("log the folders as run artifacts"):
+        run_id, root = shared_runs.get("non-mlflow-two-folders", log)
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
 

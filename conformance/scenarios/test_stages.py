@@ -181,12 +181,15 @@ def test_latest_versions_per_stage(client, names, probe):
 
 @feature("stages")
 @pytest.mark.parametrize("stage", ["Staging", "Production"])
-def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage, tmp_path):
-    # given versions 1-4 (slopes 1-4): 1 and 3 in Staging, 2 in Production, 4 in None
-    slopes = [1.0, 2.0, 3.0, 4.0]
+def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage, shared_runs):
+    # given versions 1-4 (slopes 1-4, from a run the scenarios share: registering only reads
+    # it): 1 and 3 in Staging, 2 in Production, 4 in None
+    slopes = list(support.TINY_SLOPES)
     name = names(f"stages-load-{stage}")
     with probe.prerequisite("register tiny models from run artifacts"):
-        versions = support.register_tiny_models(client, experiment_id, name, slopes, tmp_path)
+        logged = support.tiny_models_run(shared_runs, client, experiment_id)
+        client.create_registered_model(name)
+        versions = support.register_logged(client, name, logged)
     assert versions == ["1", "2", "3", "4"], f"four registrations gave versions {versions}"
     for version, target_stage in (("1", "Staging"), ("2", "Production"), ("3", "Staging")):
         _transition(client, probe, name, version, target_stage)
