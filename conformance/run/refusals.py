@@ -13,23 +13,32 @@ Each rule is about the kind of answer, never about which call it answers:
   is missing, which says nothing about the feature.
 * ``TRANSPORT``: nobody answered, or "try again later": connection refused or reset, timeouts,
   a request MLflow's client could not complete, 408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and
-  the other rate and deadline codes.
+  the other rate and deadline codes; and an answer that broke off on the way: short of the length
+  it declared, or a JSON body that ends mid-value (its parser ran out of input). What did not
+  arrive whole was not said, so it cannot be judged; a body that is complete and still not JSON
+  is ``MALFORMED``.
 * ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
   body without ``error_code``, a database error wrapped as ``BAD_REQUEST``, any error code outside
   this vocabulary, and exceptions that are not answers at all.
 
 An answer is judged the same whoever read it: MLflow's REST client (an ``MlflowException``) or
-MLflow's artifact repositories, which raise the ``requests.HTTPError`` of the answer itself.
+MLflow's artifact repositories, which raise the ``requests.HTTPError`` of the answer itself. A
+download of several files that failed is reported by MLflow as one text listing each file's
+failure: it is judged by its worst part, a wrong answer before one that allows no verdict, that
+before a refusal.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import socket
 from dataclasses import dataclass
 from enum import Enum
 
 import requests
+import urllib3
 from mlflow.exceptions import MlflowException, RestException
 
 NOT_OFFERED_CODES = frozenset({"ENDPOINT_NOT_FOUND", "NOT_IMPLEMENTED", "FEATURE_DISABLED"})
@@ -50,6 +59,21 @@ _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
 # How MLflow's REST client words any failure to get an answer at all (its http_request).
 _NO_ANSWER = re.compile(r"^API request to \S+ failed with exception ")
+# How MLflow's REST client words a 2xx answer whose body is not JSON; the body follows, quoted.
+_NOT_JSON = re.compile(
+    r"response body was not in a valid JSON format\. Response body: '(.*)'\Z", re.S
+)
+_CUT_SHORT = "the answer broke off: its JSON body ends mid-value"
+# How urllib3 and http.client word an answer that ended before its declared end.
+# (Only as the whole exception's text: the words inside a registry's own message are its answer.)
+_BROKEN_OFF = re.compile(
+    r"\(?'?(?:Connection broken: |Response ended prematurely|IncompleteRead\()"
+)
+# How MLflow's artifact repositories list the files a download could not fetch, one part each.
+_DOWNLOAD_FAILURES = re.compile(r"^The following failures occurred while downloading")
+_DOWNLOAD_PART = re.compile(r"^##### File (.*?) #####$", re.M)
+# The worst part of a download decides it: a wrong answer, then no verdict, then a refusal.
+_PART_RANK = ("malformed", "entity", "auth", "transport", "refusal")
 # How SQLAlchemy prefixes a database driver's exception: "(psycopg.errors.UndefinedFunction) ...".
 _DATABASE_ERROR = re.compile(
     r"\((sqlalchemy|psycopg2?|pymysql|MySQLdb|mysql\.connector|sqlite3|pyodbc|pymssql)[\w.]*\)"
@@ -92,14 +116,20 @@ def classify(exc: BaseException, status: int | None = None) -> Classification:
         code = int(retried.group(1))
         kind = Kind.TRANSPORT if code in TRANSIENT_STATUSES else Kind.MALFORMED
         return Classification(kind, f"HTTP {code} from the registry")
-    if _is_transport(exc) or _NO_ANSWER.match(str(exc)):
+    if _is_transport(exc) or _NO_ANSWER.match(str(exc)) or _BROKEN_OFF.match(str(exc)):
         # No answer came back (refused, reset, timed out, or the client broke on the way):
         # nothing the registry said can be judged.
         return Classification(Kind.TRANSPORT, _first_line(exc))
+    if isinstance(exc, json.JSONDecodeError) and _ran_out(exc):
+        return Classification(Kind.TRANSPORT, f"{_CUT_SHORT}: {exc.msg}")
     if isinstance(exc, NotImplementedError):
         return Classification(Kind.REFUSAL, f"not implemented: {_first_line(exc) or 'no message'}")
     if not isinstance(exc, MlflowException):
         return Classification(Kind.MALFORMED, f"{type(exc).__name__}: {_first_line(exc)}")
+    if _DOWNLOAD_FAILURES.match(str(exc.message)):
+        return _worst_part(str(exc.message))
+    if _broke_off(str(exc.message)):
+        return Classification(Kind.TRANSPORT, f"{_CUT_SHORT}: {_first_line(exc)}")
     message = _first_line(exc)
     if isinstance(exc, RestException):
         code = str(exc.json.get("error_code") or "")
@@ -136,6 +166,36 @@ def _classify_answer(status: int | None, code: str, message: str) -> Classificat
     return Classification(Kind.MALFORMED, _with_code(code, message))
 
 
+def _broke_off(message: str) -> bool:
+    """Whether MLflow says that a 2xx body was not JSON, and the body it quotes ends mid-value."""
+    quoted = _NOT_JSON.search(message)
+    if quoted is None:
+        return False
+    try:
+        json.loads(quoted.group(1))
+    except json.JSONDecodeError as exc:
+        return _ran_out(exc)
+    return False
+
+
+def _ran_out(exc: json.JSONDecodeError) -> bool:
+    """Whether the parser stopped because the text ended (rather than at a wrong character)."""
+    return exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+
+
+def _worst_part(message: str) -> Classification:
+    """A download's failures, each file's judged as an answer of its own; the worst decides."""
+    pieces = _DOWNLOAD_PART.split(message)[1:]  # path, text, path, text, ...
+    parts = [
+        (path, classify(MlflowException(text.strip())))
+        for path, text in zip(pieces[::2], pieces[1::2], strict=True)
+    ]
+    if not parts:
+        return Classification(Kind.MALFORMED, message.splitlines()[0][:500])
+    path, worst = min(parts, key=lambda part: _PART_RANK.index(part[1].kind.value))
+    return Classification(worst.kind, f"downloading {path}: {worst.reason}"[:500])
+
+
 def _status_and_code(response: requests.Response) -> tuple[int, str]:
     """An answer's status and the MLflow error code of its JSON body ("" without one)."""
     try:
@@ -155,7 +215,14 @@ def _is_transport(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        if isinstance(
+            current,
+            requests.exceptions.ConnectionError
+            | requests.exceptions.Timeout
+            | requests.exceptions.ChunkedEncodingError  # the answer broke off on the way
+            | urllib3.exceptions.ProtocolError
+            | http.client.IncompleteRead,
+        ):
             return True
         if isinstance(current, ConnectionError | TimeoutError | socket.timeout):
             return True
