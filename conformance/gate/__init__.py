@@ -125,7 +125,7 @@ def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool)
         level = levels.catalogue_level(feature, described.get(feature))
         seed_row = described[feature]["seed_row"] if feature in described else None
         if not expectations.covers(level):
-            not_gated.append((feature, f"{level}: outside the levels of {expectations.source}"))
+            not_gated.append((feature, f"{level}, outside the levels of {expectations.source}"))
         elif selection and not selection.selects(level, seed_row):
             not_gated.append((feature, selection.not_selected_note()))
         else:
@@ -196,7 +196,7 @@ def render(result: GateResult) -> list[tuple[str, str]]:
     mode = "strict, " if result.strict else ""
     verdict = "FAILED" if result.exit_code else "passed"
     if result.not_gated:
-        counts += f"; {len(result.not_gated)} features not gated ({_why_not_gated(result)})"
+        counts += f"; {len(result.not_gated)} features not gated: {_why_not_gated(result)}"
     lines.append(
         ("red" if result.exit_code else "green", f"gate {verdict} ({mode}{source}): {counts}")
     )
