@@ -76,6 +76,9 @@ def report(code: harness.Code, measured: dict, top: int, detail: int) -> tuple[i
     print(f"\n== {code.name} ({code.root}) ==")
     summary = harness.last_line(timed.output)
     print(f"  run: {summary}; exit {timed.exit_code}; {timed.seconds:.1f} s")
+    for line in timed.output.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            print(f"    {line[:300]}")
     print(f"  requests to the target in one full run: {total}")
     print(
         f"  scenarios: {len(scenarios)}; requests per scenario (setup+call+teardown): "
