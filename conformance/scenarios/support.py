@@ -226,16 +226,24 @@ class SharedModels:
 
     mint: Callable[[str], str]
     _made: dict[str, dict[str, str]] = field(default_factory=dict)
+    _details: dict[str, Any] = field(default_factory=dict)
 
     def get(
-        self, key: str, hints: Iterable[str], make: Callable[[dict[str, str]], None]
+        self, key: str, hints: Iterable[str], make: Callable[[dict[str, str]], Any]
     ) -> dict[str, str]:
         """The set ``key``: hint -> name, minted for ``hints`` and created by ``make``."""
         if key not in self._made:
             minted = {hint: self.mint(hint) for hint in hints}
-            make(minted)
+            self._details[key] = make(minted)
             self._made[key] = minted
         return self._made[key]
+
+    def has(self, key: str) -> bool:
+        return key in self._made
+
+    def details(self, key: str) -> Any:
+        """What ``make`` returned when it made the set ``key``."""
+        return self._details[key]
 
 
 @dataclass
@@ -278,6 +286,18 @@ LISTING_CAP = 10_000
 SOURCE_ROOT = "s3://rc-bucket"
 
 
+def model_search(client: Any) -> Callable[..., Any]:
+    """``search_registered_models`` of the registry's own store: the filter goes out as given.
+
+    ``MlflowClient`` (MLflow 3) appends its "not a prompt" clause to every registered-model
+    filter; how a registry answers that clause is ``search.prompt-clause``'s row, so the other
+    search rows send their filters without it (a registry that breaks only the clause fails one
+    row, not every search row: mlflow#16800, Azure/azure-sdk-for-python#42155).
+    """
+    store = getattr(direct(client), "store", None)
+    return store.search_registered_models if store is not None else client.search_registered_models
+
+
 def search_all(
     client: Any,
     filter_string: str | None = None,
@@ -285,8 +305,12 @@ def search_all(
     order_by: list[str] | None = None,
     page_size: int = 100,
     cap: int = LISTING_CAP,
+    search: Callable[..., Any] | None = None,
 ) -> list[Any]:
     """Every registered model a search returns, following page tokens to the end.
+
+    The search is :func:`model_search`'s (the filter as given) unless ``search`` is another
+    ``search_registered_models`` (``client.search_registered_models``: the client's own filter).
 
     The walk is bounded: a registry of at most ``cap`` models fills at most ``cap / page_size``
     pages, plus one empty page that may end the walk. A walk longer than that, or a page token
@@ -294,12 +318,13 @@ def search_all(
     held: empty pages with fresh tokens, or the same models again). Only a registry that shows
     more than ``cap`` distinct models is too big to judge (``Inconclusive``).
     """
+    search = search or model_search(client)
     max_pages = -(-cap // page_size) + 1
     found: list[Any] = []
     seen_tokens: set[str] = set()
     token = None
     for _ in range(max_pages):
-        page = client.search_registered_models(
+        page = search(
             filter_string=filter_string, max_results=page_size, order_by=order_by, page_token=token
         )
         found.extend(page)

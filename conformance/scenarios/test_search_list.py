@@ -1,7 +1,8 @@
 """Seed row 5: search/list registered models, every one exactly once, in the requested order.
 
-No filter is used here (filters are rows 13-15); the MLflow 3 client appends its own
-"not a prompt" tag condition to every search, which is part of how the stock client lists.
+No filter is used here (filters are rows 13-15); the listing goes to the registry's store
+without the "not a prompt" tag condition that the MLflow 3 client appends to every search
+(``search.prompt-clause`` measures that condition).
 The registry may hold other models: every page is walked, and the listing is judged on this
 run's own models only (each listed exactly once, in the requested relative order), so that
 other models never decide the verdict. Nothing else of this run writes to the registry while a
@@ -10,6 +11,11 @@ listing runs (these scenarios hold the run's registry lock exclusively, see
 
 Pages are small (two models) so that several page boundaries are crossed; in a big shared
 registry they grow, to keep a listing near ``MAX_PAGES`` calls.
+
+The ordering scenarios only read their three models once they are made, so those of one kind
+share them (``shared_models``): the two orders by name one set, the four orders by a timestamp
+another (created, then touched, alike for all four; a touch the registry refused is in the
+evidence of each).
 """
 
 from __future__ import annotations
@@ -65,24 +71,36 @@ def test_unfiltered_listing_returns_every_model_exactly_once(client, names, prob
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 @pytest.mark.parametrize("key", ["name", "creation_timestamp", "last_updated_timestamp"])
 @feature("search.list")
-def test_order_by_key_and_direction(client, names, probe, key, direction):
+def test_order_by_key_and_direction(client, shared_models, probe, key, direction):
     # given three models whose name order, creation order and last-update order all differ
-    first, second, third = sorted(names("order") for _ in range(3))
-    ours = (first, second, third)
-    steps = itertools.count()
-    created: dict[str, int] = {}  # name -> the step that created it
-    for name in (second, third, first):
-        with probe.prerequisite("create_registered_model"):
-            client.create_registered_model(name)
-        created[name] = next(steps)
-        time.sleep(TICK_S)
-    updated = dict(created)  # name -> the step that changed it last
-    if key != "name":
-        # (the last update goes third, first, second: a key mixed up with another shows)
-        for name in (third, first, second):
-            if _touch(client, probe, name):
-                updated[name] = next(steps)
+    touched = key != "name"
+
+    def make(minted: dict[str, str]) -> tuple[dict[str, int], dict[str, int], list]:
+        first, second, third = sorted(minted.values())
+        steps = itertools.count()
+        created: dict[str, int] = {}  # name -> the step that created it
+        for name in (second, third, first):
+            with probe.prerequisite("create_registered_model"):
+                client.create_registered_model(name)
+            created[name] = next(steps)
             time.sleep(TICK_S)
+        updated = dict(created)  # name -> the step that changed it last
+        judged_without = len(probe.evidence)
+        if touched:
+            # (the last update goes third, first, second: a key mixed up with another shows)
+            for name in (third, first, second):
+                if _touch(client, probe, name):
+                    updated[name] = next(steps)
+                time.sleep(TICK_S)
+        return created, updated, probe.evidence[judged_without:]
+
+    kind = "order-touched" if touched else "order"
+    made_here = not shared_models.has(kind)
+    minted = shared_models.get(kind, [f"{kind}-{index}" for index in range(3)], make)
+    created, updated, refused_touches = shared_models.details(kind)
+    if not made_here:
+        probe.evidence.extend(refused_touches)
+    ours = tuple(sorted(minted.values()))
     descending = direction == "DESC"
     if key == "name":
         expected = _name_orders(ours, descending)
