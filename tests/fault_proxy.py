@@ -17,6 +17,7 @@ untouched (the preflight: a target whose first calls fail is not measured at all
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import random
 import socket
@@ -64,6 +65,7 @@ class Fault:
 class _Decision:
     kind: str | None
     detail: str = ""
+    fault: Fault | None = None
 
 
 class FaultProxy:
@@ -112,10 +114,20 @@ class FaultProxy:
                 decision = _Decision(kind, detail)
             else:
                 return _Decision(None)
-            self.faults.append(
-                Fault(decision.kind or "", method, path, call, time.time(), decision.detail)
-            )
-            return decision
+            fault = Fault(decision.kind or "", method, path, call, time.time(), decision.detail)
+            self.faults.append(fault)
+            return _Decision(decision.kind, decision.detail, fault)
+
+    def amend(self, decision: _Decision, detail: str) -> None:
+        """Say how a fault was really applied."""
+        with self._lock:
+            index = self.faults.index(decision.fault)
+            self.faults[index] = dataclasses.replace(self.faults[index], detail=detail)
+
+    def withdraw(self, decision: _Decision) -> None:
+        """Take back a fault that could not be applied (a body too short to cut)."""
+        with self._lock:
+            self.faults.remove(decision.fault)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -150,8 +162,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif decision.kind == "stall":
             proxy._closing.wait(proxy.plan.stall_s)
             self._reset()
+        elif decision.kind == "truncated" and len(payload) < 2:  # nothing to cut: no fault
+            proxy.withdraw(decision)
+            self._answer(status, payload, headers)
         elif decision.kind == "truncated":
-            self._truncate(status, headers, payload, decision.detail)
+            framing = self._truncate(status, headers, payload, decision.detail)
+            proxy.amend(decision, framing)
         else:
             self._answer(status, payload, headers)
 
@@ -195,10 +211,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _truncate(
         self, status: int, headers: list[tuple[str, str]], payload: bytes, how: str
-    ) -> None:
+    ) -> str:
+        """Send the first half of the answer, then close; the framing it had."""
         self.send_response(status)
         for key, value in headers:
             self.send_header(key, value)
+        # Without a declared length only a JSON body can show that it ended early (its parser
+        # runs out of input); bytes cut that way would be undetectable by any client.
+        json_body = any(k.lower() == "content-type" and "json" in v.lower() for k, v in headers)
+        if not json_body:
+            how = "short-of-content-length"
         if how == "short-of-content-length":
             self.send_header("Content-Length", str(len(payload)))
         self.send_header("Connection", "close")
@@ -206,6 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload[: len(payload) // 2])
         self.wfile.flush()
         self.close_connection = True
+        return how
 
     def _reset(self) -> None:
         """Close with a TCP reset (SO_LINGER 0): no answer at all, not even an orderly end."""

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import requests
+import urllib3
 
 from conformance.masking import mask_text, mask_uri
 from conformance.report.evidence import readable_body
@@ -74,7 +75,10 @@ def _timed_send(
 
 def _fault_of_failure(exc: Exception) -> str | None:
     """The kind of fault a request that raised ``exc`` met (None: not one of the path's)."""
-    if isinstance(exc, requests.Timeout):
+    # With retries configured (MLflow's client), urllib3 reports a read timeout as the reason
+    # of a MaxRetryError, which requests raises as a ConnectionError.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
         return "timeouts"
     if isinstance(exc, requests.exceptions.RetryError):
         return "server_errors" if _RETRIED_5XX.search(str(exc)) else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import documented, gate
+from conformance.report import faults
 from conformance.report import terminal as matrix_text
 from conformance.results import levels
 from conformance.run import outputs
@@ -38,6 +39,10 @@ class Summary:
         for line in matrix_text.render(document, columns, conformance=False):
             loud = line.startswith(matrix_text.INCOMPLETE_MARK)
             write(line, **({"red": True, "bold": True} if loud else {}))
+        for target in document["targets"]:
+            seen = faults.line(target, named=True)
+            if seen:
+                write(seen, yellow=True)
         conformance = levels.conformance(document, levels.CORE)
         if conformance:
             write("")
