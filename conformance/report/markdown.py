@@ -76,6 +76,8 @@ def render(
         )
     for target in report.targets:
         lines += _speed(target)
+        if target.faults:
+            lines += ["", f"{_text(target.label)}: {_text(target.faults)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,7 @@ from conformance import timestamps
 from conformance.documented import DocumentedColumn
 from conformance.masking import mask_text, mask_uri
 from conformance.outcomes import CLAIM_SYMBOLS, NO_CLAIM, VERDICT_SYMBOLS, Symbol, Verdict
-from conformance.report import evidence
+from conformance.report import evidence, faults
 from conformance.results import levels
 
 #: Longest footnote text; the full note stays in the evidence section and the results document.
@@ -128,6 +128,8 @@ class TargetView:
     speed: Speed | None
     #: Conformance to the core level; None when the document records no levels.
     core: Conformance | None = None
+    #: The faults met on the way to it (``targets[i].faults``), one line; "" when none.
+    faults: str = ""
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,7 @@ def _target(
         counts=tuple((symbol, counts[key]) for key, symbol in VERDICT_SYMBOLS.items()),
         speed=_speed(target.get("performance")),
         core=Conformance(core.level, core.conforms, mask_text(core.line())) if core else None,
+        faults=faults.line(target),
     )
 
 
