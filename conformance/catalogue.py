@@ -259,6 +259,71 @@ FEATURES: tuple[Feature, ...] = (
         "with MLflow's status for the code (404, 400 and 400) and a JSON body carrying it.",
         level="core",
     ),
+    # --- searches ---
+    Feature(
+        "search.versions-filter",
+        "Search model versions by name, run id, source, version number and tags",
+        "`search_model_versions` MUST return exactly the live versions that match a filter on "
+        "`name = '<name>'`, `run_id = '<id>'`, `source_path = '<source>'`, `version_number` "
+        "(`=`, `>`, with an integer) or `tags.<key> = '<value>'`, several conditions AND-ed: "
+        "each matching version once, with its name, version, source, run id and tags as set, "
+        "and no other version (of that model or another).",
+        level="core",
+    ),
+    Feature(
+        "search.versions-in-like",
+        "Search model versions with IN lists and LIKE/ILIKE on names",
+        "A registry MAY refuse `IN` and `LIKE`/`ILIKE` in `search_model_versions` filters "
+        "(MLflow's client documents `IN` for `run_id` only). A registry that accepts them MUST "
+        "return exactly the versions whose `name` or `run_id` is one of those listed (compared "
+        "case-sensitively and in full; listed values that nothing has are ignored), and for "
+        "`name LIKE` (case-sensitive) and `name ILIKE` (case-insensitive) exactly the versions "
+        "of the models whose name matches, `%` matching any run of characters and `_` exactly one.",
+        level="extended",
+    ),
+    Feature(
+        "search.versions-order",
+        "Ordering model-version search results",
+        "A registry MAY refuse `order_by` in `search_model_versions` (Unity Catalog does). A "
+        "registry that accepts it MUST return the versions in the requested order, across "
+        "pages: `version_number`, `creation_timestamp` and `last_updated_timestamp` (`ASC` and "
+        "`DESC`), and several keys, the later ones breaking ties of the earlier (`name DESC, "
+        "version_number ASC`).",
+        level="extended",
+    ),
+    Feature(
+        "search.pagination",
+        "Paging both searches: max_results, page tokens and their limits",
+        "Every page of `search_model_versions` MUST hold at most `max_results` versions, and "
+        "following `page_token` to the last page (the one without a token) MUST return every "
+        "matching version exactly once. Both searches MUST accept `max_results` up to MLflow's "
+        "documented maximum (1000 for registered models, 200000 for model versions: "
+        "`SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD`, `SEARCH_MODEL_VERSION_MAX_RESULTS_"
+        "THRESHOLD`) and MUST refuse a larger one with INVALID_PARAMETER_VALUE; a page token "
+        "the registry never handed out MUST be refused with INVALID_PARAMETER_VALUE. (The walk "
+        "of an unfiltered registered-model listing is `search.list`'s.)",
+        level="core",
+    ),
+    Feature(
+        "search.prompt-clause",
+        "The MLflow 3 client's hidden prompt clause in searches",
+        "MLflow 3's client appends ``tag.`mlflow.prompt.is_prompt` != 'true'`` to every "
+        "`search_registered_models` filter (and sends it alone without a filter). A registry "
+        "SHOULD accept it; one that accepts it MUST answer the search exactly as it answers the "
+        "same filter without the clause, for the models that are not prompts: a model without "
+        "that tag matches (mlflow#16800, Azure/azure-sdk-for-python#42155: registries that "
+        "refused the clause or matched nothing with it).",
+        level="extended",
+    ),
+    Feature(
+        "search.filter-errors",
+        "Malformed search filters refused as invalid",
+        "Both searches MUST refuse a filter joined with `OR`, a value that is not quoted, and "
+        "an attribute that does not exist, with INVALID_PARAMETER_VALUE (over HTTP: status 400 "
+        "and MLflow's JSON error body), never with an internal error (500), and MUST still "
+        "answer a well-formed filter.",
+        level="core",
+    ),
 )
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}

@@ -41,6 +41,7 @@ from mlflow.entities.model_registry.model_version_stages import get_canonical_st
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import (
+    INTERNAL_ERROR,
     INVALID_PARAMETER_VALUE,
     NOT_IMPLEMENTED,
     RESOURCE_DOES_NOT_EXIST,
@@ -51,9 +52,13 @@ from mlflow.store.entities.paged_list import PagedList
 from mlflow.tracking._model_registry.utils import _get_store_registry
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
 from mlflow.utils.file_utils import local_file_uri_to_path
-from mlflow.utils.search_utils import SearchModelUtils
+from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
 from reference_backend.instances import Instance, get_instance
+from reference_backend.search_filter import (
+    compile_model_version_filter,
+    compile_registered_model_filter,
+)
 
 SCHEME = "broken"
 MODES = ("wrong", "refuse")
@@ -486,6 +491,127 @@ def _non_numeric_version_missing(store, call, name, version):
     return call(name, version)
 
 
+# --- searches: the wrong answers -----------------------------------------------------------
+
+
+def _version_comparisons(filter_string: str | None) -> list[dict] | None:
+    """A model-version filter's comparisons; None when MLflow's parser refuses it (the store
+    then answers it as it would)."""
+    try:
+        return SearchModelVersionUtils.parse_search_filter(filter_string) if filter_string else []
+    except Exception:
+        return None
+
+
+def _version_search_rewritten(rewrite: Callable[[list[dict]], list[dict]]) -> Replacement:
+    """Search versions with the filter's comparisons rewritten."""
+
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        comparisons = _version_comparisons(filter_string)
+        if comparisons:
+            rewritten = rewrite(comparisons)
+            # (numbers quoted: MLflow's grammar takes version_number = '2' as well)
+            texts = [
+                {**c, "value": str(c["value"])} if isinstance(c["value"], int) else c
+                for c in rewritten
+            ]
+            filter_string = _filter_text(texts)
+        return call(filter_string, max_results, order_by, page_token)
+
+    return search
+
+
+def _refuse_version_search_if(test: Callable[[list[dict]], bool], message: str) -> Replacement:
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        comparisons = _version_comparisons(filter_string)
+        if comparisons and test(comparisons):
+            raise _refusal(message, INVALID_PARAMETER_VALUE)
+        return call(filter_string, max_results, order_by, page_token)
+
+    return search
+
+
+def _without_tag_conditions(comparisons: list[dict]) -> list[dict]:
+    return [c for c in comparisons if c["type"] != "tag"]
+
+
+_SINGLE_VALUE = frozenset({"=", "!=", "<", "<=", ">", ">="})
+
+
+def _compares_more_than_name_and_run(comparisons: list[dict]) -> bool:
+    return any(
+        c["type"] == "tag"
+        or (c["key"] not in ("name", "run_id") and c["comparator"] in _SINGLE_VALUE)
+        for c in comparisons
+    )
+
+
+def _has_list_or_pattern(comparisons: list[dict]) -> bool:
+    return any(c["comparator"] in ("IN", "NOT IN", "LIKE", "ILIKE") for c in comparisons)
+
+
+def _version_order_ignored(store, call, filter_string, max_results, order_by, page_token):
+    return call(filter_string, max_results, None, page_token)
+
+
+def _refuse_version_order(store, call, filter_string, max_results, order_by, page_token):
+    if order_by:
+        raise _refusal("order_by is not supported in model-version search", INVALID_PARAMETER_VALUE)
+    return call(filter_string, max_results, order_by, page_token)
+
+
+def _unreadable_tokens_start_over(store, call, filter_string, max_results, order_by, page_token):
+    try:
+        return call(filter_string, max_results, order_by, page_token)
+    except MlflowException as error:
+        if not page_token or error.error_code != "INVALID_PARAMETER_VALUE":
+            raise
+        return call(filter_string, max_results, order_by, None)
+
+
+def _refuse_version_page_tokens(store, call, filter_string, max_results, order_by, page_token):
+    if page_token:
+        raise _refusal("model-version search serves one page: no page tokens", NOT_IMPLEMENTED)
+    return call(filter_string, max_results, order_by, page_token)
+
+
+def _prompt_clause_matches_nothing(store, call, filter_string, max_results, order_by, page_token):
+    try:
+        prompt = _comparisons(filter_string)[1]
+    except MlflowException:
+        prompt = []
+    if prompt:
+        return PagedList([], None)
+    return call(filter_string, max_results, order_by, page_token)
+
+
+def _refuse_prompt_clause(store, call, filter_string, max_results, order_by, page_token):
+    try:
+        prompt = _comparisons(filter_string)[1]
+    except MlflowException:
+        prompt = []
+    if prompt:
+        raise _refusal(
+            "Currently unsupported filter string format (we currently do not support OR). "
+            f"Provided filter string: {filter_string}",
+            INVALID_PARAMETER_VALUE,
+        )
+    return call(filter_string, max_results, order_by, page_token)
+
+
+def _malformed_filters_answer(code: int, compile_filter: Callable[[str | None], Any]):
+    """Answer a filter the reference store's parser refuses with ``code`` instead."""
+
+    def search(store, call, filter_string, max_results, order_by, page_token):
+        try:
+            compile_filter(filter_string)
+        except MlflowException as error:
+            raise _refusal(f"the filter could not be read: {error.message}", code) from None
+        return call(filter_string, max_results, order_by, page_token)
+
+    return search
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -834,6 +960,96 @@ SABOTAGES: dict[str, Sabotage] = {
             "error codes are answers of other rows' operations, not an operation a registry "
             "can leave out: it can only answer them wrongly; a call refused as not offered is "
             "the refusal of that operation's own row"
+        ),
+    ),
+    # --- searches ---
+    "search.versions-filter": Sabotage(
+        wrong=Break(
+            "model-version search ignores the tag conditions of a filter",
+            {"search_model_versions": _version_search_rewritten(_without_tag_conditions)},
+        ),
+        refuse=Break(
+            "model-version search compares only the name and the run id: a filter comparing "
+            "source_path, version_number or a tag is refused",
+            {
+                "search_model_versions": _refuse_version_search_if(
+                    _compares_more_than_name_and_run,
+                    "model versions can be searched by name and run id only",
+                )
+            },
+        ),
+    ),
+    "search.versions-in-like": Sabotage(
+        wrong=Break(
+            "name LIKE in model-version search matches case-insensitively",
+            {"search_model_versions": _version_search_rewritten(_like_ignoring_case)},
+        ),
+        refuse=Break(
+            "refuses IN, LIKE and ILIKE in model-version filters",
+            {
+                "search_model_versions": _refuse_version_search_if(
+                    _has_list_or_pattern, "IN, LIKE and ILIKE are not supported for model versions"
+                )
+            },
+        ),
+    ),
+    "search.versions-order": Sabotage(
+        wrong=Break(
+            "model-version search ignores order_by (answers in its default order)",
+            {"search_model_versions": _version_order_ignored},
+        ),
+        refuse=Break(
+            "refuses order_by in model-version search, as Unity Catalog does",
+            {"search_model_versions": _refuse_version_order},
+        ),
+    ),
+    "search.pagination": Sabotage(
+        wrong=Break(
+            "both searches read a page token they cannot decode as 'from the first page'",
+            {
+                "search_model_versions": _unreadable_tokens_start_over,
+                "search_registered_models": _unreadable_tokens_start_over,
+            },
+        ),
+        refuse=Break(
+            "model-version search refuses page tokens (NOT_IMPLEMENTED): it serves one page",
+            {"search_model_versions": _refuse_version_page_tokens},
+        ),
+    ),
+    "search.prompt-clause": Sabotage(
+        wrong=Break(
+            "a filter with the client's prompt clause matches no model (a model without the tag "
+            "fails tag.`mlflow.prompt.is_prompt` != 'true')",
+            {"search_registered_models": _prompt_clause_matches_nothing},
+        ),
+        refuse=Break(
+            "refuses filters comparing the prompt tag, in Azure ML's words "
+            "(Azure/azure-sdk-for-python#42155)",
+            {"search_registered_models": _refuse_prompt_clause},
+        ),
+    ),
+    "search.filter-errors": Sabotage(
+        wrong=Break(
+            "answers a filter its parser cannot read with INTERNAL_ERROR (500)",
+            {
+                "search_registered_models": _malformed_filters_answer(
+                    INTERNAL_ERROR, compile_registered_model_filter
+                ),
+                "search_model_versions": _malformed_filters_answer(
+                    INTERNAL_ERROR, compile_model_version_filter
+                ),
+            },
+        ),
+        refuse=Break(
+            "answers a filter its parser cannot read with NOT_IMPLEMENTED",
+            {
+                "search_registered_models": _malformed_filters_answer(
+                    NOT_IMPLEMENTED, compile_registered_model_filter
+                ),
+                "search_model_versions": _malformed_filters_answer(
+                    NOT_IMPLEMENTED, compile_model_version_filter
+                ),
+            },
         ),
     ),
 }

@@ -155,6 +155,13 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
         "get_model_version",
         "get_model_version_download_uri",
     ),
+    # --- searches ---
+    "search.versions-filter": ("search_model_versions",),
+    "search.versions-in-like": ("search_model_versions",),
+    "search.versions-order": ("search_model_versions",),
+    "search.pagination": ("search_model_versions", "search_registered_models"),
+    "search.prompt-clause": ("search_registered_models",),
+    "search.filter-errors": ("search_registered_models", "search_model_versions"),
 }
 
 

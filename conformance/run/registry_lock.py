@@ -28,7 +28,7 @@ from conformance.run.state import RunState
 from conformance.targets import Target
 
 #: Features whose scenarios judge an unfiltered listing of the whole registry.
-EXCLUSIVE_FEATURES = frozenset({"search.list"})
+EXCLUSIVE_FEATURES = frozenset({"search.list", "search.prompt-clause"})
 #: fasteners polls for file locks; scenarios last milliseconds, so poll at that scale too.
 _POLLING = {"delay": 0.002, "max_delay": 0.01}
 

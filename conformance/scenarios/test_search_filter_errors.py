@@ -1,0 +1,71 @@
+"""Core feature ``search.filter-errors``: malformed filters are INVALID_PARAMETER_VALUE (over
+HTTP: 400 with MLflow's JSON error body), never an internal error.
+
+MLflow's grammar has no ``OR``, wants string values quoted, and knows a few attributes only
+(``name`` for registered models; ``name``, ``run_id``, ``source_path``, ``version_number`` for
+versions). Each scenario first searches with a well-formed filter, which must find exactly our
+model or version: a registry that refuses every filter is not refusing malformed ones.
+Registered models are searched through the registry's store (``support.model_search``: without
+the client's prompt clause, which is another row's).
+"""
+
+from __future__ import annotations
+
+from conformance.scenarios.error_answers import INVALID, expect_codes
+from conformance.scenarios.markers import feature
+from conformance.scenarios.support import model_search, model_with_versions, names_of, search_all
+from conformance.scenarios.version_search import keys, search_versions
+
+#: An attribute no registry search knows.
+UNKNOWN_ATTRIBUTE = "rc_no_such_attribute"
+
+
+def _malformed(name: str, other_key: str) -> dict[str, str]:
+    """What is wrong -> a filter that is wrong that way (and otherwise about our model)."""
+    return {
+        "OR": f"name = '{name}' OR {other_key} = '{name}'",
+        "an unquoted value": "name = unquoted",
+        "an unknown attribute": f"{UNKNOWN_ATTRIBUTE} = '{name}'",
+    }
+
+
+@feature("search.filter-errors")
+def test_malformed_model_filters_are_invalid(client, names, probe):
+    # given a model, found by a well-formed filter
+    name = names("filter-errors-model")
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    search = model_search(client)
+    with probe.feature(f"search_registered_models(name = '{name}')"):
+        found = names_of(search_all(client, f"name = '{name}'"))
+    assert found == [name], f"search_registered_models(name = '{name}') returned {found}"
+
+    # when registered models are searched with malformed filters
+    # then each is refused as INVALID_PARAMETER_VALUE (over HTTP: 400)
+    for wrong, filter_string in _malformed(name, "name").items():
+        expect_codes(
+            [INVALID],
+            f"search_registered_models({filter_string!r}), a filter with {wrong}",
+            search,
+            filter_string,
+        )
+
+
+@feature("search.filter-errors")
+def test_malformed_version_filters_are_invalid(client, names, probe):
+    # given a model with a version, found by a well-formed filter
+    name = names("filter-errors-version")
+    model_with_versions(client, probe, name, 1)
+    with probe.feature(f"search_model_versions(name = '{name}')"):
+        found = keys(search_versions(client, f"name = '{name}'"))
+    assert found == [(name, "1")], f"search_model_versions(name = '{name}') returned {found}"
+
+    # when versions are searched with malformed filters
+    # then each is refused as INVALID_PARAMETER_VALUE (over HTTP: 400)
+    for wrong, filter_string in _malformed(name, "run_id").items():
+        expect_codes(
+            [INVALID],
+            f"search_model_versions({filter_string!r}), a filter with {wrong}",
+            client.search_model_versions,
+            filter_string,
+        )
