@@ -522,12 +522,51 @@ def best_effort(
     return True
 
 
-def mark_model(client: Any, probe: Probe, name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Marks:
+    """The marks a registry accepted on a model (``version`` None) or a version, to be checked
+    in a state the scenario reads anyway (:func:`check_marks`) instead of read back at once."""
+
+    name: str
+    version: str | None
+    expected: dict[str, str]
+
+    @property
+    def what(self) -> str:
+        return self.name if self.version is None else f"{self.name} v{self.version}"
+
+
+def check_marks(probe: Probe, snapshot: dict[str, Any], marks: Iterable[Marks]) -> None:
+    """Check marks in a :func:`registry_state` that covers them, read after they were set: a
+    mark that was accepted but does not read back is a broken prerequisite."""
+    for mark in marks:
+        with probe.prerequisite(f"read back the marks of {mark.what}"):
+            entry = snapshot.get(mark.name) or {}
+            if mark.version is None:
+                state = entry.get("model")
+            else:
+                state = (entry.get("versions") or {}).get(mark.version)
+            assert state is not None, f"{mark.what} is missing after it was marked"
+            _assert_marks_kept(mark.what, mark.expected, _marks_found(state))
+
+
+def _marks_found(state: dict[str, Any]) -> dict[str, Any]:
+    """The marks in a :func:`model_state` or :func:`version_state` (a version has a stage)."""
+    found = {"tag rc.mark": state["tags"].get("rc.mark"), "description": state["description"]}
+    if "stage" in state:
+        found["stage"] = state["stage"]
+    return found
+
+
+def mark_model(
+    client: Any, probe: Probe, name: str, *, pending: list[Marks] | None = None
+) -> dict[str, Any] | None:
     """Give a registered model a tag and a description, each best-effort: marks that a careless
     operation on something else would damage, so that :func:`registry_state` shows it. A mark
     the registry accepted must read back (else the prerequisite broke): a check that compares
     states must not pass because the marks were never kept. Returns the model's state as read
-    back.
+    back; with ``pending``, nothing is read back: the marks are added to it, for
+    :func:`check_marks` in a state the scenario reads next.
 
     The state is read once before the marks: each accepted mark changes exactly its own field,
     so the state before the next one is known (a refusal is still compared with it)."""
@@ -553,21 +592,29 @@ def mark_model(client: Any, probe: Probe, name: str) -> dict[str, Any]:
         if best_effort(probe, call, step, state=state, before=known):
             expected[mark[0]] = mark[1]
             known = _after(known, effect)
+    if pending is not None:
+        pending.append(Marks(name, None, expected))
+        return None
     with probe.prerequisite(f"read back the marks of {name}"):
         marked = model_state(client, name)
         assert marked is not None, f"{name} is missing after it was marked"
-        found = {"tag rc.mark": marked["tags"].get("rc.mark"), "description": marked["description"]}
-        _assert_marks_kept(name, expected, found)
+        _assert_marks_kept(name, expected, _marks_found(marked))
     return marked
 
 
 def mark_version(
-    client: Any, probe: Probe, name: str, version: str, *, under_test: Collection[str] = ()
-) -> dict[str, Any]:
+    client: Any,
+    probe: Probe,
+    name: str,
+    version: str,
+    *,
+    under_test: Collection[str] = (),
+    pending: list[Marks] | None = None,
+) -> dict[str, Any] | None:
     """Give a version a tag, a description, an alias and the stage Staging, each best-effort,
     like :func:`mark_model`. Aliases are only compared where a registry reports them on the
     version, so an accepted alias is not required to read back. Returns the version's
-    :func:`version_state` as read back.
+    :func:`version_state` as read back (``pending``: as :func:`mark_model`).
 
     ``under_test`` names the scenario's own calls under test: the mark one of them would set is
     left out. Its answer is evidence about the feature, which a best-effort step would turn into
@@ -644,15 +691,13 @@ def mark_version(
             alias_kept = call == "set_registered_model_alias"
             if mark is not None:
                 expected[mark[0]] = mark[1]
+    if pending is not None:
+        pending.append(Marks(name, version, expected))
+        return None
     with probe.prerequisite(f"read back the marks of {name} v{version}"):
         marked = version_state(client, name, version)
         assert marked is not None, f"{name} v{version} is missing after it was marked"
-        found = {
-            "tag rc.mark": marked["tags"].get("rc.mark"),
-            "description": marked["description"],
-            "stage": marked["stage"],
-        }
-        _assert_marks_kept(f"{name} v{version}", expected, found)
+        _assert_marks_kept(f"{name} v{version}", expected, _marks_found(marked))
     return marked
 
 

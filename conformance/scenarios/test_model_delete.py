@@ -9,6 +9,7 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    check_marks,
     expect_error,
     held,
     mark_model,
@@ -25,11 +26,13 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
     doomed, bystander = names("delete-doomed"), names("delete-bystander")
     doomed_versions = model_with_versions(client, probe, doomed, 2)
     bystander_versions = model_with_versions(client, probe, bystander, 1)
-    mark_model(client, probe, bystander)
+    marks = []  # checked in the snapshot below, which reads them all anyway
+    mark_model(client, probe, bystander, pending=marks)
     for version in bystander_versions:
-        mark_version(client, probe, bystander, version)
+        mark_version(client, probe, bystander, version, pending=marks)
     models = {doomed: doomed_versions, bystander: bystander_versions}
     snapshot = registry_state(client, models)
+    check_marks(probe, snapshot, marks)
     before = {bystander: snapshot[bystander]}
 
     # when the first model is deleted

@@ -6,6 +6,7 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    check_marks,
     expect_error,
     held,
     mark_model,
@@ -26,11 +27,13 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
     with probe.prerequisite("create_model_version"):
         made = client.create_model_version(old, f"{SOURCE_ROOT}/{old}/model", run_id=None)
     version = str(made.version)
-    mark_model(client, probe, old)
-    mark_version(client, probe, old, version)
-    # (the marks read back as written: mark_* checks that, so these are what the scenario set)
+    marks = []  # checked in the snapshot below, which reads them all anyway
+    mark_model(client, probe, old, pending=marks)
+    mark_version(client, probe, old, version, pending=marks)
+    # (the marks read back as written: check_marks checks that, so these are what it set)
     both = {old: [version], new: []}
     snapshot = registry_state(client, both)
+    check_marks(probe, snapshot, marks)
     before = snapshot[old]
 
     # when it is renamed
@@ -120,11 +123,13 @@ def test_rename_onto_a_taken_name_is_refused_and_changes_nothing(client, names, 
         client.rename_registered_model(draft, mover)
     moved = version_state(client, mover, mover_version)
     assert moved is not None, f"renaming {draft!r} to {mover!r} lost its v{mover_version}"
+    marks = []  # checked in the snapshot below, which reads them all anyway
     for name, version in ((mover, mover_version), (taken, taken_version)):
-        mark_model(client, probe, name)
-        mark_version(client, probe, name, version)
+        mark_model(client, probe, name, pending=marks)
+        mark_version(client, probe, name, version, pending=marks)
     both = {mover: [mover_version], taken: [taken_version]}
     before = registry_state(client, both)
+    check_marks(probe, before, marks)
 
     # when the first is renamed onto the second one's name
     expect_error(

@@ -8,6 +8,7 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    check_marks,
     expect_error,
     held,
     mark_model,
@@ -24,11 +25,13 @@ def test_delete_removes_that_version_only(client, names, probe, which):
     # given a model with three versions, all marked (tag, description, alias, stage)
     name = names(f"vdelete-{which}")
     sources = model_with_versions(client, probe, name, 3)
-    mark_model(client, probe, name)
+    marks = []  # checked in the snapshot below, which reads them all anyway
+    mark_model(client, probe, name, pending=marks)
     for version in sources:
-        mark_version(client, probe, name, version)
+        mark_version(client, probe, name, version, pending=marks)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
     snapshot = registry_state(client, {name: sources})
+    check_marks(probe, snapshot, marks)
     before = snapshot[name]
 
     # when one of them is deleted
