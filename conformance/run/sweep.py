@@ -99,8 +99,8 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
 
 
 def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]:
-    """Delete what :func:`find` listed (aliases, versions, model; logged models, runs,
-    experiment); what could not be deleted is returned."""
+    """Delete what :func:`find` listed (each model as the ledger removes it; logged models,
+    runs, experiment); what could not be deleted is returned."""
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
