@@ -237,7 +237,10 @@ FEATURES: tuple[Feature, ...] = (
         "A model's aliases MUST be reported wherever it or its versions are read: "
         "`get_registered_model` (alias -> version), `get_model_version` (the version's own "
         "aliases), and every result of `search_registered_models` and `search_model_versions`, "
-        "exactly as set.",
+        "exactly as set. (MLflow's client warns that version-search results 'may not have "
+        "aliases populated', and its SQL store leaves them out: mlflow#9783, #16734. Code that "
+        "reads them there works on one backend and silently not on another, so this row "
+        "requires them.)",
         level="core",
     ),
     Feature(

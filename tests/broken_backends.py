@@ -922,7 +922,8 @@ SABOTAGES: dict[str, Sabotage] = {
     ),
     "alias.visible": Sabotage(
         wrong=Break(
-            "search_registered_models answers models without their aliases (mlflow#9783)",
+            "search_registered_models answers models without their aliases (as MLflow's SQL store "
+            "answers version searches, mlflow#9783)",
             {"search_registered_models": _search_dropping_aliases},
         ),
         refuse=None,
