@@ -4,8 +4,8 @@ MLflow's REST client has no hook of its own and keeps its ``requests`` sessions 
 cached, but every request passes through ``requests.Session.send``: it is wrapped once per
 process (only when a run has an HTTP target). Every request is timed for
 :mod:`conformance.run.latency`, and the faults it met on the way are counted there (a 5xx
-answer, a connection refused, reset or broken off, no answer in time, a 2xx JSON answer whose
-body is not JSON); its exchange is recorded only inside ``recording()``.
+answer, a connection refused, reset or broken off, no answer in time, an answer said to be JSON
+whose body is not); its exchange is recorded only inside ``recording()``.
 """
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ def _fault_of_failure(exc: Exception) -> str | None:
 
 
 def _fault_of_answer(response: requests.Response, *, streamed: bool) -> str | None:
-    """The kind of fault an answer shows: a 5xx status, or a 2xx JSON body that is not JSON (a
+    """The kind of fault an answer shows: a 5xx status, or a body said to be JSON that is not (a
     streamed body is the caller's to read, and is not looked at)."""
     if response.status_code >= 500:
         return "server_errors"
-    if streamed or not 200 <= response.status_code < 300 or not response.content:
+    if streamed or not response.content.strip():
         return None
     if "json" not in response.headers.get("Content-Type", "").lower():
         return None

@@ -11,7 +11,7 @@ share an address share its requests. In-process targets make no request: not mea
 
 The faults met on the way are counted alongside, by kind (:data:`FAULT_KINDS`, recorded with
 :func:`record_fault`): answers with a 5xx status, connections refused, reset or broken off,
-calls that got no answer in time, and 2xx JSON answers whose body is not JSON. They say how
+calls that got no answer in time, and answers said to be JSON whose body is not. They say how
 far the run's ``error`` outcomes come from the path to the registry (``targets[i].faults``).
 """
 

@@ -14,7 +14,8 @@ Each rule is about the kind of answer, never about which call it answers:
 * ``TRANSPORT``: nobody answered, or "try again later": connection refused or reset, timeouts,
   a request MLflow's client could not complete, 408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and
   the other rate and deadline codes; and an answer that broke off on the way: short of the length
-  it declared, or a JSON body that ends mid-value (its parser ran out of input). What did not
+  it declared, or a body that ends mid-JSON-value (its parser ran out of input), whatever its
+  status: a cut error answer is no bare status. What did not
   arrive whole was not said, so it cannot be judged; a body that is complete and still not JSON
   is ``MALFORMED``.
 * ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
@@ -59,9 +60,12 @@ _BARE_STATUS = re.compile(r"failed with error code (\d{3}) != \d{3}")
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
 # How MLflow's REST client words any failure to get an answer at all (its http_request).
 _NO_ANSWER = re.compile(r"^API request to \S+ failed with exception ")
-# How MLflow's REST client words a 2xx answer whose body is not JSON; the body follows, quoted.
-_NOT_JSON = re.compile(
-    r"response body was not in a valid JSON format\. Response body: '(.*)'\Z", re.S
+# How MLflow's REST client quotes an answer's body that is not JSON (a 2xx answer's, or an error
+# answer's: then only its status speaks).
+_QUOTED_BODY = re.compile(
+    r"^API request to .*(?:not in a valid JSON format|failed with error code \d{3} != \d{3})"
+    r"\. Response body: '(.*)'\Z",
+    re.S,
 )
 _CUT_SHORT = "the answer broke off: its JSON body ends mid-value"
 # How urllib3 and http.client word an answer that ended before its declared end.
@@ -110,6 +114,8 @@ def classify(exc: BaseException, status: int | None = None) -> Classification:
     """
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         # An artifact download's answer, raised as is: its status and body are at hand.
+        if _ends_mid_json(exc.response.text):
+            return Classification(Kind.TRANSPORT, f"{_CUT_SHORT}: {_first_line(exc)}")
         return _classify_answer(*_status_and_code(exc.response), _first_line(exc))
     retried = _RETRIED_STATUS.search(str(exc))
     if retried:
@@ -167,12 +173,18 @@ def _classify_answer(status: int | None, code: str, message: str) -> Classificat
 
 
 def _broke_off(message: str) -> bool:
-    """Whether MLflow says that a 2xx body was not JSON, and the body it quotes ends mid-value."""
-    quoted = _NOT_JSON.search(message)
-    if quoted is None:
+    """Whether MLflow quotes an answer's body that is not JSON, and the body ends mid-value. (An
+    empty body did not break off: it is a bare status, MLflow's empty 2xx is "{}".)"""
+    quoted = _QUOTED_BODY.match(message)
+    return quoted is not None and _ends_mid_json(quoted.group(1))
+
+
+def _ends_mid_json(body: str) -> bool:
+    """Whether ``body`` is the start of a JSON text that ended early (never an empty body)."""
+    if not body.strip():
         return False
     try:
-        json.loads(quoted.group(1))
+        json.loads(body)
     except json.JSONDecodeError as exc:
         return _ran_out(exc)
     return False
