@@ -16,6 +16,8 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import model_search, model_with_versions, names_of, search_all
 from conformance.scenarios.version_search import keys, search_versions
 
+#: The page size of searches sent to the store directly (the file store has no default).
+PAGE_SIZE = 100
 #: An attribute no registry search knows.
 UNKNOWN_ATTRIBUTE = "rc_no_such_attribute"
 
@@ -48,6 +50,7 @@ def test_malformed_model_filters_are_invalid(client, names, probe):
             f"search_registered_models({filter_string!r}), a filter with {wrong}",
             search,
             filter_string,
+            max_results=PAGE_SIZE,
         )
 
 

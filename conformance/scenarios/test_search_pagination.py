@@ -24,6 +24,9 @@ from conformance.scenarios.version_search import keys, search_versions
 
 #: Page tokens no registry hands out: not base64, and base64 of JSON that is no position.
 NOT_A_TOKEN = "rc:not-a-page-token!"
+#: The page size of searches sent to the store directly (which, unlike the client, has no default
+#: in every store: MLflow's file store refuses none).
+PAGE_SIZE = 100
 FOREIGN_TOKEN = base64.b64encode(json.dumps({"rc": "not a position"}).encode()).decode()
 
 
@@ -116,12 +119,13 @@ def test_page_tokens_never_handed_out_are_refused(client, names, probe):
 
     # and so is the registered-model search, which finds the model without a token
     with probe.feature("search_registered_models"):
-        models = names_of(search_models(filter_string))
+        models = names_of(search_models(filter_string, max_results=PAGE_SIZE))
     assert models == [name], f"search_registered_models({filter_string}) listed {models}"
     expect_codes(
         [INVALID],
         f"search_registered_models(page_token={NOT_A_TOKEN!r})",
         search_models,
         filter_string,
+        max_results=PAGE_SIZE,
         page_token=NOT_A_TOKEN,
     )
