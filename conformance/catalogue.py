@@ -246,10 +246,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "alias.lifecycle",
         "Aliases through version deletion and model renaming",
-        "Deleting a version MUST drop the aliases that point to it (they are no longer listed, "
-        "and no longer resolve through `get_model_version_by_alias`), and leave the other "
-        "aliases resolving as before. Renaming a model MUST carry its aliases to the new name, "
-        "where each resolves to the same version, and none resolves under the old name.",
+        "Deleting a version MUST drop the aliases that point to it, which then no longer "
+        "resolve through `get_model_version_by_alias`, and leave the other aliases resolving "
+        "as before. Renaming a model MUST carry its aliases to the new name, where each "
+        "resolves to the same version, and none resolves under the old name. (That they are "
+        "listed so is `version.delete`'s and `model.rename`'s.)",
         level="core",
     ),
     Feature(
