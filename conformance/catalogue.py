@@ -322,10 +322,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "search.filter-errors",
         "Malformed search filters refused as invalid",
-        "Both searches MUST refuse a filter joined with `OR`, a value that is not quoted, and "
-        "an attribute that does not exist, with INVALID_PARAMETER_VALUE (over HTTP: status 400 "
-        "and MLflow's JSON error body), never with an internal error (500), and MUST still "
-        "answer a well-formed filter.",
+        "Both searches MUST refuse a filter joined with `OR`, a value that is not quoted, an "
+        "attribute that does not exist, and an operator outside MLflow's grammar (`IS NULL`), "
+        "with INVALID_PARAMETER_VALUE (over HTTP: status 400 and MLflow's JSON error body), "
+        "never with an internal error (500), and MUST still answer a well-formed filter.",
         level="core",
     ),
 )

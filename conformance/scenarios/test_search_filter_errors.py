@@ -1,10 +1,11 @@
 """Core feature ``search.filter-errors``: malformed filters are INVALID_PARAMETER_VALUE (over
 HTTP: 400 with MLflow's JSON error body), never an internal error.
 
-MLflow's grammar has no ``OR``, wants string values quoted, and knows a few attributes only
-(``name`` for registered models; ``name``, ``run_id``, ``source_path``, ``version_number`` for
-versions). Each scenario first searches with a well-formed filter, which must find exactly our
-model or version: a registry that refuses every filter is not refusing malformed ones.
+MLflow's grammar has no ``OR`` and no ``IS NULL``, wants string values quoted, and knows a few
+attributes only (``name`` for registered models; ``name``, ``run_id``, ``source_path``,
+``version_number`` for versions). Each scenario first searches with a well-formed filter, which
+must find exactly our model or version: a registry that refuses every filter is not refusing
+malformed ones.
 Registered models are searched through the registry's store (``support.model_search``: without
 the client's prompt clause, which is another row's).
 """
@@ -72,3 +73,35 @@ def test_malformed_version_filters_are_invalid(client, names, probe):
             client.search_model_versions,
             filter_string,
         )
+
+
+@feature("search.filter-errors")
+def test_operators_outside_the_grammar_are_invalid(client, names, probe):
+    # given a model with a version, each found by a well-formed filter
+    name = names("filter-errors-operator")
+    model_with_versions(client, probe, name, 1)
+    search = model_search(client)
+    well_formed = f"name = '{name}'"
+    with probe.feature(f"search_registered_models({well_formed})"):
+        models = names_of(search_all(client, well_formed))
+    with probe.feature(f"search_model_versions({well_formed})"):
+        versions = keys(search_versions(client, well_formed))
+    assert models == [name], f"search_registered_models({well_formed}) returned {models}"
+    assert versions == [(name, "1")], f"search_model_versions({well_formed}) returned {versions}"
+
+    # when both searches are asked with an operator MLflow's grammar lacks (IS NULL)
+    # then each is refused as INVALID_PARAMETER_VALUE (over HTTP: 400), not an internal error
+    filter_string = f"tags.`{UNKNOWN_ATTRIBUTE}` IS NULL"
+    expect_codes(
+        [INVALID],
+        f"search_registered_models({filter_string!r})",
+        search,
+        filter_string,
+        max_results=PAGE_SIZE,
+    )
+    expect_codes(
+        [INVALID],
+        f"search_model_versions({filter_string!r})",
+        client.search_model_versions,
+        filter_string,
+    )

@@ -22,8 +22,10 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import model_search, model_with_versions, names_of
 from conformance.scenarios.version_search import keys, search_versions
 
-#: Page tokens no registry hands out: not base64, and base64 of JSON that is no position.
+#: Page tokens no registry hands out: not base64, base64 of JSON that is no position (an object
+#: and a list).
 NOT_A_TOKEN = "rc:not-a-page-token!"
+LIST_TOKEN = base64.b64encode(b"[]").decode()
 #: The page size of searches sent to the store directly (which, unlike the client, has no default
 #: in every store: MLflow's file store refuses none).
 PAGE_SIZE = 100
@@ -108,7 +110,7 @@ def test_page_tokens_never_handed_out_are_refused(client, names, probe):
 
     # when the versions are searched with tokens it never handed out
     # then each is refused as invalid
-    for token in (NOT_A_TOKEN, FOREIGN_TOKEN):
+    for token in (NOT_A_TOKEN, FOREIGN_TOKEN, LIST_TOKEN):
         expect_codes(
             [INVALID],
             f"search_model_versions(page_token={token!r})",
@@ -121,11 +123,12 @@ def test_page_tokens_never_handed_out_are_refused(client, names, probe):
     with probe.feature("search_registered_models"):
         models = names_of(search_models(filter_string, max_results=PAGE_SIZE))
     assert models == [name], f"search_registered_models({filter_string}) listed {models}"
-    expect_codes(
-        [INVALID],
-        f"search_registered_models(page_token={NOT_A_TOKEN!r})",
-        search_models,
-        filter_string,
-        max_results=PAGE_SIZE,
-        page_token=NOT_A_TOKEN,
-    )
+    for token in (NOT_A_TOKEN, LIST_TOKEN):
+        expect_codes(
+            [INVALID],
+            f"search_registered_models(page_token={token!r})",
+            search_models,
+            filter_string,
+            max_results=PAGE_SIZE,
+            page_token=token,
+        )
