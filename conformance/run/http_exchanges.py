@@ -14,6 +14,7 @@ import functools
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,14 +25,23 @@ import urllib3
 
 from conformance.masking import mask_text, mask_uri
 from conformance.report.evidence import readable_body
-from conformance.run import latency
+from conformance.run import latency, refusals
 
 #: Bodies are evidence, not archives: enough to read an error message (counted once indented).
 BODY_LIMIT = 1000
 _recording: ContextVar[list[dict[str, Any]] | None] = ContextVar("rc_exchanges", default=None)
 _original_send = requests.Session.send
 # How urllib3 words a retryable status once its retries are used up (MLflow's client lowers them).
-_RETRIED_5XX = re.compile(r"too many 5\d\d error responses")
+_RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
+#: When this process's requests met a fault that leaves nothing to judge (``transport`` in
+#: :mod:`conformance.run.refusals`): wall-clock time and what it was, the latest kept.
+_path_faults: deque[tuple[float, str]] = deque(maxlen=10_000)
+
+
+def path_faults_between(start: float, stop: float) -> list[str]:
+    """The faults of that kind this process's requests met from ``start`` to ``stop``
+    (``time.time()``): whatever MLflow's client made of them, what it raised is no answer."""
+    return [what for at, what in list(_path_faults) if start <= at <= stop]
 
 
 def install() -> None:
@@ -64,13 +74,28 @@ def _timed_send(
         kind = _fault_of_failure(exc)
         if kind:
             latency.record_fault(method, url, kind)
+        retried = _RETRIED_STATUS.search(str(exc))
+        if (
+            int(retried.group(1)) in refusals.TRANSIENT_STATUSES
+            if retried
+            else kind in ("timeouts", "connection_errors")
+        ):
+            _path_faults.append((time.time(), f"{kind or 'retried'}: {method} {_path(url)}"))
         raise
     finally:
         latency.record(method, url, time.perf_counter() - started)
     kind = _fault_of_answer(response, streamed=bool(kwargs.get("stream")))
     if kind:
         latency.record_fault(method, url, kind)
+    if response.status_code in refusals.TRANSIENT_STATUSES or (
+        kind == "malformed_bodies" and refusals.ends_mid_json(response.text)
+    ):
+        _path_faults.append((time.time(), f"{kind or response.status_code}: {method} {_path(url)}"))
     return response
+
+
+def _path(url: str) -> str:
+    return latency.operation_path(url)[1]
 
 
 def _fault_of_failure(exc: Exception) -> str | None:
@@ -81,7 +106,8 @@ def _fault_of_failure(exc: Exception) -> str | None:
     if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
         return "timeouts"
     if isinstance(exc, requests.exceptions.RetryError):
-        return "server_errors" if _RETRIED_5XX.search(str(exc)) else None
+        retried = _RETRIED_STATUS.search(str(exc))
+        return "server_errors" if retried and retried.group(1).startswith("5") else None
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return "connection_errors"
     return None

@@ -114,7 +114,7 @@ def classify(exc: BaseException, status: int | None = None) -> Classification:
     """
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         # An artifact download's answer, raised as is: its status and body are at hand.
-        if _ends_mid_json(exc.response.text):
+        if ends_mid_json(exc.response.text):
             return Classification(Kind.TRANSPORT, f"{_CUT_SHORT}: {_first_line(exc)}")
         return _classify_answer(*_status_and_code(exc.response), _first_line(exc))
     retried = _RETRIED_STATUS.search(str(exc))
@@ -176,10 +176,10 @@ def _broke_off(message: str) -> bool:
     """Whether MLflow quotes an answer's body that is not JSON, and the body ends mid-value. (An
     empty body did not break off: it is a bare status, MLflow's empty 2xx is "{}".)"""
     quoted = _QUOTED_BODY.match(message)
-    return quoted is not None and _ends_mid_json(quoted.group(1))
+    return quoted is not None and ends_mid_json(quoted.group(1))
 
 
-def _ends_mid_json(body: str) -> bool:
+def ends_mid_json(body: str) -> bool:
     """Whether ``body`` is the start of a JSON text that ended early (never an empty body)."""
     if not body.strip():
         return False
