@@ -40,20 +40,26 @@ def _refusal(message: str, **values: str) -> MlflowException:
     return MlflowException(message.format(**values), INVALID_PARAMETER_VALUE)
 
 
+#: The clause MLflow's client appends to every search_registered_models filter
+#: (mlflow/prompt/registry_utils.py add_prompt_filter_string), as (tag key, comparator, value).
+_PROMPT_CLAUSE = (IS_PROMPT_TAG_KEY, "!=", "true")
+
+
 @lru_cache(maxsize=512)
-def _filter_uses(parser: type[SearchUtils], filter_string: str | None) -> tuple[bool, bool]:
-    """(uses LIKE or ILIKE, compares a tag other than the client's prompt clause)."""
+def _filter_uses(parser: type[SearchUtils], filter_string: str | None) -> tuple[bool, bool, bool]:
+    """(uses LIKE or ILIKE, compares a tag other than the client's prompt clause, has the
+    client's prompt clause)."""
     comparisons = parse_filter(parser, filter_string)
     like = any(c["comparator"] in ("LIKE", "ILIKE") for c in comparisons)
-    # MLflow's client appends exactly this clause to every search_registered_models filter
-    # (mlflow/prompt/registry_utils.py add_prompt_filter_string); refusing it would refuse every
-    # plain listing and name search, which the seed documents as supported on Azure ML.
-    tags = any(
-        c["type"] == "tag"
-        and (c["key"], c["comparator"], c["value"]) != (IS_PROMPT_TAG_KEY, "!=", "true")
+    clause = [
+        c["type"] == "tag" and (c["key"], c["comparator"], c["value"]) == _PROMPT_CLAUSE
         for c in comparisons
+    ]
+    tags = any(
+        c["type"] == "tag" and not is_clause
+        for c, is_clause in zip(comparisons, clause, strict=True)
     )
-    return like, tags
+    return like, tags, any(clause)
 
 
 class EmulationGuard:
@@ -76,7 +82,9 @@ class EmulationGuard:
         # Looked up once: searches are the hot path, and most emulations check nothing there.
         self._parse_order_by = _ORDER_BY_PARSERS.get(emulation.order_keys)
         self._checks_filters = bool(
-            emulation.like_filter_refusal or emulation.model_tag_filter_refusal
+            emulation.like_filter_refusal
+            or emulation.model_tag_filter_refusal
+            or emulation.prompt_clause_refusal
         )
 
     @property
@@ -108,7 +116,9 @@ class EmulationGuard:
         if filter_string and self._checks_filters:
             like_refusal = self.emulation.like_filter_refusal
             tag_refusal = self.emulation.model_tag_filter_refusal
-            like, tags = _filter_uses(SearchModelUtils, filter_string)
+            like, tags, clause = _filter_uses(SearchModelUtils, filter_string)
+            if clause and self.emulation.prompt_clause_refusal:
+                raise _refusal(self.emulation.prompt_clause_refusal, filter=filter_string)
             if tags and tag_refusal:
                 raise _refusal(tag_refusal, filter=filter_string)
             if like and like_refusal:

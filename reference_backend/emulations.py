@@ -63,6 +63,8 @@ class Emulation:
     #: Refuse tag comparisons in registered-model search filters, except the clause that
     #: MLflow's client appends to every search (``tag.`mlflow.prompt.is_prompt` != 'true'``).
     model_tag_filter_refusal: str | None = None
+    #: Refuse registered-model search filters with that clause.
+    prompt_clause_refusal: str | None = None
     order_keys: OrderKeys = OrderKeys.REFERENCE
     #: MLflow's file store refuses model names with ``%`` (it uses names as folder names).
     percent_in_names: bool = True
@@ -149,8 +151,20 @@ def _azureml() -> Emulation:
         raise ValueError(f"{SEED_MATRIX}: the azureml emulation cannot refuse {unknown}")
     refusals = [_AZUREML_REFUSALS[feature] for feature in denied]
     limits = ", ".join(words for *_, words in refusals)
-    summary = f"Azure ML through MLflow, as the seed article documents it (2022): {limits}"
-    return Emulation("azureml", summary, **{field: message for field, message, _ in refusals})
+    summary = (
+        f"Azure ML through MLflow, as the seed article documents it (2022): {limits}; and "
+        "no prompt clause in searches (as reported in 2025)"
+    )
+    fields = {field: message for field, message, _ in refusals}
+    return Emulation("azureml", summary, prompt_clause_refusal=_AZUREML_PROMPT_CLAUSE, **fields)
+
+
+# Beyond the seed (2022), which predates MLflow 3's prompt clause: Azure ML's answer to the
+# clause, verbatim (Azure/azure-sdk-for-python#42155, 2025, azureml-mlflow 1.60).
+_AZUREML_PROMPT_CLAUSE = (
+    "Currently unsupported filter string format (we currently do not support OR). "
+    "Provided filter string: {filter}"
+)
 
 
 AZUREML = _azureml()

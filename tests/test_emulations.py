@@ -215,21 +215,28 @@ def test_azureml_refuses_rename_and_container_delete_leaving_the_model(open_emul
     assert [v.version for v in client.search_model_versions("name = 'kept'")] == [1]
 
 
-def test_azureml_accepts_the_clients_prompt_clause_and_refuses_real_tag_filters(open_emulated):
+def test_azureml_refuses_the_clients_prompt_clause_and_real_tag_filters(open_emulated):
     _, client, store = open_emulated("azureml")
     client.create_registered_model("tagged", tags={"team": "a"})
 
-    # the client appends the prompt clause to every search: listings and name filters work
-    assert [m.name for m in client.search_registered_models()] == ["tagged"]
-    assert [m.name for m in client.search_registered_models("name = 'tagged'")] == ["tagged"]
-    assert [m.name for m in store.search_registered_models(PROMPT_CLAUSE)] == ["tagged"]
-    ordered = client.search_registered_models(order_by=["creation_timestamp DESC"])
+    # without the client's prompt clause, listings and name filters work
+    assert [m.name for m in store.search_registered_models(None, 100)] == ["tagged"]
+    assert [m.name for m in store.search_registered_models("name = 'tagged'", 100)] == ["tagged"]
+    ordered = store.search_registered_models(None, 100, ["creation_timestamp DESC"])
     assert [m.name for m in ordered] == ["tagged"]
+    # the client appends the clause to every search: refused, in Azure ML's words (#42155)
+    for search in (
+        lambda: client.search_registered_models(),
+        lambda: store.search_registered_models(f"name = 'tagged' AND {PROMPT_CLAUSE}", 100),
+    ):
+        refused = refusal(search)
+        assert refused.error_code == INVALID
+        assert "(we currently do not support OR)" in refused.message
 
     for tag_filter in (
         "tags.team = 'a'",
         f"tag.`{IS_PROMPT_TAG_KEY}` = 'true'",  # another prompt clause is a tag filter
-        f"name = 'tagged' AND {PROMPT_CLAUSE} AND tags.team != 'b'",
+        "name = 'tagged' AND tags.team != 'b'",
     ):
         refused = refusal(store.search_registered_models, tag_filter)
         assert refused.error_code == INVALID
@@ -239,11 +246,12 @@ def test_azureml_accepts_the_clients_prompt_clause_and_refuses_real_tag_filters(
 
 @pytest.mark.parametrize("comparator", ["LIKE", "ILIKE"])
 def test_azureml_refuses_like_and_ilike_in_both_searches(open_emulated, comparator):
-    client = open_emulated("azureml").client
+    _, client, store = open_emulated("azureml")
     client.create_registered_model("pattern")
     client.create_model_version("pattern", "s3://bucket/pattern/1")
 
-    models = refusal(client.search_registered_models, f"name {comparator} 'pat%'")
+    # (the store's search: the client's would meet the prompt clause's refusal first)
+    models = refusal(store.search_registered_models, f"name {comparator} 'pat%'", 100)
     versions = refusal(client.search_model_versions, f"name {comparator} 'pat%'")
 
     assert (models.error_code, versions.error_code) == (INVALID, INVALID)
@@ -482,7 +490,9 @@ def test_served_azureml_emulator_refuses_with_a_clean_mlflow_error(
         assert answered.headers["Content-Type"].startswith("application/json")
         assert answered.json()["error_code"] == INVALID
         assert "Renaming models is not supported" in answered.json()["message"]
-        assert [m.name for m in client.search_registered_models()] == ["served"]
+        # (a listing without the client's prompt clause, which the emulation refuses)
+        store = client._get_registry_client().store
+        assert [m.name for m in store.search_registered_models(None, 100)] == ["served"]
 
         # a served instance reads its proxied artifacts: a run folder without MLmodel is refused
         run = client.create_run("0").info
