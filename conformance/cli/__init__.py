@@ -42,7 +42,8 @@ def add_run(subparsers: Any) -> None:
         description="Run the shipped scenarios with pytest. Every argument goes to pytest: the "
         "plugin's options (--registry-uri, --tracking-uri, --foreign-tracking-uri, "
         "--target-label, --namespace, --results-json, --report-html, --report-md, "
-        "--[no-]documented, --expect, --list-features) and pytest's own (-m, -k, -n, -q, "
+        "--[no-]documented, --expect, --level, --seed-rows, --list-features) and pytest's own "
+        "(-m, -k, -n, -q, "
         f"--junitxml). Without --registry-uri the target is {DEFAULT_TARGET}. --strict here "
         "means --strict-expectations (the gate also fails on unexpected passes and unverified "
         "claims); pytest's own --strict is not needed by the shipped scenarios.",
