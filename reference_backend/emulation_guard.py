@@ -8,6 +8,7 @@ other platforms' messages come from the emulation.
 
 from __future__ import annotations
 
+import contextlib
 import urllib.parse
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -110,6 +111,7 @@ class EmulationGuard:
     # Searches
 
     def check_model_search(self, filter_string: str | None, order_by: Sequence[str]) -> None:
+        self._crash_as_mlflow(SearchModelUtils, filter_string)
         if self._parse_order_by is not None:
             for clause in order_by:
                 self._parse_order_by(clause)
@@ -125,9 +127,23 @@ class EmulationGuard:
                 raise _refusal(like_refusal, filter=filter_string)
 
     def check_version_search(self, filter_string: str | None) -> None:
+        self._crash_as_mlflow(SearchModelVersionUtils, filter_string)
         refusal = self.emulation.like_filter_refusal
         if filter_string and refusal and _filter_uses(SearchModelVersionUtils, filter_string)[0]:
             raise _refusal(refusal, filter=filter_string)
+
+    def check_unreadable_page_token(self, page_token: str | None) -> None:
+        """A page token the store refuses: where MLflow's offset parser crashes on it, so does
+        an emulated MLflow store (its bare error escapes)."""
+        if self.emulation.search_input_crashes and page_token:
+            with contextlib.suppress(MlflowException):  # (MLflow refuses it cleanly too)
+                SearchUtils.parse_start_offset_from_page_token(page_token)
+
+    def _crash_as_mlflow(self, parser: type[SearchUtils], filter_string: str | None) -> None:
+        """MLflow's own parse of a filter, whose bare errors escape (MLflow's stores)."""
+        if self.emulation.search_input_crashes and filter_string:
+            with contextlib.suppress(MlflowException):  # (the store goes on to refuse it)
+                parser.parse_search_filter(filter_string)
 
     # Model version sources
 

@@ -70,6 +70,10 @@ class Emulation:
     percent_in_names: bool = True
     #: MLflow's file store loses a model's tags and aliases when it renames the model.
     rename_keeps_tags_and_aliases: bool = True
+    #: MLflow's stores let two kinds of bad search input escape their parsers as bare Python
+    #: errors (an HTML 500 over HTTP): a filter with ``IS NULL`` (ValueError) and a page token
+    #: that decodes to JSON other than an object (AttributeError).
+    search_input_crashes: bool = False
 
 
 #: No emulation: the reference backend's own behaviour (MLflow's SQL store, see DIFFERENCES.md).
@@ -177,6 +181,7 @@ MLFLOW_SERVER_SQL = Emulation(
     "of its own, no foreign runs' artifacts, no order_by creation_timestamp",
     server_source_rule=True,
     order_keys=OrderKeys.SQL_STORE,
+    search_input_crashes=True,
 )
 
 # Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the
@@ -188,6 +193,7 @@ MLFLOW_FILE_STORE = Emulation(
     order_keys=OrderKeys.FILE_STORE,
     percent_in_names=False,
     rename_keeps_tags_and_aliases=False,
+    search_input_crashes=True,
 )
 
 EMULATIONS: dict[str, Emulation] = {

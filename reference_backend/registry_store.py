@@ -300,7 +300,7 @@ class InMemoryRegistryStore(AbstractStore):
         self._guard.check_model_search(filter_string, order_by or ())
         query = compile_registered_model_filter(filter_string)
         order = registered_model_order(tuple(order_by or ()))
-        after = decode_page_token(page_token, order)
+        after = self._page_after(page_token, order)
         leading, ascending = order.fields[0]
         if leading == "name":
             # Names are unique, so the name index already is the requested order: walk it from
@@ -312,6 +312,14 @@ class InMemoryRegistryStore(AbstractStore):
             names = self._names.walk(query.name_prefix) if query.name_prefix else self._models
             page, token = sort_page(self._matching(names, query), order, after, max_results)
         return PagedList([self._model_entity(model) for model in page], token)
+
+    def _page_after(self, page_token: Any, order: Any) -> Any:
+        """Where the page of ``page_token`` starts; an emulation may crash on a bad token."""
+        try:
+            return decode_page_token(page_token, order)
+        except MlflowException:
+            self._guard.check_unreadable_page_token(page_token)
+            raise
 
     def _matching(self, names: Iterable[str], query: CompiledFilter) -> Iterator[_Model]:
         """The named models that the query selects (prompts only when it asks for them)."""
@@ -487,7 +495,7 @@ class InMemoryRegistryStore(AbstractStore):
         self._guard.check_version_search(filter_string)
         query = compile_model_version_filter(filter_string)
         order = model_version_order(tuple(order_by or ()))
-        after = decode_page_token(page_token, order)
+        after = self._page_after(page_token, order)
         names = self._names.walk(query.name_prefix) if query.name_prefix else self._models
         matches = (
             mv

@@ -4,7 +4,9 @@ The expected matrix is MLflow's documented behaviour: everything is supported ex
 server refuses on purpose, and those refusals must show as such (not as failures):
 - row 1 is partial: the server refuses ``file://`` sources that no run of its own owns;
 - row 4 is unsupported: it refuses artifact locations of another tracking server's runs;
-- row 5 is partial: the SQL store refuses ``order_by creation_timestamp``.
+- row 5 is partial: the SQL store refuses ``order_by creation_timestamp``;
+and MLflow's own bugs show as failures: ``search.pagination`` and ``search.filter-errors`` are
+non-conformant (bad search input answered with an HTML 500).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ EXPECTED_EXCEPTIONS = {
     "register.mlflow-format": "partial",
     "register.from-foreign-run": "unsupported",
     "search.list": "partial",
+    # MLflow bugs, the findings of these rows: a filter with IS NULL and a page token of
+    # non-object JSON escape MLflow's parsers (ValueError, AttributeError: HTML 500)
+    "search.pagination": "non-conformant",
+    "search.filter-errors": "non-conformant",
 }
 
 
