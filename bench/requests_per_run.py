@@ -38,11 +38,14 @@ def operation_of(raw: str) -> str:
     return raw
 
 
-def count(code: harness.Code, target: str, foreign: str, folder: Path) -> dict:
+def count(
+    code: harness.Code, target: str, foreign: str, folder: Path, select: str | None = None
+) -> dict:
     prefix = folder / f"requests-{code.name}"
+    selection = ["-k", select] if select else []
     timed = harness.suite(
         code,
-        ["-p", "request_counter", *harness.target_args(target, foreign)],
+        ["-p", "request_counter", *harness.target_args(target, foreign), *selection],
         folder,
         {"RC_BENCH_COUNT_URL": target, "RC_BENCH_COUNT_FILE": str(prefix)},
     )
@@ -119,6 +122,12 @@ def main() -> None:
     harness.add_code_options(parser)
     parser.add_argument("--top", type=int, default=15, help="operations listed (default 15)")
     parser.add_argument(
+        "--select",
+        metavar="EXPRESSION",
+        help="run only the scenarios pytest's -k EXPRESSION selects (the same set for both "
+        "checkouts, e.g. the scenario files an earlier checkout had)",
+    )
+    parser.add_argument(
         "--detail", type=int, default=0, help="costliest scenarios listed by operation (default 0)"
     )
     args = parser.parse_args()
@@ -126,7 +135,8 @@ def main() -> None:
     with harness.workdir("bench-requests-") as folder, harness.target_and_foreign(folder) as urls:
         print(f"Requests per full run, stock mlflow server on SQLite; {harness.load()}")
         for code in harness.codes(args):
-            totals[code.name] = report(code, count(code, *urls, folder), args.top, args.detail)
+            measured = count(code, *urls, folder, args.select)
+            totals[code.name] = report(code, measured, args.top, args.detail)
     print("\nSummary: requests per full run (per scenario)")
     for name, (total, mean) in totals.items():
         print(f"  {name:<7} {total:6}  ({mean:.1f} per scenario)")
