@@ -26,6 +26,7 @@ scenario raises the fault again, so no retry through the probe can turn it into 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -81,6 +82,7 @@ class Probe:
         refusal, because a refusal that leaves partial state behind is a failure, not a refusal.
         """
         self._raise_fault()
+        started = time.time()
         before = state() if state is not None else None
         try:
             with http_exchanges.recording() as exchanges:
@@ -91,7 +93,7 @@ class Probe:
             self.fault = self.fault or exc
             raise
         except Exception as exc:
-            answer = classify(exc, answer_status(exchanges))
+            answer = judged(exc, exchanges, started)
             self._record(call, "feature", exc, answer.kind.value, exchanges)
             if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
                 # `from None`: the transport error's own text may carry a URI with credentials.
@@ -112,6 +114,7 @@ class Probe:
     def prerequisite(self, what: str) -> Iterator[None]:
         """A step the scenario needs but does not judge (creating the model it works on, ...)."""
         self._raise_fault()
+        started = time.time()
         try:
             with http_exchanges.recording() as exchanges:
                 yield
@@ -121,7 +124,7 @@ class Probe:
             self._record(what, "prerequisite", exc, "assertion", exchanges)
             raise Inconclusive(mask_text(f"prerequisite {what} broke: {exc}")) from exc
         except Exception as exc:
-            answer = classify(exc, answer_status(exchanges))
+            answer = judged(exc, exchanges, started)
             self._record(what, "prerequisite", exc, answer.kind.value, exchanges)
             if answer.kind is Kind.REFUSAL:
                 raise Unsupported(f"prerequisite {what} refused: {answer.reason}") from exc
@@ -134,6 +137,7 @@ class Probe:
         """A step that uses what the registry has just accepted (``accepted`` names it, for the
         reason): never ``Unsupported``; ``Inconclusive`` on transport and auth, else a fault."""
         self._raise_fault()
+        started = time.time()
         try:
             with http_exchanges.recording() as exchanges:
                 yield
@@ -145,7 +149,7 @@ class Probe:
         except Unsupported as exc:  # from a role nested inside: offered all the same
             self._fail(f"the registry accepted {accepted}, but {call} was refused: {exc.msg}", exc)
         except Exception as exc:
-            answer = classify(exc, answer_status(exchanges))
+            answer = judged(exc, exchanges, started)
             self._record(call, "after-acceptance", exc, answer.kind.value, exchanges)
             if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
                 raise Inconclusive(no_verdict(call, answer)) from None
@@ -184,6 +188,22 @@ class Probe:
         if exchanges:  # the last ones: the failing request, not the reads that preceded it
             entry["http"] = exchanges[-_EXCHANGES_KEPT:]
         self.evidence.append(entry)
+
+
+def judged(exc: BaseException, exchanges: list[dict[str, Any]], since: float) -> Classification:
+    """What ``exc`` means: the kind of its answer, unless a request made since ``since`` met a
+    fault that leaves nothing to judge; then whatever MLflow's client raised of it (its artifact
+    repositories answer a failed download with "no such path") is no answer: ``transport``."""
+    answer = classify(exc, answer_status(exchanges))
+    if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+        return answer
+    faults = http_exchanges.path_faults_between(since, time.time())
+    if not faults:
+        return answer
+    return Classification(
+        Kind.TRANSPORT,
+        f"a request met a fault on the way ({faults[0]}); the client then said: {answer.reason}",
+    )
 
 
 def no_verdict(what: str, answer: Classification) -> str:
