@@ -328,6 +328,82 @@ FEATURES: tuple[Feature, ...] = (
         "never with an internal error (500), and MUST still answer a well-formed filter.",
         level="core",
     ),
+    # --- versions and URIs ---
+    Feature(
+        "uri.models",
+        "Loading and downloading versions through models:/ URIs",
+        "`get_model_version_download_uri` MUST answer a URI from which MLflow's client downloads "
+        "exactly the files the version was registered from, byte for byte, and "
+        "`models:/<name>/<version>` MUST download the same files. `models:/<name>/latest` MUST "
+        "load the highest live version (a deleted newer version no longer counts), "
+        "`models:/<name>/<stage>` the highest version in that stage, and `models:/<name>@<alias>` "
+        "the aliased version. (Where a registry refuses stages or aliases, those URIs are the "
+        "`stages` and `alias.set-get` rows', and are judged without.)",
+        level="core",
+    ),
+    Feature(
+        "uri.logged-models",
+        "MLflow 3 logged models: models:/m-<id> URIs and model_id on versions",
+        "A registry MAY refuse versions registered from MLflow 3 logged models. One that accepts "
+        "`register_model('models:/m-<id>')` MUST record the logged model's run id and its id as "
+        "the version's `model_id` (answered by `create_model_version`, `get_model_version` and "
+        "`search_model_versions`; over HTTP, a `model_id` in the JSON answer MUST be that id: "
+        "MLflow 3.17's server and client leave the field out of the protocol, so its absence "
+        "there is not judged), and serve the logged model's files byte for byte through "
+        "`get_model_version_download_uri`; both `models:/m-<id>` and `models:/<name>/<version>` "
+        "MUST load a model that predicts as the logged one.",
+        level="extended",
+    ),
+    Feature(
+        "version.copy",
+        "Copying model versions between registered models",
+        "A registry MAY refuse a version whose source is another version's "
+        "`models:/<name>/<version>` URI, which is what `MlflowClient.copy_model_version` sends. "
+        "One that accepts it MUST create the next version of the destination model (version 1 "
+        "of a new one), record the source URI `models:/<src>/<version>` and the source "
+        "version's run id as MLflow documents, serve the files of exactly that source version "
+        "(byte for byte; the copy loads and predicts as the source), and leave the source "
+        "version as it was.",
+        level="extended",
+    ),
+    Feature(
+        "version.numbering",
+        "Version numbers: sequential from 1, never reused, unique under concurrency",
+        "A registered model's versions MUST be numbered 1, 2, 3, ... in creation order. A "
+        "number MUST NOT be given again after its version is deleted, nor fill a gap left by a "
+        "deleted version: the next version is one more than the highest number ever given. "
+        "Eight clients creating versions of one model at the same time MUST each get a "
+        "different number, together exactly 1 to 8, and each version MUST read back with the "
+        "source its creator sent.",
+        level="core",
+    ),
+    Feature(
+        "timestamps",
+        "Which edits move creation and last-updated timestamps",
+        "`creation_timestamp` of a model and of a version MUST never change. A version's "
+        "`last_updated_timestamp` MUST move forward when its description is updated and when "
+        "its stage changes; a model's MUST move forward when its description is updated and when "
+        "a version is created (as MLflow's SQL and file stores do; a stage change MAY move it "
+        "too). Tag edits MAY move them (MLflow's stores do not), and no edit MAY move a "
+        "timestamp backward. Timestamps are the registry's clock: only timestamps it reported "
+        "are compared with each other.",
+        level="core",
+    ),
+    Feature(
+        "data.shapes",
+        "Unicode, length limits, unusual names and tag values",
+        "Names, tag values and descriptions in Unicode (accents, CJK, emoji), and tag keys in "
+        "Unicode letters (MLflow's key grammar: word characters, `.`, `-`, `:`, `/`, space), "
+        "MUST read back exactly, and a model so named MUST be found by `name = '<name>'`. Tag "
+        "keys of 250 characters and tag values of 100,000 characters (MLflow's "
+        "`MAX_MODEL_REGISTRY_TAG_KEY_LENGTH`, `MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH`) MUST be "
+        "kept whole on models and versions; a longer key MAY be refused, with "
+        "INVALID_PARAMETER_VALUE. Names with spaces and dots MUST be accepted and read back "
+        "exactly (MLflow refuses `/` and `:` in names: they would split `models:/` URIs). An "
+        "empty tag value MUST read back as an empty string, and numbers given as tag values MUST "
+        "read back as their text (`42`, `3.5`).",
+        level="core",
+    ),
 )
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}

@@ -29,6 +29,7 @@ import inspect
 import re
 import shutil
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlflow.entities.model_registry import RegisteredModelTag
+from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
 from mlflow.entities.model_registry.model_version_stages import get_canonical_stage
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
 from mlflow.exceptions import MlflowException
@@ -49,6 +50,7 @@ from mlflow.protos.databricks_pb2 import (
 from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
 from mlflow.store.artifact.utils.models import _parse_model_uri
 from mlflow.store.entities.paged_list import PagedList
+from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.tracking._model_registry.utils import _get_store_registry
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
 from mlflow.utils.file_utils import local_file_uri_to_path
@@ -612,6 +614,118 @@ def _malformed_filters_answer(code: int, compile_filter: Callable[[str | None], 
     return search
 
 
+# --- versions and URIs: the wrong answers and refusals -------------------------------------
+
+
+def _deleted_versions(store: SabotagedRegistryStore) -> dict[str, list[Any]]:
+    """Versions a ``uri.models`` sabotage deleted, by model name (answered as they were)."""
+    return store.__dict__.setdefault("deleted_versions", {})
+
+
+def _delete_version_remembering_it(store, call, name, version):
+    gone = store.inner.get_model_version(name, version)
+    call(name, version)
+    _deleted_versions(store).setdefault(name, []).append(gone)
+
+
+def _latest_counting_deleted_versions(store, call, name, stages):
+    """get_latest_versions as if the deleted versions were still there (a stale index)."""
+    latest = list(call(name, stages))
+    wanted = {get_canonical_stage(stage) for stage in stages} if stages else None
+    for gone in _deleted_versions(store).get(name, []):
+        if wanted is not None and gone.current_stage not in wanted:
+            continue
+        same_stage = [v for v in latest if v.current_stage == gone.current_stage]
+        if all(int(gone.version) > int(v.version) for v in same_stage):
+            latest = [v for v in latest if v.current_stage != gone.current_stage] + [gone]
+    return latest
+
+
+def _is_logged_model_source(store, source, model_id=None, **_) -> bool:
+    return bool(model_id) or str(source).startswith("models:/m-")
+
+
+def _without_model_id(store, call, **arguments):
+    return call(**{**arguments, "model_id": None})
+
+
+def _is_version_uri(store, source, **_) -> bool:
+    """A ``models:/<name>/<version|stage|latest>`` or ``@alias`` source (what a copy sends)."""
+    if urllib.parse.urlsplit(str(source)).scheme != "models":
+        return False
+    try:
+        return _parse_model_uri(source).model_id is None
+    except MlflowException:
+        return False
+
+
+def _copy_serving_the_newest_version(store, call, **arguments):
+    """A version copied from ``models:/<src>/<n>`` gets the files of the source's newest version."""
+    created = call(**arguments)
+    if _is_version_uri(store, **arguments):
+        with store.inner._lock:
+            source = _model_record(store, _parse_model_uri(arguments["source"]).name)
+            newest = source.versions[max(source.versions)]
+            record = _record(store, created.name, created.version)
+            record.storage_location = newest.storage_location
+    return created
+
+
+def _copy_through_the_wrapper(store, call, src_mv, dst_name):
+    """MLflow's own copy (``AbstractStore``), its writes through the sabotaged store: an
+    in-process client copies with the store's method, which would bypass the wrapper."""
+    return AbstractStore.copy_model_version(store, src_mv, dst_name)
+
+
+def _numbering_racing(store, call, **arguments):
+    """Reads the highest number, then numbers the version one more, outside one lock: two
+    creators at once get the same number, and the later record replaces the earlier one."""
+    name = arguments["name"]
+    with store.inner._lock:
+        model = store.inner._models.get(name)
+        seen = model.last_version if model is not None else None
+    time.sleep(0.02)
+    created = call(**arguments)
+    if seen is None or int(created.version) == seen + 1:
+        return created
+    with store.inner._lock:
+        model = _model_record(store, name)
+        record = model.versions.pop(int(created.version))
+        record.version = seen + 1
+        model.versions[seen + 1] = record
+    return _answer_with(created, version=seen + 1)
+
+
+def _version_creation_keeping_the_models_timestamp(store, call, **arguments):
+    with store.inner._lock:
+        model = store.inner._models.get(arguments["name"])
+        kept = model.last_updated_timestamp if model is not None else None
+        created = call(**arguments)
+        if kept is not None:
+            model.last_updated_timestamp = kept
+    return created
+
+
+#: The column width a ``data.shapes`` sabotage cuts tag values to (MLflow's SQL schema's).
+_SHORT_COLUMN = 5000
+
+
+def _model_tag_cut(store, call, name, tag):
+    return call(name, RegisteredModelTag(tag.key, tag.value[:_SHORT_COLUMN]))
+
+
+def _version_tag_cut(store, call, name, version, tag):
+    return call(name, version, ModelVersionTag(tag.key, tag.value[:_SHORT_COLUMN]))
+
+
+def _plain_name(name: str) -> bool:
+    return name.isascii() and not any(character.isspace() for character in name)
+
+
+def _long_value(tag: Any) -> bool:
+    return len(tag.value or "") > _SHORT_COLUMN
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -1049,6 +1163,110 @@ SABOTAGES: dict[str, Sabotage] = {
                 ),
                 "search_model_versions": _malformed_filters_answer(
                     NOT_IMPLEMENTED, compile_model_version_filter
+                ),
+            },
+        ),
+    ),
+    # --- versions and URIs ---
+    "uri.models": Sabotage(
+        wrong=Break(
+            "get_latest_versions still answers a deleted version that was the newest (so "
+            "models:/<name>/latest names a version that is gone)",
+            {
+                "delete_model_version": _delete_version_remembering_it,
+                "get_latest_versions": _latest_counting_deleted_versions,
+            },
+        ),
+        refuse=None,
+        impossible=(
+            "models:/ URIs are resolved through get_model_version_download_uri and "
+            "get_latest_versions, which every row that registers a model loads through: "
+            "refusing them refuses those rows (the downloads-refused and latest-versions-"
+            "refused faults show it)"
+        ),
+    ),
+    "uri.logged-models": Sabotage(
+        wrong=Break(
+            "create_model_version drops the model_id of a version registered from a logged model",
+            {"create_model_version": _without_model_id},
+        ),
+        refuse=Break(
+            "refuses versions from MLflow 3 logged models (a model_id, or a models:/m-<id> source)",
+            {
+                "create_model_version": _refuse_if(
+                    _is_logged_model_source, "logged models (MLflow 3) are not supported"
+                )
+            },
+        ),
+    ),
+    "version.copy": Sabotage(
+        wrong=Break(
+            "a version created from models:/<src>/<n> serves the files of the source model's "
+            "newest version, not of version n",
+            {
+                "create_model_version": _copy_serving_the_newest_version,
+                "copy_model_version": _copy_through_the_wrapper,
+            },
+        ),
+        refuse=Break(
+            "refuses model-version URIs (models:/<name>/...) as sources, so copies",
+            {
+                "create_model_version": _refuse_if(
+                    _is_version_uri, "model version URI sources are not supported"
+                ),
+                "copy_model_version": _copy_through_the_wrapper,
+            },
+        ),
+    ),
+    "version.numbering": Sabotage(
+        wrong=Break(
+            "create_model_version reads the highest number and numbers the new version outside "
+            "one lock: concurrent creators get the same number",
+            {"create_model_version": _numbering_racing},
+        ),
+        refuse=None,
+        impossible=(
+            "numbers are how a registry answers create_model_version, which every row creates "
+            "versions with: refusing it refuses them all"
+        ),
+    ),
+    "timestamps": Sabotage(
+        wrong=Break(
+            "create_model_version leaves the model's last_updated_timestamp as it was",
+            {"create_model_version": _version_creation_keeping_the_models_timestamp},
+        ),
+        refuse=None,
+        impossible=(
+            "timestamps are fields of every answer about models and versions: a registry can "
+            "only report them or report them wrongly"
+        ),
+    ),
+    "data.shapes": Sabotage(
+        wrong=Break(
+            "tag values are cut to 5000 characters (a VARCHAR(5000) column), silently",
+            {
+                "set_registered_model_tag": _model_tag_cut,
+                "set_model_version_tag": _version_tag_cut,
+            },
+        ),
+        refuse=Break(
+            "refuses model names outside ASCII or with spaces, and tag values over 5000 "
+            "characters (INVALID_PARAMETER_VALUE)",
+            {
+                "create_registered_model": _refuse_if(
+                    lambda s, name, **_: not _plain_name(name),
+                    "model names must be ASCII without spaces",
+                    INVALID_PARAMETER_VALUE,
+                ),
+                "set_registered_model_tag": _refuse_if(
+                    lambda s, tag, **_: _long_value(tag),
+                    "tag values are limited to 5000 characters",
+                    INVALID_PARAMETER_VALUE,
+                ),
+                "set_model_version_tag": _refuse_if(
+                    lambda s, tag, **_: _long_value(tag),
+                    "tag values are limited to 5000 characters",
+                    INVALID_PARAMETER_VALUE,
                 ),
             },
         ),

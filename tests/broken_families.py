@@ -162,6 +162,18 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "search.pagination": ("search_model_versions", "search_registered_models"),
     "search.prompt-clause": ("search_registered_models",),
     "search.filter-errors": ("search_registered_models", "search_model_versions"),
+    # --- versions and URIs ---
+    "uri.models": ("get_model_version_download_uri", "get_latest_versions"),
+    "uri.logged-models": ("create_model_version", "get_model_version_download_uri"),
+    "version.copy": ("create_model_version", "get_model_version_download_uri"),
+    "version.numbering": ("create_model_version",),
+    "timestamps": ("update_registered_model", "update_model_version", "create_model_version"),
+    "data.shapes": (
+        "create_registered_model",
+        "create_model_version",
+        "set_registered_model_tag",
+        "set_model_version_tag",
+    ),
 }
 
 

@@ -59,6 +59,13 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "alias.lifecycle": "an alias must be set before a deletion or rename can carry or drop "
         "it (a prerequisite, refused)",
     },
+    # --- versions and URIs ---
+    ("uri.logged-models", "refuse"): {
+        "register.mlflow-format": "one of its ways registers an MLflow 3 logged model "
+        "(models:/m-<id>), which this refusal refuses",
+        "register.from-run": "one of its ways registers the run's logged model (models:/m-<id>, "
+        "with its model_id), which this refusal refuses",
+    },
 }
 OVERLAP_VERDICTS = frozenset({"partial", "unsupported"})
 

@@ -1,0 +1,144 @@
+"""Core feature ``data.shapes``: Unicode, MLflow's length limits, unusual names and tag values.
+
+The limits are MLflow's (``mlflow/utils/validation.py``): registry tag keys of 250 characters,
+values of 100,000. A store whose column is shorter (a ``VARCHAR(5000)``) cuts values silently or
+answers an internal error; the scenarios read every value back whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlflow.exceptions import MlflowException, RestException
+
+from conformance.scenarios import support
+from conformance.scenarios.error_answers import INVALID
+from conformance.scenarios.markers import feature
+
+KEY_LIMIT = 250  # MAX_MODEL_REGISTRY_TAG_KEY_LENGTH
+VALUE_LIMIT = 100_000  # MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH
+UNICODE = "données-数据-🙂-Ωμέγα"
+
+
+def _search_by_name(client, probe, name: str) -> list[str] | None:
+    """The names ``name = '<name>'`` finds; None where the registry refuses such filters (that
+    is ``search.by-name``'s row)."""
+    found: list[Any] = []
+    searched = support.best_effort(
+        probe,
+        f"search_registered_models(name = {name!r})",
+        lambda: found.extend(support.search_all(client, f"name = '{name}'")),
+        state=lambda: None,
+        before=None,
+    )
+    return support.names_of(found) if searched else None
+
+
+def _long(seed: str, length: int) -> str:
+    """A text of exactly ``length`` characters that is not one character repeated."""
+    return (seed * (length // len(seed) + 1))[:length]
+
+
+def _error_code(call, *args: Any) -> str | None:
+    """The MLflow error code a call is answered with (as sent), None when it is accepted."""
+    try:
+        call(*args)
+    except RestException as exc:
+        return str(exc.json.get("error_code") or "")
+    except MlflowException as exc:
+        return exc.error_code
+    return None
+
+
+@feature("data.shapes")
+def test_unicode_names_tags_and_descriptions_read_back(client, names, probe):
+    # given a model and a version whose name, tags and descriptions are in Unicode
+    name = names(UNICODE)
+    # (keys: MLflow allows word characters in any script, but no emoji)
+    tags = {"clé-数据-Ωμέγα": f"valeur-{UNICODE}", "emoji": "🚀✨"}
+    description = f"описание · 説明 · {UNICODE}"
+
+    # when they are created
+    with probe.feature("create_registered_model (Unicode name, tags, description)"):
+        client.create_registered_model(name, tags=tags, description=description)
+    with probe.feature("create_model_version (Unicode tags, description)"):
+        client.create_model_version(
+            name, f"{support.SOURCE_ROOT}/{name}/1", tags=tags, description=description
+        )
+
+    # then every text reads back exactly, and the model is found by its name
+    model = client.get_registered_model(name)
+    got = (model.name, dict(model.tags), support.description_of(model))
+    assert got == (name, tags, description), f"{name!r} reads back {got}"
+    version = client.get_model_version(name, "1")
+    got = (version.name, dict(version.tags), support.description_of(version))
+    assert got == (name, tags, description), f"{name!r} v1 reads back {got}"
+    found = _search_by_name(client, probe, name)
+    assert found in (None, [name]), f"name = {name!r} found {found}"
+
+
+@feature("data.shapes")
+def test_tags_at_mlflows_length_limits_are_kept_whole(client, names, probe):
+    # given a model with one version
+    name = names("limits")
+    support.model_with_versions(client, probe, name, 1)
+    key = _long("k-é", KEY_LIMIT)
+    value = _long("value-ü-0123456789", VALUE_LIMIT)
+
+    # when a tag with a key and a value at MLflow's limits is set on the model and the version
+    with probe.feature(
+        f"set_registered_model_tag ({KEY_LIMIT}-char key, {VALUE_LIMIT}-char value)"
+    ):
+        client.set_registered_model_tag(name, key, value)
+    with probe.feature(f"set_model_version_tag ({KEY_LIMIT}-char key, {VALUE_LIMIT}-char value)"):
+        client.set_model_version_tag(name, "1", key, value)
+
+    # then both read back whole
+    for what, entity in (
+        (name, client.get_registered_model(name)),
+        (f"{name} v1", client.get_model_version(name, "1")),
+    ):
+        kept = dict(entity.tags).get(key)
+        assert kept == value, f"{what} keeps the {VALUE_LIMIT}-character tag value as " + (
+            "nothing" if kept is None else f"{len(kept)} characters, not the ones sent"
+        )
+    # and a key one character longer is refused as invalid, or kept whole
+    over = key + "k"
+    code = _error_code(client.set_registered_model_tag, name, over, "over")
+    if code is None:
+        assert dict(client.get_registered_model(name).tags).get(over) == "over", (
+            f"a {KEY_LIMIT + 1}-character tag key was accepted but does not read back"
+        )
+    else:
+        assert code == INVALID, (
+            f"a {KEY_LIMIT + 1}-character tag key was answered {code}, expected {INVALID} "
+            "(or acceptance)"
+        )
+
+
+@feature("data.shapes")
+def test_spaces_dots_empty_values_and_numbers(client, names, probe):
+    # given a name with spaces and dots, and tags with an empty value and numbers as values
+    name = names("with spaces.and.dots v1.2")
+    given: dict[str, Any] = {"empty": "", "integer": 42, "decimal": 3.5}
+    as_text = {"empty": "", "integer": "42", "decimal": "3.5"}
+
+    # when the model and a version are created with them
+    with probe.feature("create_registered_model (spaces and dots; empty and numeric tags)"):
+        client.create_registered_model(name, tags=given)
+    with probe.feature("create_model_version (empty and numeric tags)"):
+        client.create_model_version(name, f"{support.SOURCE_ROOT}/{name}/1", tags=given)
+    with probe.feature("set_model_version_tag (a number)"):
+        client.set_model_version_tag(name, "1", "count", 7)
+
+    # then the name reads back exactly, empty values as empty strings, numbers as their text
+    model = client.get_registered_model(name)
+    assert (model.name, dict(model.tags)) == (name, as_text), (
+        f"{name!r} reads back as {model.name!r} with tags {dict(model.tags)}, expected {as_text}"
+    )
+    version_tags = dict(client.get_model_version(name, "1").tags)
+    assert version_tags == {**as_text, "count": "7"}, (
+        f"{name!r} v1 reads back tags {version_tags}, expected { ({**as_text, 'count': '7'}) }"
+    )
+    found = _search_by_name(client, probe, name)
+    assert found in (None, [name]), f"name = {name!r} found {found}"
