@@ -20,9 +20,12 @@ from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from conformance.run.refusals import classify
+from conformance.run.refusals import Kind, classify
 from conformance.run.registry_client import direct
 from conformance.run.stalls import Stalled, stall_of
+
+#: How many times the cleanup sends a removal that met a fault on the way (see _worth_retrying).
+_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,17 @@ def remove_model(client: MlflowClient, name: str) -> str | None:
 
     One request where the registry deletes containers (the model's own name is the run's, never
     a prompt: MLflow's registry client, without ``MlflowClient``'s read before the write)."""
-    try:
-        direct(client).delete_registered_model(name)
-    except Exception as exc:
-        _raise_if_stalled(exc)
-        if isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return None
-        return _remove_piecewise(client, name)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            direct(client).delete_registered_model(name)
+        except Exception as exc:
+            _raise_if_stalled(exc)
+            if isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            if attempt < _ATTEMPTS and _worth_retrying(exc):
+                continue
+            return _remove_piecewise(client, name)
+        return None
     return None
 
 
@@ -173,15 +180,24 @@ def _ignore_missing(call, *args) -> None:
 
 def remove_experiment(client: MlflowClient, experiment_id: str) -> list[Leftover]:
     """Delete a run's own experiment with its runs and logged models; never raise."""
-    leftovers = []
-    try:
-        for model in client.search_logged_models(experiment_ids=[experiment_id]):
-            _ignore_missing(client.delete_logged_model, model.model_id)
-        for run in client.search_runs([experiment_id], max_results=10_000):
-            _ignore_missing(client.delete_run, run.info.run_id)
-        client.delete_experiment(experiment_id)
-    except Exception as exc:
-        leftovers.append(
-            Leftover(f"experiment {experiment_id}", f"{type(exc).__name__}: {exc}"[:300])
-        )
-    return leftovers
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            if attempt > 1 and client.get_experiment(experiment_id).lifecycle_stage == "deleted":
+                return []  # the delete that met the fault went through
+            for model in client.search_logged_models(experiment_ids=[experiment_id]):
+                _ignore_missing(client.delete_logged_model, model.model_id)
+            for run in client.search_runs([experiment_id], max_results=10_000):
+                _ignore_missing(client.delete_run, run.info.run_id)
+            client.delete_experiment(experiment_id)
+        except Exception as exc:
+            if attempt < _ATTEMPTS and _worth_retrying(exc):
+                continue
+            return [Leftover(f"experiment {experiment_id}", f"{type(exc).__name__}: {exc}"[:300])]
+        return []
+    return []
+
+
+def _worth_retrying(exc: Exception) -> bool:
+    """A fault on the way that is no stall (a 503, a reset): the cleanup judges nothing, so it
+    tries again, up to ``_ATTEMPTS`` times in all, rather than leave the entity behind."""
+    return stall_of(exc) is None and classify(exc).kind is Kind.TRANSPORT
