@@ -442,11 +442,12 @@ def _is_reserved_alias(store, alias, **_):
 def _search_dropping_aliases(store, call, filter_string, max_results, order_by, page_token):
     page = call(filter_string, max_results, order_by, page_token)
     stripped = []
-    for model in page:
-        model = copy.copy(model)
-        assert hasattr(model, "_aliases"), "RegisteredModel has no _aliases (MLflow changed?)"
-        model._aliases = {}
-        stripped.append(model)
+    """Either search, its results without aliases (a model's dict, a version's list, emptied)."""
+    for entity in page:
+        entity = copy.copy(entity)
+        assert hasattr(entity, "_aliases"), f"{type(entity).__name__} has no _aliases (MLflow?)"
+        entity._aliases = type(entity._aliases)()
+        stripped.append(entity)
     return PagedList(stripped, page.token)
 
 
@@ -1049,6 +1050,18 @@ SABOTAGES: dict[str, Sabotage] = {
     ),
     "alias.lifecycle": Sabotage(
         wrong=Break(
+    "alias.in-version-search": Sabotage(
+        wrong=Break(
+            "search_model_versions answers versions without their aliases (as MLflow's SQL "
+            "store does, mlflow#9783)",
+            {"search_model_versions": _search_dropping_aliases},
+        ),
+        refuse=None,
+        impossible=(
+            "aliases are a field of the version search's results: a registry can report them "
+            "or report them wrongly; refusing the version search is the search rows' refusal"
+        ),
+    ),
             "get_model_version_by_alias still resolves an alias whose version was deleted, or "
             "under a renamed model's old name (an alias index never updated)",
             {

@@ -147,7 +147,8 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "alias.reserved-names": ("set_registered_model_alias",),
     # (get_registered_model too, but MLflow's client reads the model before setting an alias,
     # so breaking it would break the prerequisite: it stays version.details' row)
-    "alias.visible": ("get_model_version", "search_registered_models", "search_model_versions"),
+    "alias.visible": ("get_model_version", "search_registered_models"),
+    "alias.in-version-search": ("search_model_versions",),
     "alias.lifecycle": ("get_model_version_by_alias",),
     "errors.codes": (
         "create_registered_model",

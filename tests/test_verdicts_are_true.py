@@ -56,6 +56,8 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "alias.reserved-names": "refusing a reserved name means something only where aliases "
         "can be set (an ordinary alias is set first, refused)",
         "alias.visible": "an alias must be set before it can be seen (a prerequisite, refused)",
+        "alias.in-version-search": "an alias must be set before a version search can carry it "
+        "(a prerequisite, refused)",
         "alias.lifecycle": "an alias must be set before a deletion or rename can carry or drop "
         "it (a prerequisite, refused)",
     },

@@ -1,8 +1,7 @@
-"""Core feature ``alias.visible``: aliases are reported wherever a model or version is read.
-
-Backends differ on aliases in search results (mlflow#9783, #16734: MLflow's SQL store leaves
-them out of version-search results), so both searches are checked beside the plain reads.
-Setting the aliases is ``alias.set-get``'s (a prerequisite here).
+"""Aliases where models and versions are read: ``alias.visible`` (core: the gets and the model
+search) and ``alias.in-version-search`` (extended: version-search results, which MLflow's SQL store
+leaves without aliases, mlflow#9783, #16734). Setting the aliases is ``alias.set-get``'s (a
+prerequisite here).
 """
 
 from __future__ import annotations
@@ -94,18 +93,15 @@ def test_aliases_are_reported_on_the_model_and_its_versions(client, names, probe
 
 
 @feature("alias.visible")
-def test_aliases_are_reported_in_search_results(client, names, probe):
+def test_aliases_are_reported_in_model_search_results(client, names, probe):
     # given a model with two versions and three aliases
     name = names("alias-visible-search")
     _aliased_model(client, probe, name)
-    filter_string = f"name = '{name}'"
 
-    # when both searches are asked for that model
+    # when the model search is asked for that model
     models = [model for model in _search_models(client, probe, name) if model.name == name]
-    with probe.feature("search_model_versions"):
-        versions = _search_versions(client, filter_string)
 
-    # then every result carries its aliases
+    # then the result carries its aliases
     assert len(models) == 1, (
         f"search_registered_models by the name {name!r} returned that model {len(models)} times"
     )
@@ -113,11 +109,41 @@ def test_aliases_are_reported_in_search_results(client, names, probe):
         f"search_registered_models reports {name!r} with aliases {_model_aliases(models[0])}, "
         f"set {ALIASES}"
     )
+
+
+def _versions_carry_their_aliases(client, probe, name: str, expected: dict[str, list[str]]):
+    filter_string = f"name = '{name}'"
+    with probe.feature("search_model_versions"):
+        versions = _search_versions(client, filter_string)
     assert sorted(str(mv.version) for mv in versions) == ["1", "2"], (
         f"search_model_versions({filter_string}) returned versions "
         f"{[str(mv.version) for mv in versions]}, expected each of 1 and 2 once"
     )
-    assert _version_aliases(versions) == _expected_version_aliases(), (
+    assert _version_aliases(versions) == expected, (
         f"search_model_versions reports {name!r}'s versions with aliases "
-        f"{_version_aliases(versions)}, expected {_expected_version_aliases()} (mlflow#9783)"
+        f"{_version_aliases(versions)}, expected {expected} (mlflow#9783)"
+    )
+
+
+@feature("alias.in-version-search")
+def test_version_search_results_carry_their_aliases(client, names, probe):
+    # given a model with two versions and three aliases
+    name = names("alias-version-search")
+    _aliased_model(client, probe, name)
+
+    # when the version search is asked for its versions, then each carries its own aliases
+    _versions_carry_their_aliases(client, probe, name, _expected_version_aliases())
+
+
+@feature("alias.in-version-search")
+def test_version_search_follows_a_moved_alias(client, names, probe):
+    # given a model with two versions, three aliases, and "champion" then moved to version 2
+    name = names("alias-version-moved")
+    _aliased_model(client, probe, name)
+    with probe.prerequisite("set_registered_model_alias"):
+        client.set_registered_model_alias(name, "champion", "2")
+
+    # when the version search is asked, then the moved alias is on version 2 only
+    _versions_carry_their_aliases(
+        client, probe, name, {"1": ["stable"], "2": ["challenger", "champion"]}
     )
