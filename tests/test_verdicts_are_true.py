@@ -68,6 +68,12 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "register.from-run": "one of its ways registers the run's logged model (models:/m-<id>, "
         "with its model_id), which this refusal refuses",
     },
+    # --- searches ---
+    ("search.list", "refuse"): {
+        "search.prompt-clause": "MLflow's client lists the registry with its prompt clause as "
+        "the only filter: a registry that refuses listings without a filter of the caller's "
+        "refuses that listing too",
+    },
 }
 OVERLAP_VERDICTS = frozenset({"partial", "unsupported"})
 
