@@ -4,7 +4,8 @@ The walk of an unfiltered registered-model listing is ``search.list``'s (seed ro
 version search is walked (filtered on one model of ours, so nothing else of the run shifts its
 pages), and both searches are asked at and above MLflow's documented maximum page size and with
 page tokens they never handed out. Registered models are searched through the registry's store
-(``support.model_search``: without the client's prompt clause, which is another row's).
+(``support.model_search``: without the client's prompt clause, which is another row's), by name
+with ``=``, else ``LIKE`` (which name filters a registry offers is other rows').
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from mlflow.store.model_registry import (
 from conformance.scenarios.error_answers import INVALID, expect_codes
 from conformance.scenarios.markers import feature
 from conformance.scenarios.support import model_search, model_with_versions, names_of
-from conformance.scenarios.version_search import keys, search_versions
+from conformance.scenarios.version_search import keys, search_by_name, search_versions
 
 #: Page tokens no registry hands out: not base64, base64 of JSON that is no position (an object
 #: and a list).
@@ -75,13 +76,13 @@ def test_max_results_up_to_the_documented_maximum(client, names, probe):
     )
     # and the registered model, at the maximum and above it
     model_max = SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD
-    with probe.feature(f"search_registered_models(max_results={model_max})"):
-        models_at_max = names_of(search_models(filter_string, max_results=model_max))
+    model_filter, found = search_by_name(client, probe, name, page_size=model_max)
+    models_at_max = names_of(found)
     expect_codes(
         [INVALID],
-        f"search_registered_models(max_results={model_max + 1})",
+        f"search_registered_models({model_filter}, max_results={model_max + 1})",
         search_models,
-        filter_string,
+        model_filter,
         max_results=model_max + 1,
     )
 
@@ -93,7 +94,7 @@ def test_max_results_up_to_the_documented_maximum(client, names, probe):
         f"search_model_versions({filter_string}, max_results={version_max}) listed {at_max}"
     )
     assert models_at_max == [name], (
-        f"search_registered_models({filter_string}, max_results={model_max}) listed {models_at_max}"
+        f"search_registered_models({model_filter}, max_results={model_max}) listed {models_at_max}"
     )
 
 
@@ -120,15 +121,15 @@ def test_page_tokens_never_handed_out_are_refused(client, names, probe):
         )
 
     # and so is the registered-model search, which finds the model without a token
-    with probe.feature("search_registered_models"):
-        models = names_of(search_models(filter_string, max_results=PAGE_SIZE))
-    assert models == [name], f"search_registered_models({filter_string}) listed {models}"
+    model_filter, found_models = search_by_name(client, probe, name)
+    models = names_of(found_models)
+    assert models == [name], f"search_registered_models({model_filter}) listed {models}"
     for token in (NOT_A_TOKEN, LIST_TOKEN):
         expect_codes(
             [INVALID],
-            f"search_registered_models(page_token={token!r})",
+            f"search_registered_models({model_filter}, page_token={token!r})",
             search_models,
-            filter_string,
+            model_filter,
             max_results=PAGE_SIZE,
             page_token=token,
         )

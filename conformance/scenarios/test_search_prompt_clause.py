@@ -25,6 +25,7 @@ from mlflow.utils.rest_utils import http_request, verify_rest_response
 from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature
 from conformance.scenarios.support import model_search, names_of, search_all
+from conformance.scenarios.version_search import search_by_name
 
 try:  # how the installed client builds the clause
     from mlflow.prompt.registry_utils import add_prompt_filter_string
@@ -74,14 +75,20 @@ def test_name_search_with_the_clause_answers_as_without(client, names, probe, ta
     for model in (name, other):
         with probe.prerequisite("create_registered_model"):
             client.create_registered_model(model)
-    plain = f"name = '{name}'"
-    with_clause = add_prompt_filter_string(plain, False)
     wire = _wire_search(client, target)
 
-    # when the model is searched by name through the client (which appends the clause), and
-    # directly with the clause as the client writes it
-    with probe.feature("MlflowClient.search_registered_models (with its prompt clause)"):
-        via_client = names_of(search_all(client, plain, search=client.search_registered_models))
+    # when the model is searched by name through the client (which appends the clause; by
+    # name =, else LIKE: which name filters a registry offers is other rows'), and directly
+    # with the clause as the client writes it
+    plain, found = search_by_name(
+        client,
+        probe,
+        name,
+        call="MlflowClient.search_registered_models, with its prompt clause,",
+        search=client.search_registered_models,
+    )
+    via_client = names_of(found)
+    with_clause = add_prompt_filter_string(plain, False)
     with probe.feature(f"search_registered_models({with_clause}), sent directly"):
         via_wire = names_of(search_all(client, with_clause, search=wire))
 

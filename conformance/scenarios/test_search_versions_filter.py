@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature
 from conformance.scenarios.support import model_with_versions
 from conformance.scenarios.version_search import create_version, keys, search_versions, source_of
@@ -85,16 +84,22 @@ def test_filter_on_run_id_and_source_path(client, names, probe, experiment_id):
 
 @feature("search.versions-filter")
 def test_filter_on_tags(client, names, probe):
-    # given a model with three versions: tagged a, tagged b (and an owner), untagged
+    # given a model with three versions created with tags a, b (and an owner), and none; tags
+    # are given at creation (editing them is version.tags' row), and read back
     name = names("mvf-tag")
-    model_with_versions(client, probe, name, 3)
     value = name  # tag values under a minted name: only ours can carry them
     tags = {"1": {TAG: f"{value}-a"}, "2": {TAG: f"{value}-b", OTHER_TAG: f"{value}-me"}}
-    registry = direct(client)
-    with probe.prerequisite("set_model_version_tag"):
+    with probe.prerequisite("create_registered_model"):
+        client.create_registered_model(name)
+    with probe.prerequisite("create_model_version with tags"):
+        for number in (1, 2, 3):
+            client.create_model_version(
+                name, source_of(name, number), tags=tags.get(str(number)) or None
+            )
+    with probe.prerequisite("get_model_version (the tags given at creation)"):
         for version, pairs in tags.items():
-            for key, tag_value in pairs.items():
-                registry.set_model_version_tag(name, version, key, tag_value)
+            kept = dict(client.get_model_version(name, version).tags or {})
+            assert kept == pairs, f"{name!r} v{version} was created with tags {pairs}, has {kept}"
 
     # when versions are searched by one tag, by two tags, and by the name and a tag
     one = f"tags.`{TAG}` = '{value}-b'"

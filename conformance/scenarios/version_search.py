@@ -1,5 +1,6 @@
-"""Helpers of the model-version search scenarios (not scenarios themselves): a bounded walk of
-every page of ``search_model_versions``, versions as comparable keys, runs to search by.
+"""Helpers of the search scenarios of the batch "searches" (not scenarios themselves): a bounded
+walk of every page of ``search_model_versions``, versions as comparable keys, sources, and a
+registered-model search by name with the first name filter the registry offers.
 
 Nothing here wraps a call in the probe: the scenario decides which step is under test.
 """
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from conformance.scenarios.support import SOURCE_ROOT
+from conformance.run.probe import Probe, Unsupported
+from conformance.scenarios.support import SOURCE_ROOT, search_all
 
 #: How many pages a search of a few of our versions may take before it is an endless one.
 MAX_PAGES = 50
@@ -78,3 +80,29 @@ def create_version(client: Any, name: str, number: int, run_id: str | None = Non
     ``run_id`` when given); the version number the registry gave."""
     made = client.create_model_version(name, source_of(name, number), run_id=run_id)
     return str(made.version)
+
+
+def search_by_name(
+    client: Any,
+    probe: Probe,
+    name: str,
+    *,
+    call: str = "search_registered_models",
+    search: Callable[..., Any] | None = None,
+    page_size: int = 100,
+    clause: Callable[[str], str] = str,
+) -> tuple[str, list[Any]]:
+    """Every registered model a search for ``name`` returns, under test, with the first name
+    filter the registry offers (``=``, else ``LIKE``: which name filters it offers is other
+    rows'), as ``clause`` makes it; the filter the registry accepted (before ``clause``) and
+    what it found. A refusal of both is the answer (``Unsupported``)."""
+    refused: Unsupported | None = None
+    for filter_string in (f"name = '{name}'", f"name LIKE '{name}'"):
+        sent = clause(filter_string)
+        try:
+            with probe.feature(f"{call}({sent})"):
+                return filter_string, search_all(client, sent, page_size=page_size, search=search)
+        except Unsupported as exc:
+            refused = exc
+    assert refused is not None
+    raise refused
