@@ -9,7 +9,6 @@ each, in alternation so that both see the same load. Goal <= 1.5x.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import defaultdict
 
@@ -26,7 +25,7 @@ def main() -> None:
     codes = harness.codes(args)
     walls: dict[str, list[float]] = defaultdict(list)
     bare = [sys.executable, "-c", "import mlflow"]
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = harness.inherited_environment()
     print(f"Embedded default over import mlflow; {harness.load()}")
     with harness.workdir("bench-embedded-") as folder:
         for round_ in range(1, args.repeat + 1):

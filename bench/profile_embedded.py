@@ -88,7 +88,7 @@ def main() -> None:
     print(f"Embedded default run, profiled; {harness.load()}")
     with harness.workdir("bench-profile-") as folder:
         bare = harness.run_process(
-            [sys.executable, "-c", "import mlflow"], folder, dict(os.environ)
+            [sys.executable, "-c", "import mlflow"], folder, harness.inherited_environment()
         )
         print(f"  for scale: python -c 'import mlflow' takes {bare.seconds:.2f} s here")
         for code in harness.codes(args):

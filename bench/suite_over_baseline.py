@@ -37,7 +37,7 @@ def main() -> None:
             "--foreign-tracking-uri",
             foreign,
         ]
-        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+        env = harness.inherited_environment()
         for round_ in range(1, args.repeat + 1):
             timed = harness.run_process(baseline, folder, env)
             walls["baseline"].append(timed.seconds)

@@ -4,6 +4,8 @@ preflight that decides each target's fate once."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from conformance.catalogue import FEATURES
@@ -32,6 +34,10 @@ def activate(config: pytest.Config) -> None:
     """Make this pytest run a run of the suite (once; later calls change nothing)."""
     if STATE in config.stash:
         return
+    # MLflow, pytest and the suite are imported by now and live as long as the process: moved
+    # out of the collector's reach, the run's full collections stop walking them again and
+    # again (measured: about a fifth of the embedded run's wall).
+    gc.freeze()
     for feature in FEATURES:
         config.addinivalue_line("markers", f"{feature.marker}: {feature.title} ({feature.id})")
     workerinput = getattr(config, "workerinput", None)
