@@ -10,7 +10,6 @@ and a second one for seed row 4. Whole processes, interpreter start included; go
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import defaultdict
 
