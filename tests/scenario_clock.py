@@ -1,8 +1,9 @@
 """A pytest plugin for runs of the suite under test (``-p tests.scenario_clock``): it writes when
 each scenario started and finished (setup to teardown, wall clock) to the file named by
 ``RC_SCENARIO_CLOCK``, one JSON line per scenario, so that a test can tell which scenarios were
-running when something happened on the wire. Under ``-n`` every worker appends its own lines, and so does the controller (which sees each
-report later): ``worker`` says whose line it is (``main`` without xdist, and for the controller)."""
+running when something happened on the wire. Under ``-n`` every worker appends its own lines,
+and so does the controller (which sees each report later): ``worker`` says whose line it is
+(``main`` without xdist, and for the controller)."""
 
 from __future__ import annotations
 
