@@ -60,6 +60,7 @@ from reference_backend.instances import Instance, get_instance
 from reference_backend.search_filter import (
     compile_model_version_filter,
     compile_registered_model_filter,
+    parse_filter,
 )
 
 SCHEME = "broken"
@@ -205,7 +206,8 @@ def _copy_into_registry(
 
 def _comparisons(filter_string: str | None) -> tuple[list[dict], list[dict]]:
     """The filter's comparisons: (the caller's own, the client's "not a prompt" condition)."""
-    parsed = SearchModelUtils.parse_search_filter(filter_string) if filter_string else []
+    # (MLflow's parser, its unhandled errors as the reference store answers them: INVALID_...)
+    parsed = parse_filter(SearchModelUtils, filter_string) if filter_string else []
     own = [c for c in parsed if not (c["type"] == "tag" and c["key"] == IS_PROMPT_TAG_KEY)]
     prompt = [c for c in parsed if c not in own]
     return own, prompt
