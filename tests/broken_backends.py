@@ -713,20 +713,24 @@ def _version_creation_keeping_the_models_timestamp(store, call, **arguments):
 _SHORT_COLUMN = 5000
 
 
-def _model_tag_cut(store, call, name, tag):
-    return call(name, RegisteredModelTag(tag.key, tag.value[:_SHORT_COLUMN]))
+def _cut(tags: Any, kind: type) -> Any:
+    return [kind(tag.key, (tag.value or "")[:_SHORT_COLUMN]) for tag in tags or []] or tags
 
 
-def _version_tag_cut(store, call, name, version, tag):
-    return call(name, version, ModelVersionTag(tag.key, tag.value[:_SHORT_COLUMN]))
+def _model_created_with_cut_tags(store, call, **arguments):
+    return call(**{**arguments, "tags": _cut(arguments.get("tags"), RegisteredModelTag)})
+
+
+def _version_created_with_cut_tags(store, call, **arguments):
+    return call(**{**arguments, "tags": _cut(arguments.get("tags"), ModelVersionTag)})
 
 
 def _plain_name(name: str) -> bool:
     return name.isascii() and not any(character.isspace() for character in name)
 
 
-def _long_value(tag: Any) -> bool:
-    return len(tag.value or "") > _SHORT_COLUMN
+def _long_values(tags: Any) -> bool:
+    return any(len(tag.value or "") > _SHORT_COLUMN for tag in tags or [])
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -1258,10 +1262,11 @@ SABOTAGES: dict[str, Sabotage] = {
     ),
     "data.shapes": Sabotage(
         wrong=Break(
-            "tag values are cut to 5000 characters (a VARCHAR(5000) column), silently",
+            "tag values given at creation are cut to 5000 characters (a VARCHAR(5000) column), "
+            "silently",
             {
-                "set_registered_model_tag": _model_tag_cut,
-                "set_model_version_tag": _version_tag_cut,
+                "create_registered_model": _model_created_with_cut_tags,
+                "create_model_version": _version_created_with_cut_tags,
             },
         ),
         refuse=Break(
@@ -1269,17 +1274,12 @@ SABOTAGES: dict[str, Sabotage] = {
             "characters (INVALID_PARAMETER_VALUE)",
             {
                 "create_registered_model": _refuse_if(
-                    lambda s, name, **_: not _plain_name(name),
-                    "model names must be ASCII without spaces",
+                    lambda s, name, tags=None, **_: not _plain_name(name) or _long_values(tags),
+                    "model names must be ASCII without spaces; tag values at most 5000 characters",
                     INVALID_PARAMETER_VALUE,
                 ),
-                "set_registered_model_tag": _refuse_if(
-                    lambda s, tag, **_: _long_value(tag),
-                    "tag values are limited to 5000 characters",
-                    INVALID_PARAMETER_VALUE,
-                ),
-                "set_model_version_tag": _refuse_if(
-                    lambda s, tag, **_: _long_value(tag),
+                "create_model_version": _refuse_if(
+                    lambda s, tags=None, **_: _long_values(tags),
                     "tag values are limited to 5000 characters",
                     INVALID_PARAMETER_VALUE,
                 ),

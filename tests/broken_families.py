@@ -168,13 +168,8 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "uri.logged-models": ("create_model_version", "get_model_version_download_uri"),
     "version.copy": ("create_model_version", "get_model_version_download_uri"),
     "version.numbering": ("create_model_version",),
-    "timestamps": ("update_registered_model", "update_model_version", "create_model_version"),
-    "data.shapes": (
-        "create_registered_model",
-        "create_model_version",
-        "set_registered_model_tag",
-        "set_model_version_tag",
-    ),
+    "timestamps": ("create_model_version",),
+    "data.shapes": ("create_registered_model", "create_model_version"),
 }
 
 

@@ -42,6 +42,12 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "(a prerequisite, refused)",
         "alias.set-get": "loading models:/<name>@<alias> needs registered MLflow-format models "
         "(a prerequisite, refused)",
+        # --- versions and URIs ---
+        "uri.models": "loading and downloading through models:/ URIs needs registered "
+        "MLflow-format models (a prerequisite, refused)",
+        "uri.logged-models": "a logged model (MLflow 3) is an MLflow-format model",
+        "version.copy": "a copy is checked by loading it as the source version it copies, an "
+        "MLflow-format model (registering the source is refused)",
     },
     ("register.from-run", "refuse"): {
         "register.mlflow-format": "two of its ways (register_model('runs:/...') of a run's "

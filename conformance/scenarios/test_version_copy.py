@@ -23,10 +23,18 @@ def _copy(client, probe, src_uri: str, dst: str, state):
             raise (cause if isinstance(cause, Exception) else wrapped) from None
 
 
-def _source_model(client, probe, name: str, run: support.LoggedFolders) -> list[str]:
-    with probe.prerequisite("register tiny models from run artifacts"):
-        client.create_registered_model(name)
-        return support.register_logged(client, name, run)
+def _source_model(client, probe, name: str, uris: list[str]) -> list[str]:
+    """The source model, one version per artifact location. Its versions are created under
+    test: a copy is a version created from another (the same store operation), so a registry
+    whose version creation breaks is judged here too. They are registered without a run id
+    (registering a run's model with its run id is ``register.from-run``'s row)."""
+    with probe.prerequisite("create_registered_model"):
+        empty = support.latest_numbers_of(client.create_registered_model(name))
+    with probe.feature(
+        "create_model_version (the source versions)",
+        state=support.latest_held(client, name, empty),
+    ):
+        return [str(client.create_model_version(name, uri, run_id=None).version) for uri in uris]
 
 
 def _version(entity) -> tuple[str, str, str, str | None]:
@@ -41,7 +49,7 @@ def test_copy_to_a_new_model_is_its_version_1(
     with probe.prerequisite("log model folders as run artifacts"):
         run = support.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst")
-    _source_model(client, probe, src, support.LoggedFolders(run.run_id, run.artifact_uris[:2]))
+    _source_model(client, probe, src, run.artifact_uris[:2])
     before = _version(client.get_model_version(src, "1"))
 
     # when version 1 is copied to the new name
@@ -49,8 +57,9 @@ def test_copy_to_a_new_model_is_its_version_1(
     # the version still has it, so the state is not compared on a refusal here)
     copied = _copy(client, probe, f"models:/{src}/1", dst, None)
 
-    # then the copy is version 1 of the new model, with the source URI and run id MLflow records
-    expected = (dst, "1", f"models:/{src}/1", run.run_id)
+    # then the copy is version 1 of the new model, with the source URI MLflow records and the
+    # source version's run id
+    expected = (dst, "1", f"models:/{src}/1", before[3])
     assert _version(copied) == expected, f"copy_model_version answered {_version(copied)}"
     stored = _version(client.get_model_version(dst, "1"))
     assert stored == expected, f"{dst} v1 reads back {stored}, expected {expected}"
@@ -74,7 +83,7 @@ def test_copy_to_an_existing_model_is_its_next_version_with_the_same_files(
     with probe.prerequisite("log model folders as run artifacts"):
         run = support.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst-existing")
-    _source_model(client, probe, src, support.LoggedFolders(run.run_id, run.artifact_uris[2:3]))
+    _source_model(client, probe, src, run.artifact_uris[2:3])
     support.model_with_versions(client, probe, dst, 2)
     held = support.latest_numbers_of(client.get_registered_model(dst))
 

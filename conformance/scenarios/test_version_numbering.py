@@ -31,15 +31,21 @@ def test_numbers_are_sequential_and_never_reused(client, names, probe):
     with probe.feature("create_model_version", state=support.latest_held(client, name, empty)):
         first = [_create(client, name, source) for source in sources[:3]]
     assert first == ["1", "2", "3"], f"three versions of a new model were numbered {first}"
-    with probe.prerequisite("delete_model_version"):
-        client.delete_model_version(name, "2")
-    with probe.feature("create_model_version (after a delete)"):
+    deleted = support.best_effort(  # (version.delete's row: judged without where refused)
+        probe,
+        "delete_model_version",
+        lambda: client.delete_model_version(name, "2"),
+        state=lambda: support.latest_version_numbers(client, name),
+    )
+    with probe.feature(
+        "create_model_version (after a delete)" if deleted else "create_model_version"
+    ):
         after_delete = _create(client, name, sources[3])
 
     # then the new version is 4: the freed 2 is not given again, nor the highest number reused
     assert after_delete == "4", (
-        f"after versions 1-3 and deleting v2, the next version of {name!r} was numbered "
-        f"{after_delete!r}, expected '4'"
+        f"after versions 1-3{' and deleting v2' if deleted else ''}, the next version of "
+        f"{name!r} was numbered {after_delete!r}, expected '4'"
     )
     stored = client.get_model_version(name, "4")
     assert stored.source == sources[3], (
