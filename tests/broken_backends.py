@@ -442,9 +442,9 @@ def _is_reserved_alias(store, alias, **_):
 
 
 def _search_dropping_aliases(store, call, filter_string, max_results, order_by, page_token):
+    """Either search, its results without aliases (a model's dict, a version's list, emptied)."""
     page = call(filter_string, max_results, order_by, page_token)
     stripped = []
-    """Either search, its results without aliases (a model's dict, a version's list, emptied)."""
     for entity in page:
         entity = copy.copy(entity)
         assert hasattr(entity, "_aliases"), f"{type(entity).__name__} has no _aliases (MLflow?)"
@@ -1050,12 +1050,10 @@ SABOTAGES: dict[str, Sabotage] = {
         refuse=None,
         impossible=(
             "aliases are fields of the answers of get_registered_model, get_model_version and "
-            "both searches, which every row reads with: a registry can only report them or "
+            "the model search, which every row reads with: a registry can only report them or "
             "report them wrongly; one without aliases refuses setting them (alias.set-get)"
         ),
     ),
-    "alias.lifecycle": Sabotage(
-        wrong=Break(
     "alias.in-version-search": Sabotage(
         wrong=Break(
             "search_model_versions answers versions without their aliases (as MLflow's SQL "
@@ -1068,6 +1066,8 @@ SABOTAGES: dict[str, Sabotage] = {
             "or report them wrongly; refusing the version search is the search rows' refusal"
         ),
     ),
+    "alias.lifecycle": Sabotage(
+        wrong=Break(
             "get_model_version_by_alias still resolves an alias whose version was deleted, or "
             "under a renamed model's old name (an alias index never updated)",
             {
