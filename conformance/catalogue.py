@@ -17,7 +17,7 @@ from typing import Literal, get_args
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
-CATALOGUE_VERSION = "2"
+CATALOGUE_VERSION = "3"
 
 Level = Literal["core", "extended"]
 LEVELS: tuple[str, ...] = get_args(Level)

@@ -15,6 +15,8 @@ KNOWN_CATALOGUES = {
     "1": "fe647392e77073ac",
     # search.name-in: `name IN (...)` left seed row 13 (search.by-name) for a feature of its own
     "2": "12429f6316e1ecc4",
+    # the registry API of 2026 beyond the seed (issue 13): 21 features with support levels
+    "3": "fe5d0948821c09a9",
 }
 
 
