@@ -15,9 +15,8 @@ Each rule is about the kind of answer, never about which call it answers:
   a request MLflow's client could not complete, 408/429/503/504, ``TEMPORARILY_UNAVAILABLE`` and
   the other rate and deadline codes; and an answer that broke off on the way: short of the length
   it declared, or a body that ends mid-JSON-value (its parser ran out of input), whatever its
-  status: a cut error answer is no bare status. What did not
-  arrive whole was not said, so it cannot be judged; a body that is complete and still not JSON
-  is ``MALFORMED``.
+  status (a cut error answer is no bare status). What did not arrive whole was not said, so it
+  cannot be judged; a body that is complete and still not JSON is ``MALFORMED``.
 * ``MALFORMED``: everything else: 500 and other statuses without an MLflow error body, HTML, a
   body without ``error_code``, a database error wrapped as ``BAD_REQUEST``, any error code outside
   this vocabulary, and exceptions that are not answers at all.
@@ -61,12 +60,8 @@ _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
 # How MLflow's REST client words any failure to get an answer at all (its http_request).
 _NO_ANSWER = re.compile(r"^API request to \S+ failed with exception ")
 # How MLflow's REST client quotes an answer's body that is not JSON (a 2xx answer's, or an error
-# answer's: then only its status speaks).
-_QUOTED_BODY = re.compile(
-    r"^API request to .*(?:not in a valid JSON format|failed with error code \d{3} != \d{3})"
-    r"\. Response body: '(.*)'\Z",
-    re.S,
-)
+# answer's: then only its status speaks): "API request to ... <why>. Response body: '<body>'".
+_BODY_MARK = ". Response body: '"
 _CUT_SHORT = "the answer broke off: its JSON body ends mid-value"
 # How urllib3 and http.client word an answer that ended before its declared end.
 # (Only as the whole exception's text: the words inside a registry's own message are its answer.)
@@ -175,8 +170,12 @@ def _classify_answer(status: int | None, code: str, message: str) -> Classificat
 def _broke_off(message: str) -> bool:
     """Whether MLflow quotes an answer's body that is not JSON, and the body ends mid-value. (An
     empty body did not break off: it is a bare status, MLflow's empty 2xx is "{}".)"""
-    quoted = _QUOTED_BODY.match(message)
-    return quoted is not None and ends_mid_json(quoted.group(1))
+    head, mark, body = message.partition(_BODY_MARK)
+    if not (mark and message.startswith("API request to ") and body.endswith("'")):
+        return False
+    if "not in a valid JSON format" not in head and not _BARE_STATUS.search(head):
+        return False
+    return ends_mid_json(body[:-1])
 
 
 def ends_mid_json(body: str) -> bool:
