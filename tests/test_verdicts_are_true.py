@@ -57,6 +57,10 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "with its run id (a prerequisite, refused)",
         "alias.set-get": "loading models:/<name>@<alias> registers models from a run's "
         "artifacts with its run id (a prerequisite, refused)",
+        # --- versions and URIs ---
+        "uri.models": "loading through models:/ URIs registers models from a run's artifacts "
+        "with its run id (a prerequisite, refused)",
+        "version.copy": "its source is a run's model, registered with its run id (refused)",
     },
     ("alias.set-get", "refuse"): {
         "alias.reserved-names": "refusing a reserved name means something only where aliases "

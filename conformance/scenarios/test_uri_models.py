@@ -15,14 +15,12 @@ from conformance.scenarios.markers import feature
 
 def _register(client, probe, name: str, run: support.LoggedFolders, count: int) -> list[str]:
     """``name`` with one version per tiny model ``model-1``...``model-<count>`` of ``run``,
-    registered from the artifact locations without the run id (registering a run's model with
-    its run id is ``register.from-run``'s row)."""
-    with probe.prerequisite("register tiny models from artifact locations"):
+    registered with the run id (MLflow's server refuses a run's artifact location without it)."""
+    with probe.prerequisite("register tiny models from run artifacts"):
         client.create_registered_model(name)
-        versions = [
-            str(client.create_model_version(name, uri, run_id=None).version)
-            for uri in run.artifact_uris[:count]
-        ]
+        versions = support.register_logged(
+            client, name, support.LoggedFolders(run.run_id, run.artifact_uris[:count])
+        )
     assert versions == [str(n) for n in range(1, count + 1)], f"registered as {versions}"
     return versions
 
@@ -51,7 +49,7 @@ def test_download_uri_serves_the_registered_files(
     source = f"{run.info.artifact_uri.rstrip('/')}/model"
     with probe.prerequisite("register the folder"):
         client.create_registered_model(name)
-        client.create_model_version(name, source, run_id=None)
+        client.create_model_version(name, source, run_id=run.info.run_id)
 
     # when its download URI is asked for, and downloaded; and models:/<name>/1 downloaded
     with probe.feature("get_model_version_download_uri"):

@@ -23,18 +23,18 @@ def _copy(client, probe, src_uri: str, dst: str, state):
             raise (cause if isinstance(cause, Exception) else wrapped) from None
 
 
-def _source_model(client, probe, name: str, uris: list[str]) -> list[str]:
-    """The source model, one version per artifact location. Its versions are created under
-    test: a copy is a version created from another (the same store operation), so a registry
-    whose version creation breaks is judged here too. They are registered without a run id
-    (registering a run's model with its run id is ``register.from-run``'s row)."""
+def _source_model(client, probe, name: str, run_id: str, uris: list[str]) -> list[str]:
+    """The source model, one version per artifact location of the run ``run_id`` (MLflow's
+    server refuses such a location without its run id). Its versions are created under test: a
+    copy is a version created from another (the same store operation), so a registry whose
+    version creation breaks is judged here too."""
     with probe.prerequisite("create_registered_model"):
         empty = support.latest_numbers_of(client.create_registered_model(name))
     with probe.feature(
         "create_model_version (the source versions)",
         state=support.latest_held(client, name, empty),
     ):
-        return [str(client.create_model_version(name, uri, run_id=None).version) for uri in uris]
+        return [str(client.create_model_version(name, uri, run_id).version) for uri in uris]
 
 
 def _version(entity) -> tuple[str, str, str, str | None]:
@@ -49,7 +49,7 @@ def test_copy_to_a_new_model_is_its_version_1(
     with probe.prerequisite("log model folders as run artifacts"):
         run = support.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst")
-    _source_model(client, probe, src, run.artifact_uris[:2])
+    _source_model(client, probe, src, run.run_id, run.artifact_uris[:2])
     before = _version(client.get_model_version(src, "1"))
 
     # when version 1 is copied to the new name
@@ -83,7 +83,7 @@ def test_copy_to_an_existing_model_is_its_next_version_with_the_same_files(
     with probe.prerequisite("log model folders as run artifacts"):
         run = support.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst-existing")
-    _source_model(client, probe, src, run.artifact_uris[2:3])
+    _source_model(client, probe, src, run.run_id, run.artifact_uris[2:3])
     support.model_with_versions(client, probe, dst, 2)
     held = support.latest_numbers_of(client.get_registered_model(dst))
 
