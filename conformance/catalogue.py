@@ -353,9 +353,9 @@ FEATURES: tuple[Feature, ...] = (
         "A registry MAY refuse versions registered from MLflow 3 logged models. One that accepts "
         "`register_model('models:/m-<id>')` MUST record the logged model's run id and its id as "
         "the version's `model_id` (answered by `create_model_version`, `get_model_version` and "
-        "`search_model_versions`; over HTTP, a `model_id` in the JSON answer MUST be that id: "
-        "MLflow 3.17's server and client leave the field out of the protocol, so its absence "
-        "there is not judged), and serve the logged model's files byte for byte through "
+        "`search_model_versions`; over HTTP, `model_id` of the JSON answer of "
+        "`model-versions/get`, which MLflow 3.17's client does not read), and serve the logged "
+        "model's files byte for byte through "
         "`get_model_version_download_uri`; both `models:/m-<id>` and `models:/<name>/<version>` "
         "MUST load a model that predicts as the logged one.",
         level="extended",

@@ -81,8 +81,9 @@ def _mlflow_app(instance: Instance) -> Flask:
     global _middleware_installed, _guard_installed
     from mlflow.server import app, handlers, is_running_as_server, security
 
-    from reference_backend import request_guard
+    from reference_backend import request_guard, wire_model_id
 
+    wire_model_id.install()
     if not (is_running_as_server or _middleware_installed):
         # mlflow.server adds host checks and CORS only when imported inside a server process.
         security.init_security_middleware(app)

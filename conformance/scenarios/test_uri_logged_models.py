@@ -5,11 +5,9 @@ from them.
 the source and the logged model's id as ``model_id``, which MLflow 3's registry keeps on the
 version. The logged model is logged once per target and process (``shared_runs``).
 
-Over HTTP, MLflow 3 (3.17) neither sends nor reads ``model_id``: ``ModelVersion.to_proto`` and
-``from_proto`` leave it out ("TODO: Include ... model ID in proto"), though the protocol's
-``ModelVersion`` has the field. So on HTTP targets the client's answer cannot carry it; there the
-JSON answer of ``model-versions/get`` is read instead, and a ``model_id`` it carries must be the
-logged model's (one it leaves out is MLflow's protocol gap, reported, not judged).
+Over HTTP, MLflow's client (3.17) does not read ``model_id`` (``ModelVersion.from_proto`` leaves
+it out, "TODO: Include ... model ID in proto"), though the protocol's ``ModelVersion`` has the
+field; so on HTTP targets the JSON answer of ``model-versions/get`` is read instead.
 """
 
 from __future__ import annotations
@@ -86,7 +84,7 @@ def test_version_from_a_logged_model_carries_its_model_id(
     if target.is_http:
         with probe.after_acceptance("GET model-versions/get (JSON)", accepted=f"{name} v{version}"):
             on_the_wire = _wire_model_id(client, name, version)
-        assert on_the_wire in (None, info.model_id), (
+        assert on_the_wire == info.model_id, (
             f"model-versions/get answers model_id {on_the_wire!r} for {name} v{version}, "
             f"registered from {info.model_uri}"
         )
