@@ -9,8 +9,10 @@ other platforms' messages come from the emulation.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
@@ -91,6 +93,23 @@ class EmulationGuard:
     @property
     def rename_keeps_tags_and_aliases(self) -> bool:
         return self.emulation.rename_keeps_tags_and_aliases
+
+    @property
+    def aliases_in_version_search(self) -> bool:
+        return self.emulation.aliases_in_version_search
+
+    # Tags
+
+    def check_tag_keys(self, keys: Iterable[str]) -> None:
+        """Tag keys about to be written (model or version, at creation or set): MLflow's file
+        store names a file after each key, and one too long for a file name escapes as the
+        bare ``OSError`` it raises (an HTML 500 over HTTP)."""
+        limit = self.emulation.tag_key_file_name_bytes
+        if limit is None:
+            return
+        for key in keys:
+            if len(key.encode("utf-8", "surrogatepass")) > limit:
+                raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), key)
 
     # Registered models
 

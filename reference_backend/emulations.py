@@ -74,6 +74,16 @@ class Emulation:
     #: errors (an HTML 500 over HTTP): a filter with ``IS NULL`` (ValueError) and a page token
     #: that decodes to JSON other than an object (AttributeError).
     search_input_crashes: bool = False
+    #: MLflow's SQL store leaves aliases out of model-version search results (mlflow#9783).
+    aliases_in_version_search: bool = True
+    #: MLflow's file store writes each tag to a file named by its key: a key longer than the
+    #: file system's name limit (this many UTF-8 bytes) escapes as a bare ``OSError``
+    #: (``ENAMETOOLONG``) instead of being kept or refused. None: no such limit.
+    tag_key_file_name_bytes: int | None = None
+    #: Features whose verdict on the platform turns on a race that the emulation does not
+    #: reproduce (its store serialises calls): the platform measures either verdict, the
+    #: emulation always the won race's. The platform's profile ignores them.
+    races_not_emulated: frozenset[str] = frozenset()
 
 
 #: No emulation: the reference backend's own behaviour (MLflow's SQL store, see DIFFERENCES.md).
@@ -178,10 +188,12 @@ AZUREML = _azureml()
 MLFLOW_SERVER_SQL = Emulation(
     "mlflow-server-sql",
     "MLflow's `mlflow server` on a SQL store (measured, 3.17): local sources only inside a run "
-    "of its own, no foreign runs' artifacts, no order_by creation_timestamp",
+    "of its own, no foreign runs' artifacts, no order_by creation_timestamp, no aliases in "
+    "version search results",
     server_source_rule=True,
     order_keys=OrderKeys.SQL_STORE,
     search_input_crashes=True,
+    aliases_in_version_search=False,
 )
 
 # Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the
@@ -189,11 +201,15 @@ MLFLOW_SERVER_SQL = Emulation(
 MLFLOW_FILE_STORE = Emulation(
     "mlflow-file-store",
     "MLflow's file store, in-process (measured, 3.17): no '%' in model names, no order_by "
-    "timestamp, and a rename that drops the model's tags and aliases",
+    "timestamp, a rename that drops the model's tags and aliases, and tag keys longer than a "
+    "file name crash",
     order_keys=OrderKeys.FILE_STORE,
     percent_in_names=False,
     rename_keeps_tags_and_aliases=False,
     search_input_crashes=True,
+    tag_key_file_name_bytes=255,  # NAME_MAX of ext4, tmpfs, xfs, APFS
+    # concurrent creators of one model's versions collide on its next version folder
+    races_not_emulated=frozenset({"version.numbering"}),
 )
 
 EMULATIONS: dict[str, Emulation] = {

@@ -196,7 +196,7 @@ class InMemoryRegistryStore(AbstractStore):
         return model.versions[number]
 
     @staticmethod
-    def _version_entity(model: _Model, mv: _Version) -> ModelVersion:
+    def _version_entity(model: _Model, mv: _Version, with_aliases: bool = True) -> ModelVersion:
         # An explicit workspace, as the SQL store gives, spares MLflow an environment lookup.
         return ModelVersion(
             name=mv.name,
@@ -209,7 +209,9 @@ class InMemoryRegistryStore(AbstractStore):
             run_id=mv.run_id,
             tags=[ModelVersionTag(key, value) for key, value in mv.tags.items()],
             run_link=mv.run_link,
-            aliases=[alias for alias, number in model.aliases.items() if number == mv.version],
+            aliases=[alias for alias, number in model.aliases.items() if number == mv.version]
+            if with_aliases
+            else [],
             model_id=mv.model_id,
             workspace=DEFAULT_WORKSPACE_NAME,
         )
@@ -240,6 +242,7 @@ class InMemoryRegistryStore(AbstractStore):
             handle_resource_already_exist_error(
                 name, has_prompt_tag(existing.tags), bool(has_prompt_tag(tags))
             )
+        self._guard.check_tag_keys(tag_map)
         now = get_current_time_millis()
         model = _Model(name, now, now, description, tag_map)
         self._models[name] = model
@@ -345,7 +348,9 @@ class InMemoryRegistryStore(AbstractStore):
     def set_registered_model_tag(self, name, tag) -> None:
         _validate_model_name(name)
         _validate_registered_model_tag(tag.key, tag.value)
-        self._model(name).tags[tag.key] = tag.value
+        model = self._model(name)
+        self._guard.check_tag_keys([tag.key])
+        model.tags[tag.key] = tag.value
 
     @_synchronized
     def delete_registered_model_tag(self, name, key) -> None:
@@ -374,6 +379,7 @@ class InMemoryRegistryStore(AbstractStore):
         self._guard.check_source(source, run_id, model_id)
         storage_location, run_id = self._resolve_source(source, run_id, model_id)
         model = self._model(name)
+        self._guard.check_tag_keys(tag_map)
         now = get_current_time_millis()
         model.last_version += 1
         mv = _Version(
@@ -506,7 +512,10 @@ class InMemoryRegistryStore(AbstractStore):
             if query.matches(mv)
         )
         page, token = sort_page(matches, order, after, max_results)
-        return PagedList([self._version_entity(self._models[mv.name], mv) for mv in page], token)
+        aliases = self._guard.aliases_in_version_search
+        return PagedList(
+            [self._version_entity(self._models[mv.name], mv, aliases) for mv in page], token
+        )
 
     @_synchronized
     def set_model_version_tag(self, name, version, tag) -> None:
@@ -514,6 +523,7 @@ class InMemoryRegistryStore(AbstractStore):
         _version_number(version)
         _validate_model_version_tag(tag.key, tag.value)
         _, mv = self._version(name, version)
+        self._guard.check_tag_keys([tag.key])
         mv.tags[tag.key] = tag.value
 
     @_synchronized

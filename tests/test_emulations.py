@@ -43,18 +43,28 @@ SERVER_SQL_MEASURED = {
     "register.mlflow-format": "partial",
     "register.from-foreign-run": "unsupported",
     "search.list": "partial",
+    # the SQL store leaves aliases out of version search results (mlflow#9783)
+    "alias.in-version-search": "non-conformant",
     # MLflow's parsers let IS NULL filters and page tokens of non-object JSON escape (500)
     "search.pagination": "non-conformant",
     "search.filter-errors": "non-conformant",
 }
 #: mlflow-file-store: what the suite measured on MLflow 3.17.2's file store, in-process
-#: (`registry-conformance --registry-uri /tmp/x/mlruns`, MLFLOW_ALLOW_FILE_STORE=true):
-#: supported everywhere but rename, which loses the model's tags. Measured again below.
+#: (`registry-conformance --registry-uri /tmp/x/mlruns`, MLFLOW_ALLOW_FILE_STORE=true).
+#: Measured again below.
 FILE_STORE_MEASURED = {
+    # rename drops the model's tags and aliases (and crashes if a version has tags)
     "model.rename": "non-conformant",
+    "alias.lifecycle": "non-conformant",
     "search.pagination": "non-conformant",
     "search.filter-errors": "non-conformant",
+    # a 250-character tag key of accented letters is too long for a file name: OSError
+    "data.shapes": "non-conformant",
 }
+#: What the file store measures where 8 concurrent creators race for a version number: in 3 of
+#: 6 runs one of them got INTERNAL_ERROR, in the others all got their numbers. The emulation
+#: (``races_not_emulated``) measures the won race.
+FILE_STORE_RACES = {"version.numbering": {"supported", "non-conformant"}}
 
 
 def all_features(exceptions: dict[str, str]) -> dict[str, str]:
@@ -129,8 +139,12 @@ def test_mlflow_server_sql_emulation_matches_the_measured_server(suite_run: Suit
 
 def test_mlflow_file_store_emulation_matches_mlflows_file_store(suite_run: SuiteRun):
     expected = all_features(FILE_STORE_MEASURED)
-    assert suite_run.verdicts(suite_run.file_store_uri) == expected, suite_run.output
+    measured = suite_run.verdicts(suite_run.file_store_uri)
+    raced = {feature: measured.pop(feature) for feature in FILE_STORE_RACES}
+    assert all(raced[f] in verdicts for f, verdicts in FILE_STORE_RACES.items()), raced
+    assert measured == {f: v for f, v in expected.items() if f not in raced}, suite_run.output
     assert suite_run.verdicts(EMULATED["mlflow-file-store"]) == expected, suite_run.output
+    assert set(FILE_STORE_RACES) == EMULATIONS["mlflow-file-store"].races_not_emulated
 
 
 # Each refusal, directly.

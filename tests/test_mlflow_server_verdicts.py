@@ -6,7 +6,8 @@ server refuses on purpose, and those refusals must show as such (not as failures
 - row 4 is unsupported: it refuses artifact locations of another tracking server's runs;
 - row 5 is partial: the SQL store refuses ``order_by creation_timestamp``;
 and MLflow's own bugs show as failures: ``search.pagination`` and ``search.filter-errors`` are
-non-conformant (bad search input answered with an HTML 500).
+non-conformant (bad search input answered with an HTML 500), and so is ``alias.in-version-search``
+(the SQL store leaves aliases out of version search results, mlflow#9783).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ EXPECTED_EXCEPTIONS = {
     "register.mlflow-format": "partial",
     "register.from-foreign-run": "unsupported",
     "search.list": "partial",
+    # MLflow bug: version search results carry no aliases (mlflow#9783)
+    "alias.in-version-search": "non-conformant",
     # MLflow bugs, the findings of these rows: a filter with IS NULL and a page token of
     # non-object JSON escape MLflow's parsers (ValueError, AttributeError: HTML 500)
     "search.pagination": "non-conformant",

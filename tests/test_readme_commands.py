@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conformance.gate import expectations
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
@@ -73,6 +75,32 @@ def _runnable_commands() -> list[str]:
     return [*writers, _EXPECTATIONS, *readers]
 
 
+#: A verdict row of the run's terminal table: ``[#]  feature  level  symbol verdict [note]``.
+_VERDICT_ROW = re.compile(
+    r"^\s*(?:\d+\s+)?([a-z][\w.-]*)\s+(?:core|extended)\s+\S+\s+([a-z-]+)\b", re.M
+)
+
+
+def _unexplained_failures(output: str) -> dict[str, str]:
+    """The verdicts of a run against the stock server that are worse than the built-in
+    ``mlflow-server-sql`` profile claims, and are not MLflow bugs that it names (``ignored``
+    claims: a stock MLflow server is non-conformant there, and an honest run exits 1)."""
+    profile = expectations.load_profile("mlflow-server-sql")
+    verdicts = dict(_VERDICT_ROW.findall(output))
+    assert len(verdicts) >= 15, output[-3000:]
+    unexplained = {}
+    for feature, verdict in verdicts.items():
+        claim = profile.claim_for(feature).claim
+        known_bug = claim == "ignored" and verdict == "non-conformant"
+        refused_as_claimed = verdict == claim or (feature, verdict) == (
+            "register.from-foreign-run",
+            "not-tested",  # the command gives no second tracking server
+        )
+        if verdict != "supported" and not known_bug and not refused_as_claimed:
+            unexplained[feature] = verdict
+    return unexplained
+
+
 @pytest.mark.slow
 def test_the_readme_run_commands_work_verbatim(tmp_path: Path, mlflow_sqlite_server: str):
     commands = _runnable_commands()
@@ -94,8 +122,16 @@ def test_the_readme_run_commands_work_verbatim(tmp_path: Path, mlflow_sqlite_ser
             timeout=900,
             check=False,
         )
-        assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        said = f"{command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         assert "Traceback" not in done.stdout + done.stderr, command
+        if README_SERVER in command and "--expect" not in command and done.returncode == 1:
+            # the stock server measured as it is: only its known MLflow bugs fail, no errors
+            summary = done.stdout.strip().splitlines()[-1]
+            assert " failed" in summary, said
+            assert " error" not in summary, said  # no scenario in error
+            assert _unexplained_failures(done.stdout) == {}, said
+            continue
+        assert done.returncode == 0, said
     for written in ("results.json", "a.json", "report.html", "report.md", "expectations.toml"):
         assert (tmp_path / written).exists(), written
     assert "my registry" in (tmp_path / "step-summary.md").read_text()
