@@ -170,7 +170,12 @@ def test_faults_end_in_error_never_in_a_verdict(
     expected = Counter(COUNTED_AS[(fault.kind, fault.detail)] for fault in run.faults)
     own, counted = _counted(baseline.document), _counted(run.document)
     for kind in latency.FAULT_KINDS:
-        assert expected[kind] <= counted[kind] <= expected[kind] + own[kind], (kind, counted, own)
+        assert expected[kind] <= counted[kind] <= expected[kind] + own[kind], (
+            kind,
+            counted,
+            own,
+            _by_operation(run),
+        )
     assert re.search(rf"faults seen on {LABEL}: .*\d", run.output), run.output[-3000:]
     seen = faults.line(run.document["targets"][0])
     for kind, label in faults.LABELS.items():
@@ -281,6 +286,28 @@ def _common(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
     common = before.keys() & after.keys()
     assert len(common) >= 0.8 * max(len(before), len(after)), before.keys() ^ after.keys()
     return {k: before[k] for k in common}, {k: after[k] for k in common}
+
+
+def _by_operation(run: Run) -> dict[str, tuple[int, int]]:
+    """Per operation and kind: (injected, counted), where they differ (for a failure's message)."""
+    origin = latency.origin(run.document["targets"][0]["registry_uri"])
+    injected = Counter(
+        f"{COUNTED_AS[(f.kind, f.detail)]} {f.method} {latency.operation_path(origin + f.path)[1]}"
+        for f in run.faults
+    )
+    counted = Counter(
+        {
+            f"{kind} {operation['operation']}": count
+            for operation in run.document["targets"][0]["faults"]["operations"]
+            for kind, count in operation.items()
+            if kind != "operation"
+        }
+    )
+    return {
+        key: (injected[key], counted[key])
+        for key in injected.keys() | counted.keys()
+        if injected[key] != counted[key]
+    }
 
 
 def _counted(document: dict[str, Any]) -> dict[str, int]:

@@ -31,6 +31,7 @@ from conformance.run import latency, refusals
 BODY_LIMIT = 1000
 _recording: ContextVar[list[dict[str, Any]] | None] = ContextVar("rc_exchanges", default=None)
 _original_send = requests.Session.send
+_original_iter_content = requests.Response.iter_content
 # How urllib3 words a retryable status once its retries are used up (MLflow's client lowers them).
 _RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
 #: When this process's requests met a fault that leaves nothing to judge (``transport`` in
@@ -45,9 +46,10 @@ def path_faults_between(start: float, stop: float) -> list[str]:
 
 
 def install() -> None:
-    """Wrap ``requests.Session.send`` (idempotent)."""
+    """Wrap ``requests.Session.send`` and ``Response.iter_content`` (idempotent)."""
     if requests.Session.send is _original_send:
         requests.Session.send = _recording_send  # type: ignore[method-assign]
+        requests.Response.iter_content = _counted_iter_content  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -71,19 +73,12 @@ def _timed_send(
     try:
         response = _original_send(session, request, **kwargs)
     except Exception as exc:
-        kind = _fault_of_failure(exc)
-        if kind:
-            latency.record_fault(method, url, kind)
-        retried = _RETRIED_STATUS.search(str(exc))
-        if (
-            int(retried.group(1)) in refusals.TRANSIENT_STATUSES
-            if retried
-            else kind in ("timeouts", "connection_errors")
-        ):
-            _path_faults.append((time.time(), f"{kind or 'retried'}: {method} {_path(url)}"))
+        _count_failure(method, url, exc)
         raise
     finally:
         latency.record(method, url, time.perf_counter() - started)
+    if kwargs.get("stream"):  # its body is read later, by the caller: see _counted_iter_content
+        response._rc_streamed = True  # type: ignore[attr-defined]
     kind = _fault_of_answer(response, streamed=bool(kwargs.get("stream")))
     if kind:
         latency.record_fault(method, url, kind)
@@ -92,6 +87,32 @@ def _timed_send(
     ):
         _path_faults.append((time.time(), f"{kind or response.status_code}: {method} {_path(url)}"))
     return response
+
+
+def _count_failure(method: str, url: str, exc: Exception) -> None:
+    """Count the fault a request met (for the report, and when it leaves nothing to judge)."""
+    kind = _fault_of_failure(exc)
+    if kind:
+        latency.record_fault(method, url, kind)
+    retried = _RETRIED_STATUS.search(str(exc))
+    if (
+        int(retried.group(1)) in refusals.TRANSIENT_STATUSES
+        if retried
+        else kind in ("timeouts", "connection_errors")
+    ):
+        _path_faults.append((time.time(), f"{kind or 'retried'}: {method} {_path(url)}"))
+
+
+def _counted_iter_content(self: requests.Response, *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """``Response.iter_content``, counting a streamed body that broke off (an artifact download
+    cut short of its length) as the fault of its request; a body read inside ``send`` is counted
+    there."""
+    try:
+        yield from _original_iter_content(self, *args, **kwargs)
+    except Exception as exc:
+        if getattr(self, "_rc_streamed", False) and self.request is not None:
+            _count_failure(self.request.method or "", self.request.url or "", exc)
+        raise
 
 
 def _path(url: str) -> str:
