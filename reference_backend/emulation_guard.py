@@ -98,6 +98,10 @@ class EmulationGuard:
     def aliases_in_version_search(self) -> bool:
         return self.emulation.aliases_in_version_search
 
+    @property
+    def keeps_version_model_id(self) -> bool:
+        return self.emulation.keeps_version_model_id
+
     # Tags
 
     def check_tag_keys(self, keys: Iterable[str]) -> None:

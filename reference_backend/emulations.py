@@ -76,6 +76,8 @@ class Emulation:
     search_input_crashes: bool = False
     #: MLflow's SQL store leaves aliases out of model-version search results (mlflow#9783).
     aliases_in_version_search: bool = True
+    #: MLflow's SQL store has no column for a version's ``model_id``: it reads back None.
+    keeps_version_model_id: bool = True
     #: MLflow's file store writes each tag to a file named by its key: a key longer than the
     #: file system's name limit (this many UTF-8 bytes) escapes as a bare ``OSError``
     #: (``ENAMETOOLONG``) instead of being kept or refused. None: no such limit.
@@ -189,11 +191,12 @@ MLFLOW_SERVER_SQL = Emulation(
     "mlflow-server-sql",
     "MLflow's `mlflow server` on a SQL store (measured, 3.17): local sources only inside a run "
     "of its own, no foreign runs' artifacts, no order_by creation_timestamp, no aliases in "
-    "version search results",
+    "version search results, no model_id kept on versions",
     server_source_rule=True,
     order_keys=OrderKeys.SQL_STORE,
     search_input_crashes=True,
     aliases_in_version_search=False,
+    keeps_version_model_id=False,
 )
 
 # Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the

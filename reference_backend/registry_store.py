@@ -392,7 +392,7 @@ class InMemoryRegistryStore(AbstractStore):
             run_id=run_id,
             run_link=run_link,
             description=description,
-            model_id=model_id,
+            model_id=model_id if self._guard.keeps_version_model_id else None,
             tags=tag_map,
         )
         model.versions[mv.version] = mv
