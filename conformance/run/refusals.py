@@ -63,6 +63,11 @@ _NO_ANSWER = re.compile(r"^API request to \S+ failed with exception ")
 # answer's: then only its status speaks): "API request to ... <why>. Response body: '<body>'".
 _BODY_MARK = ". Response body: '"
 _CUT_SHORT = "the answer broke off: its JSON body ends mid-value"
+# The start of a JSON token, all that is left where a parser stopped at a cut (see _ran_out).
+_PARTIAL_TOKEN = re.compile(
+    r"u[0-9a-fA-F]{0,4}(?:\\(?:u[0-9a-fA-F]{0,4})?)?"  # an escape, or a surrogate pair's
+    r"|-|\.|[eE][+-]?|t(?:ru?)?|f(?:a(?:ls?)?)?|n(?:ul?)?"  # a number's or a literal's start
+)
 # How urllib3 and http.client word an answer that ended before its declared end.
 # (Only as the whole exception's text: the words inside a registry's own message are its answer.)
 _BROKEN_OFF = re.compile(
@@ -190,8 +195,14 @@ def ends_mid_json(body: str) -> bool:
 
 
 def _ran_out(exc: json.JSONDecodeError) -> bool:
-    """Whether the parser stopped because the text ended (rather than at a wrong character)."""
-    return exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+    """Whether the parser stopped because the text ended (rather than at a wrong character):
+    at its end, inside a string, or at a token that the end cut short (``-``, ``1.``, ``1e+``,
+    ``tr``, ``\\u6``: from where the parser stopped, nothing but that token's start is left)."""
+    return (
+        exc.pos >= len(exc.doc.rstrip())
+        or exc.msg.startswith("Unterminated string")
+        or _PARTIAL_TOKEN.fullmatch(exc.doc, exc.pos) is not None
+    )
 
 
 def _worst_part(message: str) -> Classification:
