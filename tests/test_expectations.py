@@ -145,7 +145,10 @@ def test_measured_profiles_name_the_known_exceptions_only():
         ),
         pytest.param(
             HEADER + 'colour = "blue"\n',
-            ["exp.toml:2: colour: unknown key (allowed here: schema, default, levels, about, features)"],
+            [
+                "exp.toml:2: colour: unknown key "
+                "(allowed here: schema, default, levels, about, features)"
+            ],
             id="unknown-key",
         ),
         pytest.param(
