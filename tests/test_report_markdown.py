@@ -28,7 +28,11 @@ def two_targets(tmp_path_factory, migrated_sqlite):
 def _table(text: str) -> list[list[str]]:
     """The table's rows split on unescaped pipes."""
     rows = [line for line in text.splitlines() if line.startswith("| ")]
-    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+    # cells as a reader sees them: split on unescaped pipes, then Markdown's escapes undone
+    return [
+        [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", row)[1:-1]]
+        for row in rows
+    ]
 
 
 def test_table_has_targets_then_documented_columns_and_catalogue_rows(two_targets):

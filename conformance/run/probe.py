@@ -82,8 +82,8 @@ class Probe:
         refusal, because a refusal that leaves partial state behind is a failure, not a refusal.
         """
         self._raise_fault()
+        before = self._read_state(call, state) if state is not None else None
         started = time.time()
-        before = state() if state is not None else None
         try:
             with http_exchanges.recording() as exchanges:
                 yield
@@ -98,7 +98,11 @@ class Probe:
             if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
                 # `from None`: the transport error's own text may carry a URI with credentials.
                 raise Inconclusive(no_verdict(call, answer)) from None
-            if answer.kind is Kind.REFUSAL and state is not None and state() != before:
+            if (
+                answer.kind is Kind.REFUSAL
+                and state is not None
+                and self._read_state(call, state) != before
+            ):
                 self._fail(f"{call} was refused ({answer.reason}) but changed the state", exc)
             if answer.kind is Kind.REFUSAL:
                 raise Unsupported(f"{call}: {answer.reason}") from exc
@@ -161,6 +165,12 @@ class Probe:
         """Keep in the evidence that ``what``, a step the scenario can do without, was cleanly
         refused (``exc``, answered through ``exchanges``): the scenario was judged without it."""
         self._record(what, "best-effort", exc, Kind.REFUSAL.value, exchanges)
+
+    def _read_state(self, call: str, state: Callable[[], object]) -> object:
+        """A read the scenario needs to judge a refusal, not the call under test: a prerequisite
+        (refused, the scenario is unsupported; no answer, inconclusive)."""
+        with self.prerequisite(f"reading what {call} could change"):
+            return state()
 
     def _fail(self, message: str, exc: BaseException) -> None:
         fault = NonConformant(message)
