@@ -30,8 +30,8 @@ _RANDOM = (
     (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
     (re.compile(r"(<tmp>/tmp/[\w.-]*?)[a-z0-9_]{8}(?=[/'\"\s]|$)"), r"\1<random>"),
-    # the scratch folder in a message pytest shortened in its middle ("/tmp/rc-c...ess-x1y2z3/"),
-    # which the literal folder no longer matches
+    # the scratch folder in a message pytest shortened in its middle (an ellipsis inside the
+    # folder's name), which the literal folder no longer matches
     (re.compile(rf"{re.escape(tempfile.gettempdir())}/[^/\s'\"]*\.\.\.[^/\s'\"]*"), "<tmp>"),
 )
 

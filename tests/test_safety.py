@@ -80,6 +80,7 @@ def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     deadline = time.monotonic() + 120
     while not registry_dump.model_names(client) and time.monotonic() < deadline:
+        assert run.poll() is None, f"the run ended first:\n{run.communicate()[0][-3000:]}"
         time.sleep(0.05)  # interrupt while scenarios have models in flight
     assert registry_dump.model_names(client), "the run never created a model"
     run.send_signal(signal.SIGINT)

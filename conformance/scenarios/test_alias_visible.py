@@ -136,14 +136,12 @@ def test_version_search_results_carry_their_aliases(client, names, probe):
 
 
 @feature("alias.in-version-search")
-def test_version_search_follows_a_moved_alias(client, names, probe):
-    # given a model with two versions, three aliases, and "champion" then moved to version 2
-    name = names("alias-version-moved")
+def test_version_search_drops_a_deleted_alias(client, names, probe):
+    # given a model with two versions and three aliases, "stable" then deleted
+    name = names("alias-version-deleted")
     _aliased_model(client, probe, name)
-    with probe.prerequisite("set_registered_model_alias"):
-        client.set_registered_model_alias(name, "champion", "2")
+    with probe.prerequisite("delete_registered_model_alias"):
+        client.delete_registered_model_alias(name, "stable")
 
-    # when the version search is asked, then the moved alias is on version 2 only
-    _versions_carry_their_aliases(
-        client, probe, name, {"1": ["stable"], "2": ["challenger", "champion"]}
-    )
+    # when the version search is asked, then the deleted alias is on no version
+    _versions_carry_their_aliases(client, probe, name, {"1": ["champion"], "2": ["challenger"]})
