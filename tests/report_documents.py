@@ -51,6 +51,14 @@ def real_run(folder: Path, *args: str) -> dict[str, Any]:
     return run_with_document(folder, *args)[1]
 
 
+def suite_environment() -> dict[str, str]:
+    """The environment of a suite run in a subprocess: this repository importable (its test
+    plugins too), without this session's own pytest variables (xdist worker names, ...)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def run_with_document(
     folder: Path, *args: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
@@ -60,8 +68,6 @@ def run_with_document(
     own pytest variables (xdist worker names, ...) are not its business.
     """
     path = folder / "results.json"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
         [
             sys.executable,
@@ -76,7 +82,7 @@ def run_with_document(
             *args,
         ],
         cwd=folder,
-        env=env,
+        env=suite_environment(),
         capture_output=True,
         text=True,
         check=False,

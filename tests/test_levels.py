@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -39,8 +38,7 @@ AZUREML_REFUSED_CORE = {"model.rename", "model.delete", "search.like-ilike", "se
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = report_documents.suite_environment()
     return subprocess.run(
         [sys.executable, "-m", "conformance.cli", *args],
         capture_output=True,
@@ -205,8 +203,7 @@ def test_a_run_selects_by_level_and_seed_row_and_deselects_the_rest(core_rows, f
 def test_plain_pytest_under_xdist_selects_the_same_scenarios(tmp_path, full):
     """``pytest --registry-uri ... -n 2 --level extended --seed-rows`` (no test path)."""
     path = tmp_path / "results.json"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = report_documents.suite_environment()
     done = subprocess.run(
         [
             sys.executable,
