@@ -129,7 +129,8 @@ def _synchronized(method: F) -> F:
 def _version_number(version: Any) -> int:
     if version is None:
         raise MlflowException.invalid_parameter_value(missing_value("version"))
-    return _validate_model_version(version)
+    _validate_model_version(version)  # MLflow's error for a non-integer (3.10 returns None)
+    return int(version)
 
 
 def _tag_map(tags: Iterable[Any] | None, validate: Callable[[str, Any], None]) -> dict[str, Any]:
