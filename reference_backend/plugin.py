@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from reference_backend.tracking_store import InMemoryTrackingStore
 
 
-#: The oldest MLflow whose store API the backend implements (its workspace-aware registry
-#: entities, logged models, ``_validate_model_version``'s answer): in-process it runs inside the
-#: installed MLflow, so older clients use it served (``reference-backend serve``) by a newer one.
-OLDEST_MLFLOW = "3.10"
+#: The oldest MLflow whose store API the backend implements (MLflow 3's logged models and
+#: prompt tag, the store ABCs since 3.1): in-process it runs inside the installed MLflow, so
+#: older clients use it served (``reference-backend serve``) by a newer one.
+OLDEST_MLFLOW = "3.1"
 
 
 class UnsupportedMlflow(RuntimeError):
