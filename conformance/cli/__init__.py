@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from conformance import documented
+from conformance.cli import client_envs, client_runs
 from conformance.cli import expectations as expectations_cli
 from conformance.masking import mask_text, mask_uri
 from conformance.namespaces import is_namespace
@@ -50,10 +51,27 @@ def add_run(subparsers: Any) -> None:
         epilog=f"All options, the plugin's included: pytest --pyargs {SCENARIO_PACKAGE} --help",
         allow_abbrev=False,
     )
+    parser.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="run the scenarios through this MLflow client (mlflow==3.1.4, or 3.1.4), in its own "
+        "cached virtual environment built with uv; repeatable: one run per client, one column "
+        f"per client and target in the outputs (environments under ${client_envs.CACHE_VARIABLE}"
+        "/clients, else the user's cache folder)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.client:
+        try:
+            return client_runs.run_clients(args.client, args.extra)
+        except (client_envs.ClientEnvError, merge.MergeError) as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {exc.filename}: {exc.strerror or exc}") from None
     # pytest owns --strict, so the plugin's gate option has a longer name; the command, which
     # only runs our scenarios, gives users the short one the gate is documented with.
     extra = ["--strict-expectations" if arg == "--strict" else arg for arg in args.extra]

@@ -1,0 +1,146 @@
+"""``run --client``: the scenarios once per MLflow client version, each run in that client's own
+environment (:mod:`conformance.cli.client_envs`), then one results document, report and JUnit
+file with one column per (client, target).
+
+Each run is ``python -m conformance.cli run`` in its environment with the user's options, except
+the outputs, which it writes to a temporary folder for this process to merge. The exit status is
+the worst of the runs' (each judged by its own gate when ``--expect`` is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import documented, results
+from conformance.cli.client_envs import (
+    ClientEnv,
+    ClientEnvError,
+    client_requirement,
+    environment,
+    suite_source,
+)
+from conformance.cli.client_envs import uv_binary as find_uv
+from conformance.report import html as report_html
+from conformance.report import markdown as report_markdown
+from conformance.report import terminal as matrix_text
+from conformance.results import clients, merge
+from conformance.results import files as results_file
+
+PREFIX = "registry-conformance"
+#: pytest's exit codes from best to worst: no test is better than a failed one, a usage error
+#: (nothing could run) the worst.
+_WORST_LAST = (
+    pytest.ExitCode.OK,
+    pytest.ExitCode.NO_TESTS_COLLECTED,
+    pytest.ExitCode.TESTS_FAILED,
+    pytest.ExitCode.INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR,
+    pytest.ExitCode.USAGE_ERROR,
+)
+
+
+def _outputs_parser() -> argparse.ArgumentParser:
+    """The options this process answers for instead of the runs: what is written, and how."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--results-json", type=Path)
+    parser.add_argument("--report-html", type=Path)
+    parser.add_argument("--report-md", type=Path)
+    parser.add_argument("--junitxml", "--junit-xml", dest="junitxml", type=Path)
+    parser.add_argument("--documented", action=argparse.BooleanOptionalAction, default=False)
+    return parser
+
+
+def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
+    """Run the scenarios through each client of ``specs``; the worst exit status."""
+    requirements = [client_requirement(spec) for spec in specs]
+    repeated = {r for r in requirements if requirements.count(r) > 1}
+    if repeated:
+        raise ClientEnvError(f"--client {sorted(repeated)[0]} is given twice")
+    outputs, passed_on = _outputs_parser().parse_known_args(list(pytest_args))
+    uv, source = find_uv(), suite_source()
+    envs = []
+    for requirement in requirements:
+        env = environment(requirement, source, uv)
+        how = "reused" if env.built_s is None else f"built in {env.built_s:.0f} s"
+        print(f"{PREFIX}: client {requirement} (MLflow {env.mlflow}): {env.path} ({how})")
+        envs.append(env)
+    with tempfile.TemporaryDirectory(prefix="registry-conformance-clients-") as tmp:
+        codes, documents, junits = [], [], []
+        for index, env in enumerate(envs):
+            document_path = Path(tmp) / f"client-{index}.json"
+            junit_path = Path(tmp) / f"client-{index}.xml" if outputs.junitxml else None
+            print(f"{PREFIX}: the scenarios through {env.requirement} (MLflow {env.mlflow})")
+            codes.append(_run_one(env, passed_on, document_path, junit_path))
+            if document_path.is_file():
+                documents.append((env, results_file.read(document_path)))
+            if junit_path is not None and junit_path.is_file():
+                junits.append((env, junit_path))
+        _write(outputs, documents, junits)
+    return int(max(codes, key=_WORST_LAST.index))
+
+
+def _run_one(
+    env: ClientEnv, passed_on: Sequence[str], document: Path, junit: Path | None
+) -> pytest.ExitCode:
+    command = [str(env.python), "-m", "conformance.cli", "run", *passed_on]
+    command += ["--results-json", str(document)]
+    command += ["--junitxml", str(junit)] if junit else []
+    code = subprocess.run(command, check=False).returncode
+    try:
+        return pytest.ExitCode(code)
+    except ValueError:  # killed by a signal, or not pytest's code at all
+        return pytest.ExitCode.INTERNAL_ERROR
+
+
+def _write(
+    outputs: argparse.Namespace,
+    documents: Sequence[tuple[ClientEnv, dict[str, Any]]],
+    junits: Sequence[tuple[ClientEnv, Path]],
+) -> None:
+    if documents:
+        merged = merge.merge(
+            [_named(env, document) for env, document in documents],
+            [f"the run through {env.requirement}" for env, _ in documents],
+        )
+        columns = documented.load() if outputs.documented else []
+        print(f"{PREFIX}: the clients side by side")
+        print("\n".join(matrix_text.render(merged, columns)))
+        for path, what, writer in (
+            (outputs.results_json, "results document", lambda d, p, _: results.write(d, p)),
+            (outputs.report_html, "HTML report", report_html.write),
+            (outputs.report_md, "Markdown matrix", report_markdown.write),
+        ):
+            if path is not None:
+                writer(merged, path, columns)
+                print(f"wrote the {what}: {path}")
+    if outputs.junitxml is not None and junits:
+        _merge_junit(junits, outputs.junitxml)
+        print(f"wrote the JUnit XML: {outputs.junitxml}")
+
+
+def _named(env: ClientEnv, document: dict[str, Any]) -> dict[str, Any]:
+    """The run's document with every column named by its client and the requirement recorded."""
+    named = clients.name_by_client(document)
+    for target in named["targets"]:
+        target["client"]["requested"] = env.requirement
+    return named
+
+
+def _merge_junit(junits: Sequence[tuple[ClientEnv, Path]], path: Path) -> None:
+    """One JUnit file: every run's test suites, each named by its client."""
+    merged = ET.Element("testsuites")
+    for env, junit in junits:
+        root = ET.parse(junit).getroot()
+        for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
+            suite.set("name", f"{suite.get('name', 'pytest')} (client MLflow {env.mlflow})")
+            merged.append(suite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(merged).write(path, encoding="utf-8", xml_declaration=True)
