@@ -23,7 +23,7 @@ from conformance.namespaces import is_namespace
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as matrix_text
-from conformance.results import compare, levels, merge
+from conformance.results import clients, compare, levels, merge
 from conformance.results import files as results_file
 from conformance.run import client_env
 from conformance.targets import DEFAULT_TARGET
@@ -96,6 +96,13 @@ def add_report(subparsers: Any) -> None:
         help="show the seed article's documented columns (Azure ML's published claims, not "
         "measurements) beside the measured ones (default: leave them out)",
     )
+    parser.add_argument(
+        "--pivot",
+        metavar="TARGET-ID",
+        help="show one target's columns only, one per MLflow client it was measured through "
+        "(run --client, or documents of runs through different clients): rows are features, "
+        "columns client versions",
+    )
     _add_selection(parser, "show only the rows of")
     parser.set_defaults(handler=report)
 
@@ -141,7 +148,9 @@ def report(args: argparse.Namespace) -> int:
     documents = [results_file.read(path) for path in args.documents]
     try:
         document = merge.merge(documents, [str(path) for path in args.documents])
-    except merge.MergeError as exc:
+        if args.pivot is not None:
+            document = clients.pivot(document, args.pivot)
+    except (merge.MergeError, clients.PivotError) as exc:
         raise CommandError(str(exc)) from None
     selection = _selection(args)
     if selection.levels and not levels.has_levels(document):

@@ -167,10 +167,14 @@ def environment(requirement: str, source: SuiteSource, uv: str) -> ClientEnv:
         if marker.is_file():
             return ClientEnv(path, requirement, json.loads(marker.read_text())["mlflow"], None)
         started = time.monotonic()
-        shutil.rmtree(path, ignore_errors=True)  # an unfinished build
-        _uv(uv, "venv", "--no-project", "--python", sys.executable, str(path))
-        _uv(uv, "pip install", "--python", str(path / _PYTHON), source.requirement, requirement)
-        mlflow = _installed_mlflow(path / _PYTHON)
+        shutil.rmtree(path, ignore_errors=True)  # a build that was killed half-way
+        try:
+            _uv(uv, "venv", "--no-project", "--python", sys.executable, str(path))
+            _uv(uv, "pip install", "--python", str(path / _PYTHON), source.requirement, requirement)
+            mlflow = _installed_mlflow(path / _PYTHON)
+        except ClientEnvError:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         built = {"requirement": requirement, "mlflow": mlflow, "suite": source.requirement}
         built.update(suite_key=source.key, python=python, built=now_iso())
         marker.write_text(json.dumps(built, indent=2) + "\n")
