@@ -3,10 +3,12 @@ builds, against a served reference backend; one document with a column per clien
 
 The environments live in this session's temporary folder (``REGISTRY_CONFORMANCE_CACHE``), so
 the first run builds them; uv's own cache of wheels is the user's, so a build downloads only
-what uv has not seen before. Measured on a 2-core machine with uv's cache warm: each build 5-7
-s, each run of the scenarios (``-n 2``) 20-25 s, about 65 s in all; the second, cached
-invocation (one feature) about 15 s. With uv's cache cold, add the download of both MLflow
-versions and their dependencies (a few hundred MB).
+what uv has not seen before. Measured on the 2-core machine with uv's cache warm and the machine
+lightly loaded: each build 4-7 s, each run of the scenarios (``-n 2``) 20-25 s, about 65 s for
+the first invocation; the second (cached: no build; one feature) 25 s at load 9, mostly two
+MLflow imports. With other work loading the machine (load 10), the test took 210 s in all.
+With uv's cache cold, add the download of both MLflow versions and their dependencies (a few
+hundred MB, once per machine).
 """
 
 from __future__ import annotations

@@ -83,6 +83,8 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
                 documents.append((env, results_file.read(document_path)))
             if junit_path is not None and junit_path.is_file():
                 junits.append((env, junit_path))
+            if codes[-1] is pytest.ExitCode.INTERRUPTED:
+                break  # Ctrl-C: no more clients; what ran is still written
         _write(outputs, documents, junits)
     return int(max(codes, key=_WORST_LAST.index))
 
@@ -93,7 +95,15 @@ def _run_one(
     command = [str(env.python), "-m", "conformance.cli", "run", *passed_on]
     command += ["--results-json", str(document)]
     command += ["--junitxml", str(junit)] if junit else []
-    code = subprocess.run(command, check=False).returncode
+    with subprocess.Popen(command) as process:
+        while True:
+            try:
+                code = process.wait()
+                break
+            except KeyboardInterrupt:
+                # The run got the Ctrl-C too (one process group) and winds down, its cleanup
+                # included: wait for it rather than kill it.
+                continue
     try:
         return pytest.ExitCode(code)
     except ValueError:  # killed by a signal, or not pytest's code at all
