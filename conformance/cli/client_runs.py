@@ -10,6 +10,7 @@ the worst of the runs' (each judged by its own gate when ``--expect`` is given).
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
@@ -65,6 +66,7 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
     if repeated:
         raise ClientEnvError(f"--client {sorted(repeated)[0]} is given twice")
     outputs, passed_on = _outputs_parser().parse_known_args(list(pytest_args))
+    _check_writable(outputs)
     uv, source = find_uv(), suite_source()
     envs = []
     for requirement in requirements:
@@ -87,6 +89,22 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
                 break  # Ctrl-C: no more clients; what ran is still written
         _write(outputs, documents, junits)
     return int(max(codes, key=_WORST_LAST.index))
+
+
+def _check_writable(outputs: argparse.Namespace) -> None:
+    """An output that cannot be written is said before any environment is built or run."""
+    for name, path in vars(outputs).items():
+        if not isinstance(path, Path):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if path.is_dir():
+            raise ClientEnvError(f"{flag} {path}: it is a folder")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # as the writers would
+        except OSError as exc:
+            raise ClientEnvError(f"{flag} {path}: {exc.strerror or exc}") from None
+        if not os.access(path if path.exists() else path.parent, os.W_OK):
+            raise ClientEnvError(f"{flag} {path}: not writable")
 
 
 def _run_one(
