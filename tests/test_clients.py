@@ -132,3 +132,9 @@ def test_report_pivot_of_an_unknown_target_is_one_line(through_two_clients, tmp_
     base = newer["targets"][0]["id"]
     assert cli.main(["report", "--pivot", base, *map(str, paths), "--md", str(md)]) == 0
     assert "| client 3.1.4 |" in md.read_text(encoding="utf-8")
+
+
+def test_an_output_that_cannot_be_written_stops_run_client_before_any_build(tmp_path, capsys):
+    code = cli.main(["run", "--client", "3.1.4", "--report-html", str(tmp_path)])
+    assert code == 2
+    assert f"--report-html {tmp_path}: it is a folder" in capsys.readouterr().err
