@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,7 +38,7 @@ CACHE_VARIABLE = "REGISTRY_CONFORMANCE_CACHE"
 MARKER = "registry-conformance-client.json"
 _PYTHON = Path("Scripts/python.exe") if os.name == "nt" else Path("bin/python")
 #: What the suite is made of, in a source tree: its packages and its metadata.
-_SOURCE_PARTS = ("pyproject.toml", "conformance", "reference_backend")
+_SOURCE_PARTS = ("pyproject.toml", "README.md", "conformance", "reference_backend")
 
 
 class ClientEnvError(Exception):
@@ -80,6 +81,21 @@ class SuiteSource:
 
     requirement: str
     key: str
+    #: The source tree it is built from, when it is one.
+    tree: Path | None = None
+
+    def staged(self, folder: Path) -> str:
+        """What to hand uv: a source tree is copied to ``folder`` first, so that the build
+        writes nothing into the checkout and a stale ``build/`` there cannot reach the wheel."""
+        if self.tree is None:
+            return self.requirement
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for part in _SOURCE_PARTS:
+            if (self.tree / part).is_dir():
+                shutil.copytree(self.tree / part, folder / part, ignore=ignore)
+            else:
+                shutil.copy2(self.tree / part, folder / part)
+        return str(folder)
 
 
 def suite_source() -> SuiteSource:
@@ -88,7 +104,7 @@ def suite_source() -> SuiteSource:
     released version."""
     tree = Path(conformance.__file__).resolve().parents[1]
     if (tree / "pyproject.toml").is_file():
-        return SuiteSource(str(tree), _tree_hash(tree))
+        return SuiteSource(str(tree), _tree_hash(tree), tree)
     try:
         dist = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -100,7 +116,7 @@ def suite_source() -> SuiteSource:
     url = direct.get("url", "")
     if "dir_info" in direct and url.startswith("file:"):
         tree = Path(unquote(urlsplit(url).path))
-        return SuiteSource(str(tree), _tree_hash(tree))
+        return SuiteSource(str(tree), _tree_hash(tree), tree)
     if "vcs_info" in direct:
         vcs = direct["vcs_info"]
         commit = vcs.get("commit_id", "")
@@ -170,7 +186,9 @@ def environment(requirement: str, source: SuiteSource, uv: str) -> ClientEnv:
         shutil.rmtree(path, ignore_errors=True)  # a build that was killed half-way
         try:
             _uv(uv, "venv", "--no-project", "--python", sys.executable, str(path))
-            _uv(uv, "pip install", "--python", str(path / _PYTHON), source.requirement, requirement)
+            with tempfile.TemporaryDirectory(prefix="registry-conformance-suite-") as staging:
+                suite = source.staged(Path(staging))
+                _uv(uv, "pip install", "--python", str(path / _PYTHON), suite, requirement)
             mlflow = _installed_mlflow(path / _PYTHON)
         except ClientEnvError:
             shutil.rmtree(path, ignore_errors=True)
