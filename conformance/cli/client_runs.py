@@ -4,7 +4,8 @@ file with one column per (client, target).
 
 Each run is ``python -m conformance.cli run`` in its environment with the user's options, except
 the outputs, which it writes to a temporary folder for this process to merge. The exit status is
-the worst of the runs' (each judged by its own gate when ``--expect`` is given).
+the worst of the runs' (each judged by its own gate when ``--expect`` is given); the merged
+document's ``gate`` holds every run's checks, and passed when every run's gate did.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
                 documents.append((env, results_file.read(document_path)))
             if junit_path is not None and junit_path.is_file():
                 junits.append((env, junit_path))
-            if codes[-1] is pytest.ExitCode.INTERRUPTED:
-                break  # Ctrl-C: no more clients; what ran is still written
+            if codes[-1] in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
+                break  # Ctrl-C, or options the next run would refuse too; what ran is written
         _write(outputs, documents, junits)
     return int(max(codes, key=_WORST_LAST.index))
 
@@ -134,10 +135,16 @@ def _write(
     junits: Sequence[tuple[ClientEnv, Path]],
 ) -> None:
     if documents:
-        merged = merge.merge(
-            [_named(env, document) for env, document in documents],
-            [f"the run through {env.requirement}" for env, _ in documents],
-        )
+        named = [_named(env, document) for env, document in documents]
+        merged = merge.merge(named, [f"the run through {env.requirement}" for env, _ in documents])
+        gates = [document["gate"] for document in named if "gate" in document]
+        if gates and len(gates) == len(named):  # each run gated by the same --expect
+            merged["gate"] = {
+                **gates[0],
+                "passed": all(gate["passed"] for gate in gates),
+                "checks": [check for gate in gates for check in gate["checks"]],
+                "conformance": [c for gate in gates for c in gate.get("conformance", [])],
+            }
         columns = documented.load() if outputs.documented else []
         print(f"{PREFIX}: the clients side by side")
         print("\n".join(matrix_text.render(merged, columns)))
