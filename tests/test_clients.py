@@ -13,7 +13,9 @@ import pytest
 from conformance import cli, results
 from conformance.catalogue import FEATURES
 from conformance.cli import client_envs
+from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
+from conformance.report import terminal as report_terminal
 from conformance.results import clients, merge
 from tests import report_documents
 
@@ -105,6 +107,11 @@ def test_the_pivot_is_one_targets_clients_labelled_by_version(through_two_client
     text = report_markdown.render(pivot)
     assert f"| client 3.1.4 | client {version} |" in text
     assert "Columns: the MLflow clients" in text
+    header = next(line for line in report_terminal.render(pivot) if line.startswith("#"))
+    assert header.split()[-4:] == ["client", "3.1.4", "client", version]
+    page = report_html.render(pivot)
+    assert "Columns: the MLflow clients <code>" in page
+    assert f">client {version}<code>{merged['targets'][1]['id']}</code></th>" in page
 
 
 def test_a_document_of_one_client_pivots_too(through_two_clients):
