@@ -36,7 +36,8 @@ DISTRIBUTION = "registry-conformance"
 CACHE_VARIABLE = "REGISTRY_CONFORMANCE_CACHE"
 #: Written last into a finished environment: what it holds.
 MARKER = "registry-conformance-client.json"
-_PYTHON = Path("Scripts/python.exe") if os.name == "nt" else Path("bin/python")
+_SCRIPTS = Path("Scripts") if os.name == "nt" else Path("bin")
+_PYTHON = _SCRIPTS / ("python.exe" if os.name == "nt" else "python")
 #: What the suite is made of, in a source tree: its packages and its metadata.
 _SOURCE_PARTS = ("pyproject.toml", "README.md", "conformance", "reference_backend")
 
@@ -151,8 +152,10 @@ class ClientEnv:
     built_s: float | None
 
     @property
-    def python(self) -> Path:
-        return self.path / _PYTHON
+    def command(self) -> Path:
+        """The suite's command in the environment (a console script: unlike ``python -m``, it
+        does not import the suite from a checkout that happens to be the working folder)."""
+        return self.path / _SCRIPTS / ("registry-conformance" + (".exe" if os.name == "nt" else ""))
 
 
 def uv_binary() -> str:

@@ -2,7 +2,7 @@
 environment (:mod:`conformance.cli.client_envs`), then one results document, report and JUnit
 file with one column per (client, target).
 
-Each run is ``python -m conformance.cli run`` in its environment with the user's options, except
+Each run is ``registry-conformance run`` in its environment with the user's options, except
 the outputs, which it writes to a temporary folder for this process to merge. The exit status is
 the worst of the runs' (each judged by its own gate when ``--expect`` is given); the merged
 document's ``gate`` holds every run's checks, and passed when every run's gate did.
@@ -111,7 +111,7 @@ def _check_writable(outputs: argparse.Namespace) -> None:
 def _run_one(
     env: ClientEnv, passed_on: Sequence[str], document: Path, junit: Path | None
 ) -> pytest.ExitCode:
-    command = [str(env.python), "-m", "conformance.cli", "run", *passed_on]
+    command = [str(env.command), "run", *passed_on]
     command += ["--results-json", str(document)]
     command += ["--junitxml", str(junit)] if junit else []
     with subprocess.Popen(command) as process:
