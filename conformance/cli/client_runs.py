@@ -73,21 +73,26 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
     for requirement in requirements:
         env = environment(requirement, source, uv)
         how = "reused" if env.built_s is None else f"built in {env.built_s:.0f} s"
-        print(f"{PREFIX}: client {requirement} (MLflow {env.mlflow}): {env.path} ({how})")
+        print(
+            f"{PREFIX}: client {requirement} (MLflow {env.mlflow}): {env.path} ({how})", flush=True
+        )
         envs.append(env)
     with tempfile.TemporaryDirectory(prefix="registry-conformance-clients-") as tmp:
         codes, documents, junits = [], [], []
         for index, env in enumerate(envs):
             document_path = Path(tmp) / f"client-{index}.json"
             junit_path = Path(tmp) / f"client-{index}.xml" if outputs.junitxml else None
-            print(f"{PREFIX}: the scenarios through {env.requirement} (MLflow {env.mlflow})")
+            print(
+                f"{PREFIX}: the scenarios through {env.requirement} (MLflow {env.mlflow})",
+                flush=True,
+            )
             codes.append(_run_one(env, passed_on, document_path, junit_path))
             if document_path.is_file():
                 documents.append((env, results_file.read(document_path)))
             if junit_path is not None and junit_path.is_file():
                 junits.append((env, junit_path))
-            if codes[-1] in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
-                break  # Ctrl-C, or options the next run would refuse too; what ran is written
+            if codes[-1] is pytest.ExitCode.INTERRUPTED:
+                break  # Ctrl-C: no further client; what ran is still written
         _write(outputs, documents, junits)
     return int(max(codes, key=_WORST_LAST.index))
 
