@@ -7,7 +7,7 @@ what uv has not seen before. Measured on the 2-core machine with uv's cache warm
 lightly loaded: each build 4-7 s, each run of the scenarios (``-n 2``) 20-25 s, about 65 s for
 the first invocation; the second (cached: no build; one feature) 25 s at load 9, mostly two
 MLflow imports. With other work loading the machine, the test took 82 s in all at load 7.5 and
-210 s at load 10.
+210-240 s at load 10-12.
 With uv's cache cold, a build downloads MLflow and its dependencies once per machine: MLflow
 3.1.4's environment was built in 9 s from an empty uv cache (680 MB fetched from the index).
 """
