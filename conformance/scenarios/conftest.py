@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 
 from conformance.run import http_exchanges, start
 from conformance.run.probe import Probe
+from conformance.run.registry_client import RunClient
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
@@ -69,9 +70,11 @@ def conformance_state(request: pytest.FixtureRequest) -> RunState:
 
 
 @pytest.fixture
-def client(target: Target) -> MlflowClient:
-    """A stock MLflow client pointed at the target."""
-    return MlflowClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri)
+def client(target: Target, conformance_state: RunState) -> MlflowClient:
+    """A stock MLflow client pointed at the target (its prompt guard skips the run's own names:
+    ``conformance.run.registry_client``)."""
+    own = f"{conformance_state.ledger.namespace}-"
+    return RunClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri, own=own)
 
 
 @pytest.fixture
