@@ -56,7 +56,6 @@ from mlflow.utils.validation import (
     _validate_tag_name,
     missing_value,
 )
-from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.emulation_guard import EmulationGuard
 from reference_backend.emulations import UNRESTRICTED
@@ -74,6 +73,7 @@ from reference_backend.search_paging import (
     sort_page,
     take_page,
 )
+from reference_backend.workspaces import WorkspaceProvider, active_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -147,8 +147,9 @@ def _not_found(name: str, version: Any) -> MlflowException:
     )
 
 
-class InMemoryRegistryStore(AbstractStore):
-    """MLflow's model-registry store API over plain dicts, safe to share between threads."""
+class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
+    """MLflow's model-registry store API over plain dicts, safe to share between threads; its
+    own workspace provider (``workspaces.py``): each workspace holds its own models."""
 
     def __init__(self, tracking_store: Any = None, guard: EmulationGuard | None = None) -> None:
         super().__init__()
@@ -157,8 +158,16 @@ class InMemoryRegistryStore(AbstractStore):
         # What the instance's platform emulation refuses, checked before anything changes.
         self._guard = guard or EmulationGuard(UNRESTRICTED, tracking_store)
         self._lock = threading.RLock()
-        self._models: dict[str, _Model] = {}
-        self._names = NameIndex()
+        self._init_workspaces()
+
+    @property
+    def _models(self) -> dict[str, _Model]:
+        """The active workspace's models (callers hold the lock)."""
+        return self._partition().models
+
+    @property
+    def _names(self) -> NameIndex:
+        return self._partition().names
 
     # Lookups and entity building (callers hold the lock)
 
@@ -197,7 +206,6 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _version_entity(model: _Model, mv: _Version, with_aliases: bool = True) -> ModelVersion:
-        # An explicit workspace, as the SQL store gives, spares MLflow an environment lookup.
         return ModelVersion(
             name=mv.name,
             version=mv.version,
@@ -213,7 +221,7 @@ class InMemoryRegistryStore(AbstractStore):
             if with_aliases
             else [],
             model_id=mv.model_id,
-            workspace=DEFAULT_WORKSPACE_NAME,
+            workspace=active_workspace(),
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:

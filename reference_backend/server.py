@@ -58,7 +58,9 @@ class Serving:
 
 
 def server_environment(instance: Instance) -> dict[str, str]:
-    """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``)."""
+    """The variables ``mlflow server --enable-workspaces`` hands its workers (see
+    ``mlflow.server._run_server``): the instance keeps each workspace's models apart."""
+    from mlflow.environment_variables import MLFLOW_ENABLE_WORKSPACES
     from mlflow.server.constants import (
         ARTIFACT_ROOT_ENV_VAR,
         ARTIFACTS_DESTINATION_ENV_VAR,
@@ -73,13 +75,14 @@ def server_environment(instance: Instance) -> dict[str, str]:
         ARTIFACT_ROOT_ENV_VAR: PROXIED_ARTIFACT_ROOT,
         SERVE_ARTIFACTS_ENV_VAR: "true",
         ARTIFACTS_DESTINATION_ENV_VAR: instance.proxied_artifacts_dir.as_uri(),
+        MLFLOW_ENABLE_WORKSPACES.name: "true",
     }
 
 
 def _mlflow_app(instance: Instance) -> Flask:
     """MLflow's Flask app with its handlers pointed at ``instance``."""
     global _middleware_installed, _guard_installed
-    from mlflow.server import app, handlers, is_running_as_server, security
+    from mlflow.server import app, handlers, is_running_as_server, security, workspace_helpers
 
     from reference_backend import request_guard, wire_model_id
 
@@ -94,6 +97,7 @@ def _mlflow_app(instance: Instance) -> Flask:
     handlers._tracking_store = instance.tracking_store
     handlers._model_registry_store = instance.registry_store
     handlers._artifact_repo = None
+    workspace_helpers._workspace_store = instance.registry_store
     return app
 
 
@@ -151,7 +155,7 @@ def serve_in_thread(
     does) or with another ``emulation`` (see ``emulations.py``). MLflow's handlers are
     process-global, so one instance is served at a time.
     """
-    from mlflow.server import handlers
+    from mlflow.server import handlers, workspace_helpers
 
     from reference_backend.instances import drop_instance
 
@@ -172,7 +176,7 @@ def serve_in_thread(
                 serving.server.server_close()
                 thread.join()
                 handlers._tracking_store = handlers._model_registry_store = None
-                handlers._artifact_repo = None
+                handlers._artifact_repo = workspace_helpers._workspace_store = None
     finally:
         if generated:
             drop_instance(f"memory://{name}")
