@@ -161,6 +161,10 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         self._init_workspaces()
 
     @property
+    def supports_workspaces(self) -> bool:
+        return self._guard.emulation.workspaces
+
+    @property
     def _models(self) -> dict[str, _Model]:
         """The active workspace's models (callers hold the lock)."""
         return self._partition().models

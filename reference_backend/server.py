@@ -58,8 +58,8 @@ class Serving:
 
 
 def server_environment(instance: Instance) -> dict[str, str]:
-    """The variables ``mlflow server --enable-workspaces`` hands its workers (see
-    ``mlflow.server._run_server``): the instance keeps each workspace's models apart."""
+    """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``),
+    with ``--enable-workspaces`` where the instance has workspaces (an emulation may have none)."""
     from mlflow.environment_variables import MLFLOW_ENABLE_WORKSPACES
     from mlflow.server.constants import (
         ARTIFACT_ROOT_ENV_VAR,
@@ -75,7 +75,7 @@ def server_environment(instance: Instance) -> dict[str, str]:
         ARTIFACT_ROOT_ENV_VAR: PROXIED_ARTIFACT_ROOT,
         SERVE_ARTIFACTS_ENV_VAR: "true",
         ARTIFACTS_DESTINATION_ENV_VAR: instance.proxied_artifacts_dir.as_uri(),
-        MLFLOW_ENABLE_WORKSPACES.name: "true",
+        MLFLOW_ENABLE_WORKSPACES.name: str(instance.emulation.workspaces).lower(),
     }
 
 

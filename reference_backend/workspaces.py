@@ -18,6 +18,7 @@ from mlflow.entities import Workspace
 from mlflow.entities.workspace import WorkspaceDeletionMode
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import (
+    FEATURE_DISABLED,
     INVALID_STATE,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
@@ -62,8 +63,9 @@ class WorkspaceProvider:
         return True
 
     def _partition(self) -> Partition:
-        """The active workspace's partition (callers hold the lock)."""
-        name = active_workspace()
+        """The active workspace's partition (callers hold the lock); the default one where the
+        store has no workspaces, as MLflow's stores without workspaces ignore the selection."""
+        name = active_workspace() if self.supports_workspaces else DEFAULT_WORKSPACE_NAME
         partition = self._partitions.get(name)
         if partition is None:
             raise _missing(name)
@@ -84,6 +86,8 @@ class WorkspaceProvider:
         return self.get_workspace(DEFAULT_WORKSPACE_NAME)
 
     def create_workspace(self, workspace: Workspace) -> Workspace:
+        if not self.supports_workspaces:
+            raise MlflowException("This registry has no workspaces.", FEATURE_DISABLED)
         WorkspaceNameValidator.validate(workspace.name)
         with self._lock:
             if workspace.name in self._partitions:
