@@ -23,6 +23,7 @@ from conformance.scenarios.support import (
     RunWorkspaces,
     best_effort,
     expect_error,
+    held,
     model_state,
     names_of,
     registry_state,
@@ -51,8 +52,15 @@ def _model_in(
     rows), a tag naming the workspace and the alias ``champion`` on the last; its numbers."""
     workspaces.place(name, workspace)
     with in_workspace(workspace):
-        with probe.feature(f"create_registered_model in workspace {workspace}"):
+        state = functools.partial(model_state, client, name)
+        # a fresh name in this workspace: nothing to read before (after a refusal, it is read)
+        with probe.feature(
+            f"create_registered_model in workspace {workspace}", state=held(None, state)
+        ):
             client.create_registered_model(name)
+        with probe.feature(f"get_registered_model in workspace {workspace}"):
+            created = client.get_registered_model(name)
+        assert created.name == name, f"{name}, just created in {workspace}, reads as {created.name}"
         numbers = []
         for index in range(1, count + 1):
             with probe.feature(f"create_model_version in workspace {workspace}"):
@@ -60,7 +68,6 @@ def _model_in(
                     name, f"{SOURCE_ROOT}/{workspace}/{name}/{index}", run_id=None
                 )
             numbers.append(str(made.version))
-        state = functools.partial(model_state, client, name)
         best_effort(
             probe,
             "set_registered_model_tag",
