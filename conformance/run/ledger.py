@@ -110,11 +110,7 @@ class Ledger:
                 continue
             kept = self._remove_models(keys)
             leftovers += kept
-            reason = (
-                f"it still holds {', '.join(left.name for left in kept)}"
-                if kept
-                else remove_workspace(MlflowClient(tracking_uri=where[0]), workspace)
-            )
+            reason = remove_workspace(MlflowClient(tracking_uri=where[0]), workspace, kept)
             if reason is None:
                 with self._lock:
                     self._workspaces.pop(workspace, None)
@@ -182,9 +178,12 @@ def in_workspace(workspace: str | None) -> Iterator[None]:
         yield
 
 
-def remove_workspace(client: MlflowClient, workspace: str) -> str | None:
-    """Delete one of the run's workspaces, refused while it holds anything (``RESTRICT``: what it
-    holds would be a leftover to report, not to destroy unseen); None when it is gone."""
+def remove_workspace(client: MlflowClient, workspace: str, kept: list[Leftover]) -> str | None:
+    """Delete one of the run's workspaces once the run's models in it are gone (``kept``: those
+    that are not), refused while it holds anything (``RESTRICT``: what it holds would be a
+    leftover to report, not to destroy unseen); None when it is gone, else why it is not."""
+    if kept:
+        return f"it still holds {', '.join(left.name for left in kept)}"
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             client.delete_workspace(workspace)
