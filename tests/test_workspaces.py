@@ -11,6 +11,7 @@ from mlflow.tracking import MlflowClient
 
 from conformance.run.ledger import Ledger, in_workspace
 from reference_backend.instances import drop_instance
+from tests import report_documents, servers
 
 
 @pytest.fixture
@@ -113,3 +114,21 @@ def test_a_workspace_holding_what_the_run_did_not_create_is_left_behind(uri):
     with in_workspace(workspace):
         assert client.get_registered_model("someone-elses").name == "someone-elses"
     assert [left.name for left in ledger.unconfirmed("why")] == [f"workspace {workspace}"]
+
+
+@pytest.mark.slow
+def test_a_workspace_server_is_supported_and_left_as_it_was(migrated_sqlite, tmp_path):
+    """``mlflow server --enable-workspaces`` on SQLite: the row is supported, and the run leaves
+    no workspace and no model behind, in any workspace."""
+    database = servers.copy_database(migrated_sqlite, tmp_path / "mlflow.db")
+    with servers.mlflow_server(f"sqlite:///{database}", tmp_path, workspaces=True) as url:
+        done, document = report_documents.run_with_document(
+            tmp_path, f"--registry-uri={url}", "-m", "feature_workspaces_isolation"
+        )
+        client = MlflowClient(url, url)
+        workspaces = [w.name for w in client.list_workspaces()]
+        models = client.search_registered_models()
+    verdicts = {v["feature"]: v["verdict"] for v in document["verdicts"]}
+    assert verdicts["workspaces.isolation"] == "supported", done.stdout[-3000:]
+    assert document["leftovers"] == []
+    assert (workspaces, models) == (["default"], [])
