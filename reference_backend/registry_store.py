@@ -45,9 +45,7 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import (
-    _REGISTERED_MODEL_ALIAS_LATEST,
     _validate_model_alias_name,
-    _validate_model_alias_name_reserved,
     _validate_model_name,
     _validate_model_renaming,
     _validate_model_version,
@@ -73,9 +71,23 @@ from reference_backend.search_paging import (
     sort_page,
     take_page,
 )
-from reference_backend.workspaces import WorkspaceProvider, active_workspace
+from reference_backend.workspaces import (
+    MLFLOW_HAS_WORKSPACES,
+    WorkspaceProvider,
+    entity_workspace,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The alias that ``models:/name@latest`` means: the newest version (MLflow reserves the name).
+LATEST_ALIAS = "latest"
+
+try:  # MLflow 3.3+ checks reserved alias names apart, so that get and delete accept "latest"
+    from mlflow.utils.validation import _validate_model_alias_name_reserved
+except ImportError:  # before, _validate_model_alias_name refuses them for every call
+
+    def _validate_model_alias_name_reserved(model_alias_name: str) -> None:
+        pass
 
 
 @dataclass(slots=True)
@@ -129,7 +141,8 @@ def _synchronized(method: F) -> F:
 def _version_number(version: Any) -> int:
     if version is None:
         raise MlflowException.invalid_parameter_value(missing_value("version"))
-    return _validate_model_version(version)
+    _validate_model_version(version)  # MLflow's error for a non-integer (3.10 returns None)
+    return int(version)
 
 
 def _tag_map(tags: Iterable[Any] | None, validate: Callable[[str, Any], None]) -> dict[str, Any]:
@@ -161,8 +174,8 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         self._init_workspaces()
 
     @property
-    def supports_workspaces(self) -> bool:
-        return self._guard.emulation.workspaces
+    def supports_workspaces(self) -> bool:  # type: ignore[override]
+        return MLFLOW_HAS_WORKSPACES and self._guard.emulation.workspaces
 
     @property
     def _models(self) -> dict[str, _Model]:
@@ -195,7 +208,7 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
 
     @staticmethod
     def _alias_target(model: _Model, alias: str) -> _Version:
-        if alias.lower() == _REGISTERED_MODEL_ALIAS_LATEST:
+        if alias.lower() == LATEST_ALIAS:
             if not model.versions:
                 raise MlflowException(
                     f"Latest version not found for model {model.name}.", RESOURCE_DOES_NOT_EXIST
@@ -225,7 +238,7 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
             if with_aliases
             else [],
             model_id=mv.model_id,
-            workspace=active_workspace(),
+            **entity_workspace(),
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:

@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reference_backend.instances import Address, Instance, get_instance
 from reference_backend.ports import listen
+from reference_backend.workspaces import MLFLOW_HAS_WORKSPACES
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -60,7 +61,6 @@ class Serving:
 def server_environment(instance: Instance) -> dict[str, str]:
     """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``),
     with ``--enable-workspaces`` where the instance has workspaces (an emulation may have none)."""
-    from mlflow.environment_variables import MLFLOW_ENABLE_WORKSPACES
     from mlflow.server.constants import (
         ARTIFACT_ROOT_ENV_VAR,
         ARTIFACTS_DESTINATION_ENV_VAR,
@@ -75,14 +75,18 @@ def server_environment(instance: Instance) -> dict[str, str]:
         ARTIFACT_ROOT_ENV_VAR: PROXIED_ARTIFACT_ROOT,
         SERVE_ARTIFACTS_ENV_VAR: "true",
         ARTIFACTS_DESTINATION_ENV_VAR: instance.proxied_artifacts_dir.as_uri(),
-        MLFLOW_ENABLE_WORKSPACES.name: str(instance.emulation.workspaces).lower(),
+        **(
+            {"MLFLOW_ENABLE_WORKSPACES": str(instance.registry_store.supports_workspaces).lower()}
+            if MLFLOW_HAS_WORKSPACES
+            else {}
+        ),
     }
 
 
 def _mlflow_app(instance: Instance) -> Flask:
     """MLflow's Flask app with its handlers pointed at ``instance``."""
     global _middleware_installed, _guard_installed
-    from mlflow.server import app, handlers, is_running_as_server, security, workspace_helpers
+    from mlflow.server import app, handlers, is_running_as_server, security
 
     from reference_backend import request_guard, wire_model_id
 
@@ -97,8 +101,16 @@ def _mlflow_app(instance: Instance) -> Flask:
     handlers._tracking_store = instance.tracking_store
     handlers._model_registry_store = instance.registry_store
     handlers._artifact_repo = None
-    workspace_helpers._workspace_store = instance.registry_store
+    _set_workspace_store(instance.registry_store)
     return app
+
+
+def _set_workspace_store(store: object) -> None:
+    """The workspace provider MLflow's server caches for its handlers (3.10+): the instance's."""
+    if MLFLOW_HAS_WORKSPACES:
+        from mlflow.server import workspace_helpers
+
+        workspace_helpers._workspace_store = store
 
 
 def open_instance(name: str, emulation: str | None = None) -> Instance:
@@ -155,7 +167,7 @@ def serve_in_thread(
     does) or with another ``emulation`` (see ``emulations.py``). MLflow's handlers are
     process-global, so one instance is served at a time.
     """
-    from mlflow.server import handlers, workspace_helpers
+    from mlflow.server import handlers
 
     from reference_backend.instances import drop_instance
 
@@ -176,7 +188,8 @@ def serve_in_thread(
                 serving.server.server_close()
                 thread.join()
                 handlers._tracking_store = handlers._model_registry_store = None
-                handlers._artifact_repo = workspace_helpers._workspace_store = None
+                handlers._artifact_repo = None
+                _set_workspace_store(None)
     finally:
         if generated:
             drop_instance(f"memory://{name}")

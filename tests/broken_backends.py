@@ -56,7 +56,6 @@ from mlflow.tracking._tracking_service.utils import _tracking_store_registry
 from mlflow.tracking._workspace.registry import _get_workspace_store_registry
 from mlflow.utils.file_utils import local_file_uri_to_path
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
-from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.instances import Instance, get_instance
 from reference_backend.search_filter import (
@@ -64,6 +63,7 @@ from reference_backend.search_filter import (
     compile_registered_model_filter,
     parse_filter,
 )
+from reference_backend.workspaces import DEFAULT_WORKSPACE_NAME
 
 SCHEME = "broken"
 MODES = ("wrong", "refuse")

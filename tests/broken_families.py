@@ -21,6 +21,7 @@ answer a write would have given" are only expressible there.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -52,7 +53,6 @@ from conformance.catalogue import FEATURES
 from reference_backend.instances import Instance, get_instance
 from reference_backend.name_index import NameIndex
 from reference_backend.registry_store import InMemoryRegistryStore
-from reference_backend.workspaces import Partition
 from tests.broken_backends import Replacement, SabotagedRegistryStore
 
 SCHEME = "faulty"
@@ -202,7 +202,7 @@ def _registry_over(inner: InMemoryRegistryStore, models: dict[str, Any]) -> InMe
     active = inner._partition()
     other._partitions = {
         **inner._partitions,
-        active.workspace.name: Partition(active.workspace, models, names),
+        active.name: dataclasses.replace(active, models=models, names=names),
     }
     return other
 

@@ -748,16 +748,14 @@ class RunWorkspaces:
 
 
 def skip_without_workspaces(client: Any) -> None:
-    """Skip (``not-tested``) unless the client and the target both have workspaces.
+    """Skip (``not-tested``) unless the target has workspaces (the client's are
+    ``requires_client("workspaces")``'s question).
 
-    MLflow's client has them from 3.10 (the guard until the suite says "client X has no Y" in
-    one place). Whether the target has them is MLflow's own question, ``supports_workspaces`` of
-    the client's registry store: over HTTP, ``workspaces_enabled`` in the server's
-    ``server-info`` (a server too old to have that endpoint has no workspaces); in-process, the
-    store itself (MLflow's SQL store only as ``WorkspaceAwareSqlAlchemyStore``).
+    Whether the target has them is MLflow's own question, ``supports_workspaces`` of the client's
+    registry store: over HTTP, ``workspaces_enabled`` in the server's ``server-info`` (a server
+    too old to have that endpoint has no workspaces); in-process, the store itself (MLflow's SQL
+    store only as ``WorkspaceAwareSqlAlchemyStore``).
     """
-    if not hasattr(MlflowClient, "create_workspace"):
-        pytest.skip(f"MLflow's client {mlflow.__version__} has no workspaces (3.10+)")
     store = getattr(direct(client), "store", None)
     try:
         with http_exchanges.recording() as exchanges:

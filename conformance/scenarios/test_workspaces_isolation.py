@@ -2,10 +2,10 @@
 ``mlflow server --enable-workspaces``) is two models, each seen and changed only from its own.
 
 Both scenarios create two workspaces of the run (under test: a registry may refuse to create
-them) and are ``not-tested`` where the target or MLflow's client has no workspaces. Each
-workspace's state is compared with itself, as read right after it was written: whatever the
-registry does with descriptions, tags or aliases (other rows), another workspace's writes must
-not change it.
+them) and are ``not-tested`` where the target or MLflow's client (before 3.10) has no
+workspaces. Each workspace's state is compared with itself, as read right after it was
+written: whatever the registry does with descriptions, tags or aliases (other rows), another
+workspace's writes must not change it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from conformance.run.ledger import in_workspace
 from conformance.run.probe import Probe
 from conformance.run.registry_client import direct
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import feature, requires_client
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
@@ -30,6 +30,8 @@ from conformance.scenarios.support import (
     search_all,
     skip_without_workspaces,
 )
+
+pytestmark = requires_client("workspaces")
 
 #: The versions a state covers: the first workspace's model has two, the second's one.
 NUMBERS = ("1", "2")
