@@ -9,6 +9,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from conformance.run import sweep
 from conformance.run.ledger import Ledger, in_workspace
 from reference_backend.instances import drop_instance
 from tests import report_documents, servers
@@ -132,3 +133,28 @@ def test_a_workspace_server_is_supported_and_left_as_it_was(migrated_sqlite, tmp
     assert verdicts["workspaces.isolation"] == "supported", done.stdout[-3000:]
     assert document["leftovers"] == []
     assert (workspaces, models) == (["default"], [])
+
+
+def test_a_sweep_removes_an_interrupted_runs_workspaces_and_nothing_else(uri):
+    client = MlflowClient(uri, uri)
+    for workspace in ("rc-ns-gw0-1-a", "other"):
+        client.create_workspace(workspace)
+        with in_workspace(workspace):
+            client.create_registered_model("rc_NS-gw0-2-m")
+            client.create_registered_model("not-the-runs")
+    with in_workspace("rc-ns-gw0-1-a"):
+        client.delete_registered_model("not-the-runs")
+
+    found = sweep.find("rc_NS", uri, uri)
+
+    assert found.lines() == [
+        "model rc_NS-gw0-2-m in workspace rc-ns-gw0-1-a (versions: none; aliases: none)",
+        "workspace rc-ns-gw0-1-a",
+    ]
+    assert sweep.delete(found, uri, uri) == []
+    assert [w.name for w in client.list_workspaces()] == ["default", "other"]
+    with in_workspace("other"):
+        assert {m.name for m in client.search_registered_models()} == {
+            "rc_NS-gw0-2-m",
+            "not-the-runs",
+        }
