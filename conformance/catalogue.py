@@ -410,6 +410,19 @@ FEATURES: tuple[Feature, ...] = (
         "read back as their text (`42`, `3.5`).",
         level="core",
     ),
+    Feature(
+        "workspaces.isolation",
+        "Workspaces: the same name in two workspaces stays isolated",
+        "A registry that reports workspaces (MLflow 3.10+, `mlflow server --enable-workspaces`: "
+        "`workspaces_enabled` in `server-info`, a store's `supports_workspaces`) MAY refuse to "
+        "create them, but one that creates two workspaces MUST keep their registered models "
+        "apart: the same model name MUST be creatable in each, and its description, tags, "
+        "versions (numbered from 1 in each), aliases, searches and deletes MUST concern only "
+        "the workspace selected for the call (`mlflow.set_workspace`, the `X-MLFLOW-WORKSPACE` "
+        "header); a model of one workspace MUST be `RESOURCE_DOES_NOT_EXIST` from another. A "
+        "target without workspaces is not tested on this row.",
+        level="extended",
+    ),
 )
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}

@@ -82,6 +82,10 @@ class Emulation:
     #: file system's name limit (this many UTF-8 bytes) escapes as a bare ``OSError``
     #: (``ENAMETOOLONG``) instead of being kept or refused. None: no such limit.
     tag_key_file_name_bytes: int | None = None
+    #: Workspaces (MLflow 3.10+, ``mlflow server --enable-workspaces``): each keeps its own models.
+    #: Without, the store reports none (``supports_workspaces``), refuses to create them and keeps
+    #: every model in the default workspace, as MLflow's stores without workspaces do.
+    workspaces: bool = True
     #: Features whose verdict on the platform turns on a race that the emulation does not
     #: reproduce (its store serialises calls): the platform measures either verdict, the
     #: emulation always the won race's. The platform's profile ignores them.
@@ -197,6 +201,7 @@ MLFLOW_SERVER_SQL = Emulation(
     search_input_crashes=True,
     aliases_in_version_search=False,
     keeps_version_model_id=False,
+    workspaces=False,  # a plain `mlflow server`: workspaces need --enable-workspaces
 )
 
 # Measured against MLflow 3.17.2's file store, in-process (MLFLOW_ALLOW_FILE_STORE=true): the
@@ -211,6 +216,7 @@ MLFLOW_FILE_STORE = Emulation(
     rename_keeps_tags_and_aliases=False,
     search_input_crashes=True,
     tag_key_file_name_bytes=255,  # NAME_MAX of ext4, tmpfs, xfs, APFS
+    workspaces=False,  # the file store has none (supports_workspaces: False)
     # concurrent creators of one model's versions collide on its next version folder
     races_not_emulated=frozenset({"version.numbering"}),
 )

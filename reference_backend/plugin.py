@@ -57,3 +57,11 @@ def registry_store(store_uri: str, tracking_uri: str | None = None, **_: Any) ->
     from reference_backend.instances import get_instance
 
     return get_instance(store_uri).registry_store
+
+
+def workspace_store(workspace_uri: str) -> RegistryStore:
+    """Builder for ``mlflow.workspace_provider`` (MLflow 3.10+), called as ``(workspace_uri=)``:
+    the instance's registry store, which keeps each workspace's models apart."""
+    from reference_backend.instances import get_instance
+
+    return get_instance(workspace_uri).registry_store

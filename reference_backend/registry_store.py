@@ -71,19 +71,16 @@ from reference_backend.search_paging import (
     sort_page,
     take_page,
 )
+from reference_backend.workspaces import (
+    MLFLOW_HAS_WORKSPACES,
+    WorkspaceProvider,
+    entity_workspace,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The alias that ``models:/name@latest`` means: the newest version (MLflow reserves the name).
 LATEST_ALIAS = "latest"
-
-try:  # MLflow 3.10+: entities carry a workspace; an explicit one, as the SQL store gives, spares
-    # MLflow an environment lookup per entity
-    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
-
-    _WORKSPACE = {"workspace": DEFAULT_WORKSPACE_NAME}
-except ImportError:  # before MLflow 3.10 entities have no workspace
-    _WORKSPACE = {}
 
 try:  # MLflow 3.3+ checks reserved alias names apart, so that get and delete accept "latest"
     from mlflow.utils.validation import _validate_model_alias_name_reserved
@@ -163,8 +160,9 @@ def _not_found(name: str, version: Any) -> MlflowException:
     )
 
 
-class InMemoryRegistryStore(AbstractStore):
-    """MLflow's model-registry store API over plain dicts, safe to share between threads."""
+class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
+    """MLflow's model-registry store API over plain dicts, safe to share between threads; its
+    own workspace provider (``workspaces.py``): each workspace holds its own models."""
 
     def __init__(self, tracking_store: Any = None, guard: EmulationGuard | None = None) -> None:
         super().__init__()
@@ -173,8 +171,20 @@ class InMemoryRegistryStore(AbstractStore):
         # What the instance's platform emulation refuses, checked before anything changes.
         self._guard = guard or EmulationGuard(UNRESTRICTED, tracking_store)
         self._lock = threading.RLock()
-        self._models: dict[str, _Model] = {}
-        self._names = NameIndex()
+        self._init_workspaces()
+
+    @property
+    def supports_workspaces(self) -> bool:  # type: ignore[override]
+        return MLFLOW_HAS_WORKSPACES and self._guard.emulation.workspaces
+
+    @property
+    def _models(self) -> dict[str, _Model]:
+        """The active workspace's models (callers hold the lock)."""
+        return self._partition().models
+
+    @property
+    def _names(self) -> NameIndex:
+        return self._partition().names
 
     # Lookups and entity building (callers hold the lock)
 
@@ -228,7 +238,7 @@ class InMemoryRegistryStore(AbstractStore):
             if with_aliases
             else [],
             model_id=mv.model_id,
-            **_WORKSPACE,
+            **entity_workspace(),
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:

@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reference_backend.instances import Address, Instance, get_instance
 from reference_backend.ports import listen
+from reference_backend.workspaces import MLFLOW_HAS_WORKSPACES
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -58,7 +59,8 @@ class Serving:
 
 
 def server_environment(instance: Instance) -> dict[str, str]:
-    """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``)."""
+    """The variables ``mlflow server`` hands its workers (see ``mlflow.server._run_server``),
+    with ``--enable-workspaces`` where the instance has workspaces (an emulation may have none)."""
     from mlflow.server.constants import (
         ARTIFACT_ROOT_ENV_VAR,
         ARTIFACTS_DESTINATION_ENV_VAR,
@@ -73,6 +75,11 @@ def server_environment(instance: Instance) -> dict[str, str]:
         ARTIFACT_ROOT_ENV_VAR: PROXIED_ARTIFACT_ROOT,
         SERVE_ARTIFACTS_ENV_VAR: "true",
         ARTIFACTS_DESTINATION_ENV_VAR: instance.proxied_artifacts_dir.as_uri(),
+        **(
+            {"MLFLOW_ENABLE_WORKSPACES": str(instance.registry_store.supports_workspaces).lower()}
+            if MLFLOW_HAS_WORKSPACES
+            else {}
+        ),
     }
 
 
@@ -94,7 +101,16 @@ def _mlflow_app(instance: Instance) -> Flask:
     handlers._tracking_store = instance.tracking_store
     handlers._model_registry_store = instance.registry_store
     handlers._artifact_repo = None
+    _set_workspace_store(instance.registry_store)
     return app
+
+
+def _set_workspace_store(store: object) -> None:
+    """The workspace provider MLflow's server caches for its handlers (3.10+): the instance's."""
+    if MLFLOW_HAS_WORKSPACES:
+        from mlflow.server import workspace_helpers
+
+        workspace_helpers._workspace_store = store
 
 
 def open_instance(name: str, emulation: str | None = None) -> Instance:
@@ -173,6 +189,7 @@ def serve_in_thread(
                 thread.join()
                 handlers._tracking_store = handlers._model_registry_store = None
                 handlers._artifact_repo = None
+                _set_workspace_store(None)
     finally:
         if generated:
             drop_instance(f"memory://{name}")

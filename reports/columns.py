@@ -95,6 +95,17 @@ def _mlflow_server_sqlite(workdir: Path) -> Iterator[Setup]:
 
 
 @contextmanager
+def _mlflow_server_sqlite_workspaces(workdir: Path) -> Iterator[Setup]:
+    store = f"sqlite:///{servers.migrated_sqlite(workdir)}"
+    with servers.mlflow_server(store, workdir, env=run_env(workdir), workspaces=True) as url:
+        yield Setup(
+            url,
+            masks=_server_masks(url),
+            facts={"backend_store": store, "options": "--enable-workspaces"},
+        )
+
+
+@contextmanager
 def _mlflow_servers_sharing_s3(workdir: Path) -> Iterator[Setup]:
     """The target and seed row 4's foreign tracking server: two ``mlflow server``s on SQLite
     whose runs keep their artifacts in one S3 bucket (moto), which the servers and the suite's
@@ -194,6 +205,12 @@ COLUMNS: tuple[Column, ...] = (
         "mlflow server · SQLite",
         "`mlflow server` (one worker, proxied artifacts) on a fresh, migrated SQLite file.",
         _mlflow_server_sqlite,
+    ),
+    Column(
+        "mlflow server · SQLite · workspaces",
+        "The same with `--enable-workspaces` (MLflow 3.10+): requests without a workspace go "
+        "to the default one; the workspaces row is measured only here.",
+        _mlflow_server_sqlite_workspaces,
     ),
     Column(
         "mlflow server · SQLite · shared S3",

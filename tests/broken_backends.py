@@ -53,6 +53,7 @@ from mlflow.store.entities.paged_list import PagedList
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.tracking._model_registry.utils import _get_store_registry
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+from mlflow.tracking._workspace.registry import _get_workspace_store_registry
 from mlflow.utils.file_utils import local_file_uri_to_path
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
@@ -62,6 +63,7 @@ from reference_backend.search_filter import (
     compile_registered_model_filter,
     parse_filter,
 )
+from reference_backend.workspaces import DEFAULT_WORKSPACE_NAME
 
 SCHEME = "broken"
 MODES = ("wrong", "refuse")
@@ -736,6 +738,21 @@ def _long_values(tags: Any) -> bool:
 # --- the table ------------------------------------------------------------------------------
 
 
+def _workspaces_sharing_models(store, call, workspace):
+    """Creates the workspace, but over the models of another non-default workspace when there is
+    one: one namespace of names behind the workspaces (records edited: the store's partitions)."""
+    created = call(workspace)
+    with store.inner._lock:
+        partitions = store.inner._partitions
+        others = [
+            p for n, p in partitions.items() if n not in (DEFAULT_WORKSPACE_NAME, created.name)
+        ]
+        if others:
+            partitions[created.name].models = others[0].models
+            partitions[created.name].names = others[0].names
+    return created
+
+
 @dataclass(frozen=True)
 class Break:
     """One way of breaking a feature: what it does, and the store methods it replaces."""
@@ -1286,6 +1303,18 @@ SABOTAGES: dict[str, Sabotage] = {
             },
         ),
     ),
+    "workspaces.isolation": Sabotage(
+        wrong=Break(
+            "a workspace created while another (not the default) exists shares its registered "
+            "models: one namespace of names behind the workspaces",
+            {"create_workspace": _workspaces_sharing_models},
+        ),
+        refuse=Break(
+            "refuses to create workspaces (NOT_IMPLEMENTED), as a provider whose workspaces are "
+            "made elsewhere does",
+            {"create_workspace": _refuse("creating workspaces is not supported")},
+        ),
+    ),
 }
 
 
@@ -1524,5 +1553,12 @@ def tracking_store(store_uri: str, artifact_uri: str | None = None) -> Any:
     return _instance_and_store(store_uri)[0].tracking_store
 
 
+def workspace_store(workspace_uri: str) -> Any:
+    """Builder for MLflow's workspace-provider registry (3.10+): the sabotaged registry store,
+    which is its own workspace provider as the reference store is."""
+    return _instance_and_store(workspace_uri)[1]
+
+
 _get_store_registry().register(SCHEME, registry_store)
 _tracking_store_registry.register(SCHEME, tracking_store)
+_get_workspace_store_registry().register(SCHEME, workspace_store)

@@ -46,12 +46,14 @@ def mlflow_server(
     env: Mapping[str, str] | None = None,
     artifacts: Sequence[str] | None = None,
     app_name: str | None = None,
+    workspaces: bool = False,
 ) -> Iterator[str]:
     """Run ``mlflow server``; yield its URL. ``env`` adds variables to the server's environment.
 
     ``artifacts`` are the server's artifact options; by default it proxies artifacts stored
     under ``workdir`` (runs get ``mlflow-artifacts:`` locations). ``app_name`` serves one of
-    MLflow's app plugins (``basic-auth``) instead of the plain server."""
+    MLflow's app plugins (``basic-auth``) instead of the plain server. ``workspaces``: with
+    ``--enable-workspaces`` (MLflow 3.10+; a SQL backend store)."""
     if artifacts is None:
         artifacts = ("--artifacts-destination", str(workdir / "artifacts"))
     port = free_port()
@@ -73,6 +75,7 @@ def mlflow_server(
             "--workers",
             "1",
             *(("--app-name", app_name) if app_name else ()),
+            *(("--enable-workspaces",) if workspaces else ()),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -68,6 +68,7 @@ def test_concurrent_runs_share_a_server_and_spare_what_is_not_theirs(tmp_path: P
         assert registry_dump.snapshot(client, "precious") == before
         assert registry_dump.model_names(client) == {"precious"}
         assert [e.name for e in client.search_experiments()] == ["Default"]
+        assert [w.name for w in client.list_workspaces()] == ["default"]
 
 
 def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, migrated_sqlite):

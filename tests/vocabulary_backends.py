@@ -29,6 +29,7 @@ from mlflow.protos.databricks_pb2 import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.tracking._model_registry.utils import _get_store_registry
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+from mlflow.tracking._workspace.registry import _get_workspace_store_registry
 
 from reference_backend.instances import Instance, get_instance
 
@@ -117,5 +118,12 @@ def tracking_store(store_uri: str, artifact_uri: str | None = None) -> Any:
     return _instance_and_case(store_uri)[0].tracking_store
 
 
+def workspace_store(workspace_uri: str) -> Any:
+    """Builder for MLflow's workspace-provider registry (3.10+): the registry store, which is its
+    own workspace provider as the reference store is."""
+    return registry_store(workspace_uri)
+
+
 _get_store_registry().register(SCHEME, registry_store)
 _tracking_store_registry.register(SCHEME, tracking_store)
+_get_workspace_store_registry().register(SCHEME, workspace_store)

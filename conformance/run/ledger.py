@@ -6,14 +6,17 @@ name that is not in the ledger. It removes a model with one ``delete_registered_
 stores delete its versions, tags and aliases with it; a name that was never created answers
 ``RESOURCE_DOES_NOT_EXIST``); only where the registry refuses that does it remove aliases, then
 versions, then try the model again, so that registries which refuse container deletion are still
-left with nothing of ours but an empty container (reported as a leftover).
+left with nothing of ours but an empty container (reported as a leftover). A workspace the run
+created (MLflow 3.10+) is removed after the models of the run in it, and only when it is empty.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mlflow.entities.model_registry import RegisteredModel
@@ -40,61 +43,160 @@ class Ledger:
     """Names minted by one process of one run (an xdist worker has its own ledger).
 
     A name stays *pending* from the moment it is minted until its removal is confirmed, so a
-    cleanup cut short (a failure, an interrupt) is completed by the final :meth:`sweep`.
+    cleanup cut short (a failure, an interrupt) is completed by the final :meth:`sweep`. So does
+    a workspace (MLflow 3.10+) the run minted: a name used in one is pending there too, and the
+    workspace is removed after them.
     """
 
     namespace: str
     worker: str = field(default_factory=lambda: os.environ.get("PYTEST_XDIST_WORKER", "main"))
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    #: pending name -> (tracking URI, registry URI) of the registry it may exist in
-    _pending: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: pending (name, workspace) -> (tracking URI, registry URI) of the registry it may exist in;
+    #: workspace None is the run's own (the one the client selects without being told)
+    _pending: dict[tuple[str, str | None], tuple[str, str]] = field(default_factory=dict)
+    #: pending workspace -> (tracking URI, registry URI) of the registry it may exist in
+    _workspaces: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
         """What every name this process mints starts with: no other run's or process's does."""
         return f"{self.namespace}-{self.worker}-"
 
+    @property
+    def workspace_prefix(self) -> str:
+        """:attr:`prefix` as MLflow's workspace names allow it (lowercase, ``-`` for ``_``)."""
+        return self.prefix.lower().replace("_", "-")
+
     def mint(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
         """A fresh name of this run, ``<prefix><counter>-<hint>``; ``hint`` says what it is for,
         to help a human reading it."""
         with self._lock:
             name = f"{self.prefix}{next(self._counter)}-{hint}"
-            self._pending[name] = (tracking_uri, registry_uri)
+            self._pending[(name, None)] = (tracking_uri, registry_uri)
         return name
 
+    def mint_workspace(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
+        """A fresh workspace name of this run (``hint``: lowercase letters, digits, ``-``)."""
+        with self._lock:
+            name = f"{self.workspace_prefix}{next(self._counter)}-{hint}"
+            self._workspaces[name] = (tracking_uri, registry_uri)
+        return name
+
+    def place(self, name: str, workspace: str) -> None:
+        """Record that the minted ``name`` may also be created in the minted ``workspace``."""
+        with self._lock:
+            where = self._pending.get((name, None)) or self._pending[(name, workspace)]
+            self._pending[(name, workspace)] = where
+
     def remove(self, names: list[str]) -> list[Leftover]:
-        """Delete what these minted names name (aliases, versions, model). Raises only
-        :class:`Stalled`, at the first call that got no answer in time: that name and the
-        following stay pending, so that a stalled registry costs one call timeout, not one each."""
+        """Delete what these minted names name (aliases, versions, model), in every workspace
+        they were used in. Raises only :class:`Stalled`, at the first call that got no answer in
+        time: that name and the following stay pending, so that a stalled registry costs one
+        call timeout, not one each."""
+        wanted = set(names)
+        with self._lock:
+            keys = [key for key in self._pending if key[0] in wanted]
+        return self._remove_models(keys)
+
+    def remove_workspaces(self, workspaces: list[str]) -> list[Leftover]:
+        """Delete these minted workspaces, each after the names used in it. Raises only
+        :class:`Stalled`, as :meth:`remove` does."""
         leftovers = []
-        for name in names:
+        for workspace in workspaces:
             with self._lock:
-                where = self._pending.get(name)
+                where = self._workspaces.get(workspace)
+                keys = [key for key in self._pending if key[1] == workspace]
             if where is None:
                 continue
-            client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
-            reason = remove_model(client, name)
+            kept = self._remove_models(keys)
+            leftovers += kept
+            reason = remove_workspace(MlflowClient(tracking_uri=where[0]), workspace, kept)
             if reason is None:
                 with self._lock:
-                    self._pending.pop(name, None)
+                    self._workspaces.pop(workspace, None)
             else:
-                leftovers.append(Leftover(name, reason))
+                leftovers.append(Leftover(f"workspace {workspace}", reason))
+        return leftovers
+
+    def _remove_models(self, keys: list[tuple[str, str | None]]) -> list[Leftover]:
+        leftovers = []
+        for key in keys:
+            with self._lock:
+                where = self._pending.get(key)
+            if where is None:
+                continue
+            name, workspace = key
+            client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
+            with in_workspace(workspace):
+                reason = remove_model(client, name)
+            if reason is None:
+                with self._lock:
+                    self._pending.pop(key, None)
+            else:
+                leftovers.append(Leftover(_described(name, workspace), reason))
         return leftovers
 
     def sweep(self, where: tuple[str, str] | None = None) -> list[Leftover]:
-        """Retry every name whose removal was never confirmed (of one registry: ``where`` is its
-        tracking and registry URI); what remains is left behind. Raises :class:`Stalled` as
-        :meth:`remove` does."""
-        return self.remove(self._pending_names(where))
+        """Retry every name and workspace whose removal was never confirmed (of one registry:
+        ``where`` is its tracking and registry URI); what remains is left behind. Raises
+        :class:`Stalled` as :meth:`remove` does."""
+        with self._lock:
+            keys = [key for key, at in self._pending.items() if where in (None, at)]
+            workspaces = [ws for ws, at in self._workspaces.items() if where in (None, at)]
+        return self._remove_models(keys) + self.remove_workspaces(workspaces)
 
     def unconfirmed(self, reason: str, where: tuple[str, str] | None = None) -> list[Leftover]:
         """The names whose removal was never confirmed, when there is no time to retry them."""
-        return [Leftover(name, reason) for name in self._pending_names(where)]
-
-    def _pending_names(self, where: tuple[str, str] | None) -> list[str]:
         with self._lock:
-            return [name for name, at in self._pending.items() if where in (None, at)]
+            return [
+                Leftover(_described(name, workspace), reason)
+                for (name, workspace), at in self._pending.items()
+                if where in (None, at)
+            ] + [
+                Leftover(f"workspace {workspace}", reason)
+                for workspace, at in self._workspaces.items()
+                if where in (None, at)
+            ]
+
+
+def _described(name: str, workspace: str | None) -> str:
+    return name if workspace is None else f"{name} (workspace {workspace})"
+
+
+@contextlib.contextmanager
+def in_workspace(workspace: str | None) -> Iterator[None]:
+    """MLflow's client selects ``workspace`` for the calls inside (None: leaves it as it is).
+
+    ``WorkspaceContext`` (MLflow 3.10+) is imported only when a workspace is given: a client
+    without workspaces never mints one."""
+    if workspace is None:
+        yield
+        return
+    from mlflow.utils.workspace_context import WorkspaceContext
+
+    with WorkspaceContext(workspace):
+        yield
+
+
+def remove_workspace(client: MlflowClient, workspace: str, kept: list[Leftover]) -> str | None:
+    """Delete one of the run's workspaces once the run's models in it are gone (``kept``: those
+    that are not), refused while it holds anything (``RESTRICT``: what it holds would be a
+    leftover to report, not to destroy unseen); None when it is gone, else why it is not."""
+    if kept:
+        return f"it still holds {', '.join(left.name for left in kept)}"
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            client.delete_workspace(workspace)
+        except Exception as exc:
+            _raise_if_stalled(exc)
+            if isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            if attempt < _ATTEMPTS and _worth_retrying(exc):
+                continue
+            return f"{type(exc).__name__}: {exc}"[:300]
+        return None
+    return None
 
 
 def remove_model(client: MlflowClient, name: str) -> str | None:

@@ -13,12 +13,19 @@ quote (the command checks it as ``run --namespace`` does), so it goes into a fil
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from conformance.run.ledger import Leftover, remove_experiment, remove_model
+from conformance.run.ledger import (
+    Leftover,
+    in_workspace,
+    remove_experiment,
+    remove_model,
+    remove_workspace,
+)
+from conformance.run.registry_client import direct
 
 _PAGE = 1000
 
@@ -29,6 +36,12 @@ class SweptModel:
     versions: list[str]
     aliases: list[str]
 
+    def line(self, where: str = "") -> str:
+        return (
+            f"model {self.name}{where} (versions: {', '.join(self.versions) or 'none'}; "
+            f"aliases: {', '.join(self.aliases) or 'none'})"
+        )
+
 
 @dataclass(frozen=True)
 class SweptExperiment:
@@ -38,19 +51,28 @@ class SweptExperiment:
 
 
 @dataclass(frozen=True)
+class SweptWorkspace:
+    name: str
+    models: list[SweptModel]
+
+
+@dataclass(frozen=True)
 class Found:
     """The entities of one namespace on one registry and its tracking server."""
 
     models: list[SweptModel]
     experiments: list[SweptExperiment]
+    workspaces: list[SweptWorkspace] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
             *(
-                f"model {model.name} (versions: {', '.join(model.versions) or 'none'}; "
-                f"aliases: {', '.join(model.aliases) or 'none'})"
-                for model in self.models
+                model.line(f" in workspace {workspace.name}")
+                for workspace in self.workspaces
+                for model in workspace.models
             ),
+            *(f"workspace {workspace.name}" for workspace in self.workspaces),
+            *(model.line() for model in self.models),
             *(
                 f"experiment {experiment.id} {experiment.name} ({len(experiment.runs)} runs)"
                 for experiment in self.experiments
@@ -59,12 +81,38 @@ class Found:
 
 
 def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
-    """List the namespace's registered models (with versions and aliases) and experiments
-    (with runs). Raises what the client raises when the server cannot be read."""
+    """List the namespace's registered models (with versions and aliases), its workspaces (with
+    the namespace's models in each) and experiments (with runs). Raises what the client raises
+    when the server cannot be read."""
     prefix = f"{namespace}-"
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     tracking = MlflowClient(tracking_uri=tracking_uri)
-    models = [
+    workspace_prefix = prefix.lower().replace("_", "-")
+    workspaces = []
+    for workspace in _workspaces(registry):
+        if workspace.startswith(workspace_prefix):
+            with in_workspace(workspace):
+                workspaces.append(SweptWorkspace(workspace, _models(registry, prefix)))
+    experiments = [
+        SweptExperiment(
+            experiment.experiment_id,
+            experiment.name,
+            [
+                run.info.run_id
+                for run in tracking.search_runs(
+                    [experiment.experiment_id], max_results=10_000, run_view_type=ViewType.ALL
+                )
+            ],
+        )
+        for experiment in _pages(tracking.search_experiments, f"name LIKE '{prefix}%'")
+        if experiment.name.startswith(prefix)
+    ]
+    return Found(_models(registry, prefix), experiments, workspaces)
+
+
+def _models(registry: MlflowClient, prefix: str) -> list[SweptModel]:
+    """The registered models whose names start with ``prefix`` (of the selected workspace)."""
+    return [
         SweptModel(
             model.name,
             sorted(
@@ -81,26 +129,20 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
         for model in _pages(registry.search_registered_models, f"name LIKE '{prefix}%'")
         if model.name.startswith(prefix)
     ]
-    experiments = [
-        SweptExperiment(
-            experiment.experiment_id,
-            experiment.name,
-            [
-                run.info.run_id
-                for run in tracking.search_runs(
-                    [experiment.experiment_id], max_results=10_000, run_view_type=ViewType.ALL
-                )
-            ],
-        )
-        for experiment in _pages(tracking.search_experiments, f"name LIKE '{prefix}%'")
-        if experiment.name.startswith(prefix)
-    ]
-    return Found(models, experiments)
+
+
+def _workspaces(registry: MlflowClient) -> list[str]:
+    """The names of the registry's workspaces; none where it (or MLflow's client) has none."""
+    if not hasattr(registry, "list_workspaces"):
+        return []
+    if not getattr(getattr(direct(registry), "store", None), "supports_workspaces", False):
+        return []
+    return [workspace.name for workspace in registry.list_workspaces()]
 
 
 def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]:
-    """Delete what :func:`find` listed (each model as the ledger removes it; logged models,
-    runs, experiment); what could not be deleted is returned."""
+    """Delete what :func:`find` listed (each model as the ledger removes it; a workspace after
+    its models; logged models, runs, experiment); what could not be deleted is returned."""
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
@@ -108,6 +150,17 @@ def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]
         if reason is not None:
             leftovers.append(Leftover(model.name, reason))
     tracking = MlflowClient(tracking_uri=tracking_uri)
+    for workspace in found.workspaces:
+        kept = []
+        for model in workspace.models:
+            with in_workspace(workspace.name):
+                reason = remove_model(registry, model.name)
+            if reason is not None:
+                kept.append(Leftover(f"{model.name} (workspace {workspace.name})", reason))
+        leftovers += kept
+        reason = remove_workspace(tracking, workspace.name, kept)
+        if reason is not None:
+            leftovers.append(Leftover(f"workspace {workspace.name}", reason))
     for experiment in found.experiments:
         leftovers += remove_experiment(tracking, experiment.id)
     return leftovers

@@ -24,7 +24,7 @@ from conformance.run.registry_client import prompt_guard_skipping
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
-from conformance.scenarios.support import SharedModels, SharedRuns
+from conformance.scenarios.support import RunWorkspaces, SharedModels, SharedRuns
 from conformance.targets import Target
 
 
@@ -107,6 +107,29 @@ def names(
         return
     try:
         conformance_state.ledger.remove(minted)
+    except Stalled as exc:
+        conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture
+def workspaces(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[RunWorkspaces]:
+    """Mint workspace names of this run (MLflow 3.10+); afterwards the run's models in them are
+    removed, then the workspaces (only once empty)."""
+    ledger = conformance_state.ledger
+    minted: list[str] = []
+
+    def mint(hint: str) -> str:
+        name = ledger.mint_workspace(hint, target.tracking_uri, target.registry_uri)
+        minted.append(name)
+        return name
+
+    yield RunWorkspaces(mint, ledger.place)
+    if target.id in conformance_state.stalled:
+        return  # pending in the ledger: the end-of-run cleanup retries it, within a time limit
+    try:
+        ledger.remove_workspaces(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
 
