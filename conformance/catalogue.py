@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
@@ -484,6 +485,17 @@ FEATURES: tuple[Feature, ...] = (
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}
 FEATURES_BY_MARKER: dict[str, Feature] = {feature.marker: feature for feature in FEATURES}
+
+#: What the wire rows need of a target (``Feature.http_only``): its registry URI's scheme.
+HTTP_SCHEMES = ("http", "https")
+
+
+def applies(feature_id: str, registry_uri: str) -> bool:
+    """Whether the feature can be measured on a target at ``registry_uri`` (a masked URI will
+    do): the wire rows only on targets reached over HTTP. Where it cannot, the feature is not
+    tested, and neither a level's conformance nor the gate counts it."""
+    feature = FEATURES_BY_ID.get(feature_id)
+    return not (feature and feature.http_only) or urlsplit(registry_uri).scheme in HTTP_SCHEMES
 
 
 def validate_catalogue(features: tuple[Feature, ...] = FEATURES) -> None:
