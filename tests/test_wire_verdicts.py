@@ -1,5 +1,5 @@
 """The wire rows' verdicts are true (slow: every scenario against eight served reference backends
-behind proxies, in two runs of ~4 minutes).
+behind proxies, in two runs of ~5 minutes).
 
 Each break of ``tests/wire_proxy.py`` sits between the suite and a real ``reference-backend
 serve`` of its own, and is one that MLflow's client does not notice. Against each, the row about
