@@ -1,8 +1,10 @@
 """Proof that the verdicts are true.
 
-For every feature of the catalogue, a reference backend that breaks only that feature (once
-silently wrong, once as a clean refusal; ``tests/broken_backends.py``) must make exactly that row
-``non-conformant`` or ``unsupported`` while every other row stays ``supported``. One run of the
+For every feature of the catalogue but the wire rows (which in-process targets do not measure:
+``tests/test_wire_verdicts.py`` proves them), a reference backend that breaks only that feature
+(once silently wrong, once as a clean refusal; ``tests/broken_backends.py``) must make exactly
+that row ``non-conformant`` or ``unsupported`` while every other row stays ``supported`` (the
+wire rows ``not-tested``). One run of the
 shipped scenarios measures all of them side by side, one column per broken backend, plus an
 intact one.
 
