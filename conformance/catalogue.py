@@ -429,7 +429,7 @@ FEATURES: tuple[Feature, ...] = (
         "`Content-Type: application/json` and a JSON object holding the documented field "
         "(`registered_model`, `model_version`, `model_versions`, `registered_models`, "
         "`artifact_uri`; `{}` for the RPCs that answer nothing, never an empty body), and its "
-        "effect MUST show in the next documented read. (MLflow's client takes an empty body for "
+        "effect MUST show in the next documented read. (MLflow 3's client takes an empty body for "
         "`{}` and never looks at the content type.)",
         level="core",
     ),
