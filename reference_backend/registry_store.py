@@ -45,9 +45,7 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import (
-    _REGISTERED_MODEL_ALIAS_LATEST,
     _validate_model_alias_name,
-    _validate_model_alias_name_reserved,
     _validate_model_name,
     _validate_model_renaming,
     _validate_model_version,
@@ -56,7 +54,6 @@ from mlflow.utils.validation import (
     _validate_tag_name,
     missing_value,
 )
-from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.emulation_guard import EmulationGuard
 from reference_backend.emulations import UNRESTRICTED
@@ -76,6 +73,24 @@ from reference_backend.search_paging import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The alias that ``models:/name@latest`` means: the newest version (MLflow reserves the name).
+LATEST_ALIAS = "latest"
+
+try:  # MLflow 3.10+: entities carry a workspace; an explicit one, as the SQL store gives, spares
+    # MLflow an environment lookup per entity
+    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
+
+    _WORKSPACE = {"workspace": DEFAULT_WORKSPACE_NAME}
+except ImportError:  # before MLflow 3.10 entities have no workspace
+    _WORKSPACE = {}
+
+try:  # MLflow 3.3+ checks reserved alias names apart, so that get and delete accept "latest"
+    from mlflow.utils.validation import _validate_model_alias_name_reserved
+except ImportError:  # before, _validate_model_alias_name refuses them for every call
+
+    def _validate_model_alias_name_reserved(model_alias_name: str) -> None:
+        pass
 
 
 @dataclass(slots=True)
@@ -129,7 +144,8 @@ def _synchronized(method: F) -> F:
 def _version_number(version: Any) -> int:
     if version is None:
         raise MlflowException.invalid_parameter_value(missing_value("version"))
-    return _validate_model_version(version)
+    _validate_model_version(version)  # MLflow's error for a non-integer (3.10 returns None)
+    return int(version)
 
 
 def _tag_map(tags: Iterable[Any] | None, validate: Callable[[str, Any], None]) -> dict[str, Any]:
@@ -182,7 +198,7 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _alias_target(model: _Model, alias: str) -> _Version:
-        if alias.lower() == _REGISTERED_MODEL_ALIAS_LATEST:
+        if alias.lower() == LATEST_ALIAS:
             if not model.versions:
                 raise MlflowException(
                     f"Latest version not found for model {model.name}.", RESOURCE_DOES_NOT_EXIST
@@ -197,7 +213,6 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _version_entity(model: _Model, mv: _Version, with_aliases: bool = True) -> ModelVersion:
-        # An explicit workspace, as the SQL store gives, spares MLflow an environment lookup.
         return ModelVersion(
             name=mv.name,
             version=mv.version,
@@ -213,7 +228,7 @@ class InMemoryRegistryStore(AbstractStore):
             if with_aliases
             else [],
             model_id=mv.model_id,
-            workspace=DEFAULT_WORKSPACE_NAME,
+            **_WORKSPACE,
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:

@@ -20,6 +20,7 @@ from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from conformance.run import client_capabilities
 from conformance.run.refusals import Kind, classify
 from conformance.run.registry_client import direct
 from conformance.run.stalls import Stalled, stall_of
@@ -184,7 +185,11 @@ def remove_experiment(client: MlflowClient, experiment_id: str) -> list[Leftover
         try:
             if attempt > 1 and client.get_experiment(experiment_id).lifecycle_stage == "deleted":
                 return []  # the delete that met the fault went through
-            for model in client.search_logged_models(experiment_ids=[experiment_id]):
+            # a client without logged models (MLflow 2) has logged none
+            logged = client_capabilities.has("logged models")
+            for model in (
+                client.search_logged_models(experiment_ids=[experiment_id]) if logged else ()
+            ):
                 _ignore_missing(client.delete_logged_model, model.model_id)
             for run in client.search_runs([experiment_id], max_results=10_000):
                 _ignore_missing(client.delete_run, run.info.run_id)

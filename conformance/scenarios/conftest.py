@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 
 from conformance.run import http_exchanges, start
 from conformance.run.probe import Probe
+from conformance.run.registry_client import prompt_guard_skipping
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
@@ -70,6 +71,14 @@ def _http_evidence(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def conformance_state(request: pytest.FixtureRequest) -> RunState:
     return state_of(request.config)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prompt_guard(conformance_state: RunState) -> Iterator[None]:
+    """MLflow's client reads a model before writing to it, to refuse prompts: not on the run's
+    own names, which are never prompts (``conformance.run.registry_client``)."""
+    with prompt_guard_skipping(f"{conformance_state.ledger.namespace}-"):
+        yield
 
 
 @pytest.fixture

@@ -23,6 +23,18 @@ TICK_S = 0.02
 #: Between a version's edits: longer than a second, so that a registry reporting a version's
 #: timestamps in seconds (``version.details``' fault, not this row's) still shows them move.
 SECOND_S = 1.05
+#: Milliseconds since the epoch are above this (since 1973); seconds are far below it.
+_MILLISECONDS = 10**11
+
+
+def _pause_for(*stamps: tuple[int, int]) -> None:
+    """Wait for the clock behind ``stamps`` (what the registry reported so far) to tick: a tick
+    where every stamp shows milliseconds (in milliseconds since the epoch, and not a whole
+    second: one in a thousand is, and then waits as long as for a clock of seconds), else more
+    than a second."""
+    values = [value for pair in stamps for value in pair]
+    in_milliseconds = all(value > _MILLISECONDS and value % 1000 for value in values)
+    time.sleep(TICK_S if in_milliseconds else SECOND_S)
 
 
 def _stamps(entity: Any) -> tuple[int, int]:
@@ -117,7 +129,7 @@ def test_version_edits_move_the_versions_timestamp(client, names, probe):
     what = f"{name} v1"
 
     # when its description is updated, a tag set, and its stage changed, apart each
-    time.sleep(SECOND_S)
+    _pause_for(created)
     if _edit(
         probe,
         "update_model_version",
@@ -137,7 +149,7 @@ def test_version_edits_move_the_versions_timestamp(client, names, probe):
         _assert_kept_order(what, "set_model_version_tag", created, tagged)
         created = tagged
     model_before = _stamps(client.get_registered_model(name))
-    time.sleep(SECOND_S)
+    _pause_for(created)
     if _edit(
         probe,
         "transition_model_version_stage",

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
+from mlflow.models import Model
+from mlflow.models.model import MLMODEL_FILE_NAME
 
 #: Requirements are given, not inferred: inference imports the model and costs seconds.
 _PIP_REQUIREMENTS = ["mlflow"]
+
+#: The files of a saved model that describe its environment (to serve or rebuild it elsewhere).
+#: Nothing the scenarios check needs them, and each one costs a request per upload and per
+#: download: :func:`save` leaves them out, and its ``MLmodel`` names none.
+_ENVIRONMENT_FILES = ("conda.yaml", "python_env.yaml", "requirements.txt")
 
 
 class Affine(mlflow.pyfunc.PythonModel):
@@ -33,10 +40,16 @@ class Affine(mlflow.pyfunc.PythonModel):
 
 
 def save(path: Path, slope: float, intercept: float = 0.0) -> Path:
-    """Save an MLflow-format model folder at ``path``."""
+    """Save an MLflow-format model folder at ``path``: ``MLmodel`` and the pickled model, without
+    the environment files (:data:`_ENVIRONMENT_FILES`)."""
     mlflow.pyfunc.save_model(
         str(path), python_model=Affine(slope, intercept), pip_requirements=_PIP_REQUIREMENTS
     )
+    model = Model.load(path)
+    model.flavors[mlflow.pyfunc.FLAVOR_NAME].pop(mlflow.pyfunc.ENV, None)
+    model.save(path / MLMODEL_FILE_NAME)
+    for name in _ENVIRONMENT_FILES:
+        (path / name).unlink(missing_ok=True)
     return path
 
 
