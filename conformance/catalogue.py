@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
@@ -21,6 +22,9 @@ CATALOGUE_VERSION = "3"
 
 Level = Literal["core", "extended"]
 LEVELS: tuple[str, ...] = get_args(Level)
+
+#: The group of the features about the REST API itself, which only HTTP targets have.
+WIRE_GROUP = "wire"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)?$")
 
@@ -36,6 +40,11 @@ class Feature:
     @property
     def group(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def http_only(self) -> bool:
+        """Measured only against targets reached over HTTP (``not-tested`` on the others)."""
+        return self.group == WIRE_GROUP
 
     @property
     def marker(self) -> str:
@@ -423,10 +432,83 @@ FEATURES: tuple[Feature, ...] = (
         "target without workspaces is not tested on this row.",
         level="extended",
     ),
+    # --- the wire (HTTP targets only: what MLflow's client hides) ---
+    Feature(
+        "wire.endpoints",
+        "REST endpoints on their documented methods and paths, answering JSON objects",
+        "Over HTTP, every registry RPC of MLflow's `model_registry.proto` MUST answer on its "
+        "documented method and path under `/api/2.0/mlflow/` (GET with query parameters; POST, "
+        "PATCH and DELETE with a JSON body, DELETE included) with status 200, "
+        "`Content-Type: application/json` and a JSON object holding the documented field "
+        "(`registered_model`, `model_version`, `model_versions`, `registered_models`, "
+        "`artifact_uri`; `{}` for the RPCs that answer nothing, never an empty body), and its "
+        "effect MUST show in the next documented read. (MLflow 3's client takes an empty body for "
+        "`{}` and never looks at the content type.)",
+        level="core",
+    ),
+    Feature(
+        "wire.error-envelope",
+        "The JSON error envelope, with the status matching its code",
+        "Over HTTP, a registry MUST answer an error with a JSON object (`Content-Type: "
+        "application/json`) holding `error_code` (the name of an MLflow error code) and "
+        "`message` (non-empty text), with MLflow's HTTP status for that code "
+        "(`mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS`): a missing model or version "
+        "RESOURCE_DOES_NOT_EXIST with 404; a name in use RESOURCE_ALREADY_EXISTS with 400; a "
+        "missing required parameter, a version that is not a number, a `max_results` that is "
+        "not a number INVALID_PARAMETER_VALUE with 400. (MLflow's client shows its own text "
+        "where `message` is missing, so only the wire tells.)",
+        level="core",
+    ),
+    Feature(
+        "wire.types",
+        "JSON types of answers: versions as strings, timestamps as integers",
+        "Over HTTP, every model version a registry answers with (`model-versions/create`, "
+        "`get`, `update`, `search`, `registered-models/alias`, and a registered model's "
+        "`latest_versions`) MUST carry `version` as a JSON string of decimal digits, and "
+        "every `creation_timestamp` and `last_updated_timestamp` of models and versions MUST be a "
+        "JSON integer (milliseconds since the epoch), as MLflow's server sends them. (Protobuf's "
+        "JSON mapping would write int64 as strings; MLflow's client parses either, other "
+        "clients do not.)",
+        level="core",
+    ),
+    Feature(
+        "wire.get-latest-versions",
+        "get-latest-versions by POST and by GET",
+        "`registered-models/get-latest-versions` MUST answer POST with a JSON body "
+        '(`{"name", "stages"}`) and SHOULD answer GET with query parameters (`stages` '
+        "repeated: `stages=A&stages=B`); MLflow's proto declares both, and its client sends POST "
+        "and falls back to GET when POST is not found. Both MUST answer the same versions: the "
+        "highest version in each stage asked for (every stage when none is given), only those. "
+        "Extended: Unity Catalog refuses the RPC, and stages are deprecated since MLflow 2.9.",
+        level="extended",
+    ),
+    Feature(
+        "wire.request-tolerance",
+        "Requests with unknown fields or a charset parameter accepted",
+        "Over HTTP, a registry MUST ignore fields it does not know in a JSON request body and "
+        "parameters it does not know in a query string (newer clients send fields that older "
+        "registries lack: `deployment_job_id`, `model_id`) and answer as without them; it MUST "
+        "accept `Content-Type: application/json; charset=utf-8` and read such a body as UTF-8 "
+        "(accented and non-Latin text reads back exactly). A registry that refuses an unknown "
+        "field cleanly (INVALID_PARAMETER_VALUE) is `unsupported` on that scenario, and so "
+        "does not conform to core.",
+        level="core",
+    ),
 )
 
 FEATURES_BY_ID: dict[str, Feature] = {feature.id: feature for feature in FEATURES}
 FEATURES_BY_MARKER: dict[str, Feature] = {feature.marker: feature for feature in FEATURES}
+
+#: What the wire rows need of a target (``Feature.http_only``): its registry URI's scheme.
+HTTP_SCHEMES = ("http", "https")
+
+
+def applies(feature_id: str, registry_uri: str) -> bool:
+    """Whether the feature can be measured on a target at ``registry_uri`` (a masked URI will
+    do): the wire rows only on targets reached over HTTP. Where it cannot, the feature is not
+    tested, and neither a level's conformance nor the gate counts it."""
+    feature = FEATURES_BY_ID.get(feature_id)
+    return not (feature and feature.http_only) or urlsplit(registry_uri).scheme in HTTP_SCHEMES
 
 
 def validate_catalogue(features: tuple[Feature, ...] = FEATURES) -> None:

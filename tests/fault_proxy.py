@@ -172,17 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(status, payload, headers)
 
     def _request_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                chunk = self.rfile.read(size + 2)[:size]
-                if size == 0:
-                    break
-                chunks.append(chunk)
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        return request_body(self)
 
     def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         proxy = self.server.proxy
@@ -234,6 +224,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Close with a TCP reset (SO_LINGER 0): no answer at all, not even an orderly end."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
+
+
+def request_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The body of the request ``handler`` is reading, whole (chunked or of a declared length:
+    MLflow's client uploads artifacts of unknown length chunked)."""
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip(), 16)
+            chunk = handler.rfile.read(size + 2)[:size]
+            if size == 0:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
 
 
 class _Server(ThreadingHTTPServer):

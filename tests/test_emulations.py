@@ -74,7 +74,10 @@ FILE_STORE_RACES = {"version.numbering": {"supported", "non-conformant"}}
 
 
 def all_features(exceptions: dict[str, str]) -> dict[str, str]:
-    return {f.id: exceptions.get(f.id, "supported") for f in FEATURES}
+    """The verdicts of an in-process target: the wire rows are not tested (not HTTP)."""
+    return {
+        f.id: exceptions.get(f.id, "not-tested" if f.http_only else "supported") for f in FEATURES
+    }
 
 
 def azureml_documented() -> dict[str, str]:

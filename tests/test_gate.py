@@ -64,10 +64,24 @@ def test_the_rule_table_in_the_readme_is_the_code():
 
 
 def test_a_fully_supported_run_holds_every_default_claim(document):
+    wire = {feature.id for feature in FEATURES if feature.http_only}
     for strict in (False, True):
         result = gate.evaluate(document, _claims(), strict)
-        assert set(_statuses(result).values()) == {Status.HOLDS}
+        statuses = _statuses(result)
+        assert {statuses[feature] for feature in statuses.keys() - wire} == {Status.HOLDS}
         assert result.exit_code == 0
+        # the embedded target is not HTTP: the wire rows are not tested there, and not gated
+        ignored = [check for check in result.checks if check.feature in wire]
+        assert {(check.status, check.reason) for check in ignored} == {
+            (Status.IGNORED, "not an HTTP target")
+        }
+
+
+def test_a_wire_row_not_tested_on_an_http_target_is_unverified(document):
+    document["targets"][0]["registry_uri"] = "https://registry.example"
+    result = gate.evaluate(document, _claims(), strict=True)
+    assert _statuses(result)["wire.endpoints"] is Status.UNVERIFIED
+    assert result.exit_code == 1
 
 
 def test_less_than_claimed_is_a_regression_strict_or_not(document):
@@ -180,10 +194,12 @@ def test_render_names_each_problem_with_its_note_and_ends_with_a_summary(documen
     ) in text
     assert f"unexpected pass: {target} / model.rename: claimed unsupported" in text
     assert f"unverified (claimed, not tested): {target} / version.tags, stages" in text
-    holds = len(FEATURES) - 4
+    wire = sum(feature.http_only for feature in FEATURES)  # ignored: not an HTTP target
+    holds = len(FEATURES) - 4 - wire
     assert lines[-1] == (
         "red",
-        f"gate FAILED (exp.toml): {holds} holds, 1 regression, 1 unexpected-pass, 2 unverified",
+        f"gate FAILED (exp.toml): {holds} holds, {wire} ignored, 1 regression, 1 unexpected-pass, "
+        "2 unverified",
     )
     assert all(colour == "yellow" for colour, line in lines if line.startswith("unverified"))
     ignoring = gate.evaluate(document, _claims(default="ignored"), strict=True)

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from conformance import results
-from conformance.catalogue import FEATURES, FEATURES_BY_ID, LEVELS
+from conformance.catalogue import FEATURES, FEATURES_BY_ID, LEVELS, applies
 from conformance.gate import expectations
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
@@ -282,9 +282,12 @@ def test_the_report_shows_levels_and_limits_rows_keeping_seed_numbers(full, tmp_
 @pytest.mark.slow
 def test_conformance_to_core_is_judged_on_every_core_feature(full, tmp_path):
     """The reference backend conforms (core features without a scenario yet leave it not
-    judged); the Azure ML emulation does not: it refuses core features."""
+    judged; the wire rows do not apply to it: not an HTTP target); the Azure ML emulation does
+    not: it refuses core features."""
     [embedded] = levels.conformance(full)
-    core = {f["id"] for f in full["features"] if f["level"] == "core"}
+    uri = full["targets"][0]["registry_uri"]
+    core = {f["id"] for f in full["features"] if f["level"] == "core" and applies(f["id"], uri)}
+    assert core < {f["id"] for f in full["features"] if f["level"] == "core"}
     verdicts = [v["verdict"] for v in full["verdicts"] if v["feature"] in core]
     assert embedded.total == len(core) == len(verdicts)
     assert embedded.supported == verdicts.count("supported")
@@ -298,7 +301,9 @@ def test_conformance_to_core_is_judged_on_every_core_feature(full, tmp_path):
     assert target.conforms is False
     refused = {feature for feature, verdict in target.short if verdict == "unsupported"}
     assert refused == AZUREML_REFUSED_CORE
-    line = f"{target.target} does NOT conform to core ({target.supported} of {len(CORE)} core"
+    wire = sum(f.http_only for f in CORE)  # not an HTTP target: the wire rows do not apply
+    assert target.total == len(CORE) - wire
+    line = f"{target.target} does NOT conform to core ({target.supported} of {target.total} core"
     assert line in done.stdout
     markdown = report_markdown.render(azureml)
     assert "does NOT conform to core" in markdown

@@ -1,8 +1,10 @@
 """Proof that the verdicts are true.
 
-For every feature of the catalogue, a reference backend that breaks only that feature (once
-silently wrong, once as a clean refusal; ``tests/broken_backends.py``) must make exactly that row
-``non-conformant`` or ``unsupported`` while every other row stays ``supported``. One run of the
+For every feature of the catalogue but the wire rows (which in-process targets do not measure:
+``tests/test_wire_verdicts.py`` proves them), a reference backend that breaks only that feature
+(once silently wrong, once as a clean refusal; ``tests/broken_backends.py``) must make exactly
+that row ``non-conformant`` or ``unsupported`` while every other row stays ``supported`` (the
+wire rows ``not-tested``). One run of the
 shipped scenarios measures all of them side by side, one column per broken backend, plus an
 intact one.
 
@@ -26,7 +28,10 @@ from tests import report_documents
 
 CLEAN_URI = "memory://proof-clean"
 FOREIGN_URI = "memory://proof-foreign"
-FEATURE_IDS = [feature.id for feature in FEATURES]
+#: The in-process targets measure every feature but the wire rows (they are not HTTP targets;
+#: ``tests/test_wire_verdicts.py`` proves those behind proxies that break the wire).
+FEATURE_IDS = [feature.id for feature in FEATURES if not feature.http_only]
+NOT_HTTP = {feature.id: "not-tested" for feature in FEATURES if feature.http_only}
 CASES = [(feature_id, mode) for feature_id in FEATURE_IDS for mode in broken.MODES]
 BROKEN_URIS = [broken.uri(f, m) for f, m in CASES if broken.sabotage_of(f, m) is not None]
 EXPECTED = {"wrong": "non-conformant", "refuse": "unsupported"}
@@ -134,12 +139,17 @@ def test_one_run_measured_every_target(proof):
 
 
 def test_the_intact_backend_passes_every_scenario(proof):
-    outcomes = {s["nodeid"]: s["outcome"] for s in proof.scenarios(CLEAN_URI)}
+    # (the wire rows' scenarios are skipped: not an HTTP target)
+    outcomes = {
+        s["nodeid"]: s["outcome"]
+        for s in proof.scenarios(CLEAN_URI)
+        if not set(s["features"]) & NOT_HTTP.keys()
+    }
     assert outcomes, "no scenario ran against the intact backend"
     not_passed = {nodeid: outcome for nodeid, outcome in outcomes.items() if outcome != "passed"}
     assert not not_passed, proof.output()
     verdicts = {feature: v["verdict"] for feature, v in proof.verdicts(CLEAN_URI).items()}
-    assert verdicts == {feature.id: "supported" for feature in FEATURES}
+    assert verdicts == {**dict.fromkeys(FEATURE_IDS, "supported"), **NOT_HTTP}
 
 
 @pytest.mark.parametrize(
@@ -157,6 +167,8 @@ def test_breaking_one_feature_changes_exactly_its_verdict(proof, feature_id, mod
     for other, verdict in verdicts.items():
         if other == feature_id:
             allowed = {EXPECTED[mode]}
+        elif other in NOT_HTTP:
+            allowed = {NOT_HTTP[other]}
         elif other in overlaps:
             allowed = OVERLAP_VERDICTS
         else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from conformance.catalogue import applies
 from conformance.gate.expectations import Expectations
 from conformance.outcomes import BROKEN, EXTENTS, IGNORED, Verdict, rank
 from conformance.results import levels
@@ -131,20 +132,24 @@ def evaluate(document: dict[str, Any], expectations: Expectations, strict: bool)
         else:
             scope.append(feature)
     checks = []
-    for target in (t["id"] for t in document["targets"]):
+    for target, registry_uri in ((t["id"], t["registry_uri"]) for t in document["targets"]):
         for feature in scope:
             found = verdicts.get(
                 (target, feature), {"verdict": Verdict.NOT_TESTED.value, "note": "not run"}
             )
             claim = expectations.claim_for(feature)
+            # a wire row on a target that is not HTTP: nothing there to claim or measure
+            inapplicable = not applies(feature, registry_uri)
             checks.append(
                 Check(
                     target=target,
                     feature=feature,
                     claim=claim.claim,
                     verdict=found["verdict"],
-                    status=status(claim.claim, found["verdict"]),
-                    reason=claim.reason,
+                    status=Status.IGNORED
+                    if inapplicable
+                    else status(claim.claim, found["verdict"]),
+                    reason="not an HTTP target" if inapplicable else claim.reason,
                     note=found["note"],
                 )
             )

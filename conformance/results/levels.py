@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.catalogue import FEATURES, FEATURES_BY_ID, LEVELS, Feature
+from conformance.catalogue import FEATURES, FEATURES_BY_ID, LEVELS, Feature, applies
 from conformance.outcomes import Verdict
 
 #: The seed rows of this catalogue, in order.
@@ -215,8 +215,9 @@ def _few(items: list[str], shown: int = 5) -> str:
 
 
 def conformance(document: Mapping[str, Any], level: str = CORE) -> list[LevelConformance]:
-    """Per target of the document, whether it conforms to ``level``; empty when the document
-    records no levels or has no feature of that level."""
+    """Per target of the document, whether it conforms to ``level`` (on the features that apply
+    to it: ``catalogue.applies``); empty when the document records no levels or has no feature
+    of that level."""
     if not has_levels(document):
         return []
     features = [f for f in document["features"] if feature_level(f) == level]
@@ -230,6 +231,7 @@ def conformance(document: Mapping[str, Any], level: str = CORE) -> list[LevelCon
         judged = [
             (f["id"], verdicts.get((target["id"], f["id"]), Verdict.NOT_TESTED.value))
             for f in features
+            if applies(f["id"], target["registry_uri"])
         ]
         found.append(
             LevelConformance(

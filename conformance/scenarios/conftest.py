@@ -24,6 +24,7 @@ from conformance.run.registry_client import prompt_guard_skipping
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
+from conformance.scenarios.rest import Rest
 from conformance.scenarios.support import RunWorkspaces, SharedModels, SharedRuns
 from conformance.targets import Target
 
@@ -45,7 +46,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     # Before any fixture: a missing option makes "not tested", whatever else would fail.
     callspec = getattr(item, "callspec", None)
     target = callspec.params.get("target") if callspec else None
-    needs_foreign = "foreign_tracking_uri" in getattr(item, "fixturenames", ())
+    fixtures = getattr(item, "fixturenames", ())
+    if isinstance(target, Target) and "rest" in fixtures and not target.is_http:
+        pytest.skip("not an HTTP target: the wire features are about the REST API itself")
+    needs_foreign = "foreign_tracking_uri" in fixtures
     if isinstance(target, Target) and needs_foreign and not target.foreign_tracking_uri:
         pytest.skip("needs --foreign-tracking-uri (a second, independent tracking server)")
 
@@ -81,6 +85,13 @@ def _prompt_guard(conformance_state: RunState) -> Iterator[None]:
 def client(target: Target) -> MlflowClient:
     """A stock MLflow client pointed at the target."""
     return MlflowClient(tracking_uri=target.tracking_uri, registry_uri=target.registry_uri)
+
+
+@pytest.fixture
+def rest(target: Target, client: MlflowClient) -> Rest:
+    """The target's REST API itself, with the client's credentials (HTTP targets only)."""
+    assert target.is_http, "skipped in pytest_runtest_setup"
+    return Rest(client)
 
 
 @pytest.fixture
