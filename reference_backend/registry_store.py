@@ -31,6 +31,13 @@ from mlflow.entities.model_registry.model_version_stages import (
     get_canonical_stage,
 )
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
+from mlflow.entities.webhook import (
+    Webhook,
+    WebhookAction,
+    WebhookEntity,
+    WebhookEvent,
+    WebhookTestResult,
+)
 from mlflow.exceptions import MlflowException
 from mlflow.prompt.registry_utils import handle_resource_already_exist_error, has_prompt_tag
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST
@@ -74,6 +81,7 @@ from reference_backend.search_paging import (
     sort_page,
     take_page,
 )
+from reference_backend.webhooks import Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,6 +167,14 @@ class InMemoryRegistryStore(AbstractStore):
         self._lock = threading.RLock()
         self._models: dict[str, _Model] = {}
         self._names = NameIndex()
+        self._webhooks = Webhooks()
+
+    def _notify(self, name: str, entity: WebhookEntity, action: WebhookAction, **data: Any) -> None:
+        """Deliver a registry event about model ``name``, as MLflow's server handlers do after
+        the write (events of prompts are not delivered: DIFFERENCES.md)."""
+        model = self._models.get(name)
+        if model is not None and model.tags.get(IS_PROMPT_TAG_KEY) != "true":
+            self._webhooks.notify(WebhookEvent(entity, action), {"name": name, **data})
 
     # Lookups and entity building (callers hold the lock)
 
@@ -247,6 +263,13 @@ class InMemoryRegistryStore(AbstractStore):
         model = _Model(name, now, now, description, tag_map)
         self._models[name] = model
         self._names.add(name)
+        self._notify(
+            name,
+            WebhookEntity.REGISTERED_MODEL,
+            WebhookAction.CREATED,
+            tags=tag_map,
+            description=description,
+        )
         return self._model_entity(model)
 
     @_synchronized
@@ -397,6 +420,16 @@ class InMemoryRegistryStore(AbstractStore):
         )
         model.versions[mv.version] = mv
         model.last_updated_timestamp = now
+        self._notify(
+            name,
+            WebhookEntity.MODEL_VERSION,
+            WebhookAction.CREATED,
+            version=str(mv.version),
+            source=source,
+            run_id=run_id,
+            tags=tag_map,
+            description=description,
+        )
         return self._version_entity(model, mv)
 
     def _resolve_source(self, source: str, run_id: str | None, model_id: str | None):
@@ -525,6 +558,14 @@ class InMemoryRegistryStore(AbstractStore):
         _, mv = self._version(name, version)
         self._guard.check_tag_keys([tag.key])
         mv.tags[tag.key] = tag.value
+        self._notify(
+            name,
+            WebhookEntity.MODEL_VERSION_TAG,
+            WebhookAction.SET,
+            version=str(version),
+            key=tag.key,
+            value=tag.value,
+        )
 
     @_synchronized
     def delete_model_version_tag(self, name, version, key) -> None:
@@ -533,6 +574,13 @@ class InMemoryRegistryStore(AbstractStore):
         _validate_tag_name(key)
         _, mv = self._version(name, version)
         mv.tags.pop(key, None)
+        self._notify(
+            name,
+            WebhookEntity.MODEL_VERSION_TAG,
+            WebhookAction.DELETED,
+            version=str(version),
+            key=key,
+        )
 
     # Aliases
 
@@ -543,12 +591,20 @@ class InMemoryRegistryStore(AbstractStore):
         _validate_model_alias_name_reserved(alias)
         model, mv = self._version(name, version)
         model.aliases[alias] = mv.version
+        self._notify(
+            name,
+            WebhookEntity.MODEL_VERSION_ALIAS,
+            WebhookAction.CREATED,
+            alias=alias,
+            version=str(version),
+        )
 
     @_synchronized
     def delete_registered_model_alias(self, name, alias) -> None:
         _validate_model_name(name)
         _validate_model_alias_name(alias)
         self._model(name).aliases.pop(alias, None)
+        self._notify(name, WebhookEntity.MODEL_VERSION_ALIAS, WebhookAction.DELETED, alias=alias)
 
     @_synchronized
     def get_model_version_by_alias(self, name, alias) -> ModelVersion:
@@ -557,10 +613,41 @@ class InMemoryRegistryStore(AbstractStore):
         model = self._model(name)
         return self._version_entity(model, self._alias_target(model, alias))
 
-    def list_webhooks_by_event(self, event, max_results=None, page_token=None) -> PagedList[Any]:
-        """No webhooks can be created here, so none listens: MLflow's server asks on every create
-        and would log an error for the NotImplementedError of the base class."""
-        return PagedList([], None)
+    # Webhooks (their own lock: ``webhooks.py``)
+
+    def create_webhook(
+        self, name, url, events, description=None, secret=None, status=None
+    ) -> Webhook:
+        return self._webhooks.create(name, url, events, description, secret, status)
+
+    def get_webhook(self, webhook_id) -> Webhook:
+        return self._webhooks.get(webhook_id)
+
+    def list_webhooks(self, max_results=None, page_token=None) -> PagedList[Webhook]:
+        return self._webhooks.page(max_results, page_token)
+
+    def list_webhooks_by_event(
+        self, event, max_results=None, page_token=None
+    ) -> PagedList[Webhook]:
+        return self._webhooks.page(max_results, page_token, event)
+
+    def update_webhook(
+        self,
+        webhook_id,
+        name=None,
+        description=None,
+        url=None,
+        events=None,
+        secret=None,
+        status=None,
+    ) -> Webhook:
+        return self._webhooks.update(webhook_id, name, description, url, events, secret, status)
+
+    def delete_webhook(self, webhook_id) -> None:
+        self._webhooks.delete(webhook_id)
+
+    def test_webhook(self, webhook_id, event=None) -> WebhookTestResult:
+        return self._webhooks.test(webhook_id, event)
 
     def _await_model_version_creation(self, mv, await_creation_for) -> None:
         """Versions are READY on creation, as in the SQL store: nothing to wait for."""

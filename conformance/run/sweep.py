@@ -8,6 +8,8 @@ backslash), so a ``_`` of the namespace stays the one-character wildcard, which 
 server's answer a superset (and ``LIKE`` is case-insensitive on some stores) that the exact,
 case-sensitive prefix check narrows to the run's own entities. A namespace has no ``%`` and no
 quote (the command checks it as ``run --namespace`` does), so it goes into a filter as it is.
+Webhooks have no filter: every page of the registry's webhooks is read, and those whose name
+starts with the prefix are the run's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from dataclasses import dataclass
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from conformance.run.ledger import Leftover, remove_experiment, remove_model
+from conformance.run.ledger import (
+    Leftover,
+    remove_experiment,
+    remove_model,
+    remove_webhook,
+    webhooks_named,
+)
+from conformance.run.refusals import classify
 
 _PAGE = 1000
 
@@ -38,11 +47,18 @@ class SweptExperiment:
 
 
 @dataclass(frozen=True)
+class SweptWebhook:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Found:
     """The entities of one namespace on one registry and its tracking server."""
 
     models: list[SweptModel]
     experiments: list[SweptExperiment]
+    webhooks: list[SweptWebhook]
 
     def lines(self) -> list[str]:
         return [
@@ -55,6 +71,7 @@ class Found:
                 f"experiment {experiment.id} {experiment.name} ({len(experiment.runs)} runs)"
                 for experiment in self.experiments
             ),
+            *(f"webhook {webhook.name} (id {webhook.id})" for webhook in self.webhooks),
         ]
 
 
@@ -95,18 +112,35 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
         for experiment in _pages(tracking.search_experiments, f"name LIKE '{prefix}%'")
         if experiment.name.startswith(prefix)
     ]
-    return Found(models, experiments)
+    return Found(models, experiments, _webhooks(registry, prefix))
+
+
+def _webhooks(registry: MlflowClient, prefix: str) -> list[SweptWebhook]:
+    """The namespace's webhooks; none where the registry (or the client) has no webhooks."""
+    try:
+        found = webhooks_named(registry, lambda name: name.startswith(prefix))
+    except AttributeError:  # MLflow's client before 3.3
+        return []
+    except Exception as exc:
+        if classify(exc).not_offered:
+            return []
+        raise
+    return [SweptWebhook(webhook.webhook_id, webhook.name) for webhook in found]
 
 
 def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]:
-    """Delete what :func:`find` listed (each model as the ledger removes it; logged models,
-    runs, experiment); what could not be deleted is returned."""
+    """Delete what :func:`find` listed (each model and webhook as the ledger removes it; logged
+    models, runs, experiment); what could not be deleted is returned."""
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
         reason = remove_model(registry, model.name)
         if reason is not None:
             leftovers.append(Leftover(model.name, reason))
+    for name in sorted({webhook.name for webhook in found.webhooks}):
+        reason = remove_webhook(registry, name)
+        if reason is not None:
+            leftovers.append(Leftover(f"webhook {name}", reason))
     tracking = MlflowClient(tracking_uri=tracking_uri)
     for experiment in found.experiments:
         leftovers += remove_experiment(tracking, experiment.id)

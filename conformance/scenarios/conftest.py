@@ -24,6 +24,7 @@ from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
 from conformance.scenarios.support import SharedModels, SharedRuns
+from conformance.scenarios.webhooks import Receiver
 from conformance.targets import Target
 
 
@@ -100,6 +101,35 @@ def names(
         conformance_state.ledger.remove(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture
+def webhook_names(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[Callable[[str], str]]:
+    """Mint webhook names of this run; the webhooks they name are removed afterwards."""
+    minted: list[str] = []
+
+    def mint(hint: str) -> str:
+        ledger = conformance_state.ledger
+        name = ledger.mint_webhook(hint, target.tracking_uri, target.registry_uri)
+        minted.append(name)
+        return name
+
+    yield mint
+    if target.id in conformance_state.stalled:
+        return
+    try:
+        conformance_state.ledger.remove(minted)
+    except Stalled as exc:
+        conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An HTTP receiver of webhook deliveries on 127.0.0.1, for one scenario."""
+    with Receiver().running() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
