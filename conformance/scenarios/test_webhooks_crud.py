@@ -63,13 +63,20 @@ def _read_back(client, probe, expected: dict[str, Any], accepted: str) -> None:
 
 
 @feature("webhooks.crud")
-def test_created_webhook_reads_back_and_is_listed(client, webhook_names, probe):
+def test_created_webhooks_read_back_and_are_listed(client, webhook_names, probe):
     require_webhook_api(client)
-    # when a webhook is created
-    created = _create(client, probe, webhook_names("hook-create"))
+    # when three webhooks are created (more than one page of 2)
+    created = [_create(client, probe, webhook_names(f"hook-create-{i}")) for i in (1, 2, 3)]
 
-    # then get_webhook and list_webhooks show it as it was created
-    _read_back(client, probe, created, f"webhook {created['name']}")
+    # then get_webhook shows each as it was created, and list_webhooks each exactly once
+    for webhook in created:
+        _read_back(client, probe, webhook, f"webhook {webhook['name']}")
+    with probe.after_acceptance("list_webhooks (pages of 2)", accepted="three webhooks"):
+        found = listed(client, {webhook["name"] for webhook in created})
+    by_name = lambda webhooks: sorted(webhooks, key=lambda w: w["name"])  # noqa: E731
+    assert by_name(found) == by_name(created), (
+        f"list_webhooks in pages of 2 showed {found}; expected each of {created} once"
+    )
 
 
 @feature("webhooks.crud")

@@ -35,6 +35,7 @@ from conformance.scenarios.webhooks import (
     Delivery,
     Receiver,
     event,
+    listed,
     require_webhook_api,
     status,
 )
@@ -48,7 +49,10 @@ def _active_webhook(client, probe, name: str, receiver: Receiver, secret: str) -
     """An ACTIVE webhook to the receiver, subscribed to EVENT; its id. A refusal of the receiver's
     URL (of these parameters) is a policy about where the suite listens: not tested."""
     try:
-        with probe.prerequisite("create_webhook (ACTIVE, to the receiver on 127.0.0.1)"):
+        with probe.feature(
+            "create_webhook (ACTIVE, to the receiver on 127.0.0.1)",
+            state=lambda: listed(client, {name}),
+        ):
             answer = client.create_webhook(
                 name=name,
                 url=receiver.url,
