@@ -315,10 +315,10 @@ def _stale_reads(feature_id: str, target: str) -> dict[str, Replacement]:
         def answer(store, call, **arguments):
             inner = store.inner
             if op in _WEBHOOK_READS:
-                with inner._webhooks._lock:
-                    if not hooks_before_latest:
-                        return call(**arguments)
+                with inner._webhooks._lock:  # not reentrant: the call comes after it
                     hooks = {**inner._webhooks._hooks, **hooks_before_latest}
+                if not hooks_before_latest:
+                    return call(**arguments)
                 view = _registry_over(
                     inner, inner._models, {i: h for i, h in hooks.items() if h is not None}
                 )
