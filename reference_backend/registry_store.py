@@ -618,17 +618,22 @@ class InMemoryRegistryStore(AbstractStore):
     def create_webhook(
         self, name, url, events, description=None, secret=None, status=None
     ) -> Webhook:
+        self._guard.check_webhooks("create_webhook")
+        self._guard.check_webhook_url(url)
         return self._webhooks.create(name, url, events, description, secret, status)
 
     def get_webhook(self, webhook_id) -> Webhook:
+        self._guard.check_webhooks("get_webhook")
         return self._webhooks.get(webhook_id)
 
     def list_webhooks(self, max_results=None, page_token=None) -> PagedList[Webhook]:
+        self._guard.check_webhooks("list_webhooks")
         return self._webhooks.page(max_results, page_token)
 
     def list_webhooks_by_event(
         self, event, max_results=None, page_token=None
     ) -> PagedList[Webhook]:
+        self._guard.check_webhooks("list_webhooks_by_event")
         return self._webhooks.page(max_results, page_token, event)
 
     def update_webhook(
@@ -641,12 +646,16 @@ class InMemoryRegistryStore(AbstractStore):
         secret=None,
         status=None,
     ) -> Webhook:
+        self._guard.check_webhooks("update_webhook")
+        self._guard.check_webhook_url(url)
         return self._webhooks.update(webhook_id, name, description, url, events, secret, status)
 
     def delete_webhook(self, webhook_id) -> None:
+        self._guard.check_webhooks("delete_webhook")
         self._webhooks.delete(webhook_id)
 
     def test_webhook(self, webhook_id, event=None) -> WebhookTestResult:
+        self._guard.check_webhooks("test_webhook")
         return self._webhooks.test(webhook_id, event)
 
     def _await_model_version_creation(self, mv, await_creation_for) -> None:
