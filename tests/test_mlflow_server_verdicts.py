@@ -8,7 +8,8 @@ server refuses on purpose, and those refusals must show as such (not as failures
 and MLflow's own bugs show as failures: ``search.pagination`` and ``search.filter-errors`` are
 non-conformant (bad search input answered with an HTML 500), and so are ``alias.in-version-search``
 (the SQL store leaves aliases out of version search results, mlflow#9783) and ``uri.logged-models``
-(it keeps no ``model_id`` on versions).
+(it keeps no ``model_id`` on versions). Webhook delivery is not tested: by policy the server
+refuses webhooks to the suite's receiver on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ EXPECTED_EXCEPTIONS = {
     # non-object JSON escape MLflow's parsers (ValueError, AttributeError: HTML 500)
     "search.pagination": "non-conformant",
     "search.filter-errors": "non-conformant",
+    # by default the server allows webhooks to https URLs on public addresses only: the suite's
+    # receiver on 127.0.0.1 is refused (INVALID_PARAMETER_VALUE), so delivery is not tested
+    "webhooks.delivery": "not-tested",
 }
 
 
