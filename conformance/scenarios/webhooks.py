@@ -27,7 +27,7 @@ import pytest
 #: An ``https`` URL on a public address, given as a literal so that no DNS is needed to accept
 #: it (MLflow's server refuses webhook URLs that do not resolve to public addresses). The CRUD
 #: scenarios' webhooks point here, DISABLED: a registry sends them nothing. (192.0.43.8 is in
-#: ICANN's own 192.0.32.0/20.)
+#: 192.0.32.0/20, ICANN's own addresses.)
 UNUSED_PUBLIC_URL = "https://192.0.43.8/registry-conformance/"
 
 #: MLflow's delivery headers (``mlflow.webhooks.constants``).
@@ -186,7 +186,8 @@ class Receiver:
                 now = time.monotonic()
                 if match is not None or now >= deadline:
                     return match
-                self._arrived.wait(min(deadline, next_again) - now)
+                wake = deadline if again is None else min(deadline, next_again)
+                self._arrived.wait(max(wake - now, 0.0))
             if again is not None and time.monotonic() >= next_again:
                 again()
                 next_again = time.monotonic() + RETRIGGER_S
