@@ -1,11 +1,14 @@
 """Webhooks outside the scenarios: the run's cleanup and the sweep remove the run's webhooks and
 nothing else; the reference backend signs as MLflow does and the suite's check agrees with
 MLflow's own signer; served, each event is delivered once (the store's delivery, not also the
-handlers')."""
+handlers'); and a real ``mlflow server`` whose URL policy allows the suite's receiver (MLflow's
+own variables) delivers, signed: both webhook rows supported (by default the policy refuses the
+receiver and delivery is not tested: tests/test_mlflow_server_verdicts.py)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from mlflow.entities.webhook import WebhookEvent, WebhookStatus
@@ -24,6 +27,7 @@ from conformance.scenarios.webhooks import (
 )
 from reference_backend import webhooks as reference_webhooks
 from reference_backend.server import serve_in_thread
+from tests import report_documents, servers
 
 EVENT = WebhookEvent.from_str("registered_model.created")
 
@@ -112,3 +116,31 @@ def _one_event(client: MlflowClient, receiver: Receiver) -> None:
         "tags": {"t": "v"},
         "description": None,
     }
+
+
+#: MLflow's variables that let its server send webhooks to http URLs on 127.0.0.1.
+ALLOW_THE_RECEIVER = {
+    "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
+    "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
+}
+
+
+@pytest.mark.slow
+def test_mlflow_server_delivers_where_its_policy_allows_the_receiver(
+    tmp_path: Path, migrated_sqlite: Path
+):
+    database = servers.copy_database(migrated_sqlite, tmp_path / "mlflow.db")
+    with servers.mlflow_server(f"sqlite:///{database}", tmp_path, env=ALLOW_THE_RECEIVER) as url:
+        done, document = report_documents.run_with_document(
+            tmp_path,
+            "--registry-uri",
+            url,
+            "-m",
+            "feature_webhooks_crud or feature_webhooks_delivery",
+        )
+    verdicts = {v["feature"]: v["verdict"] for v in document["verdicts"]}
+    assert (verdicts["webhooks.crud"], verdicts["webhooks.delivery"]) == (
+        "supported",
+        "supported",
+    ), done.stdout[-3000:]
+    assert document["leftovers"] == [], document["leftovers"]
