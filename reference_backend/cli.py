@@ -88,7 +88,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from reference_backend.plugin import UnsupportedMlflow, check_mlflow
     from reference_backend.ports import PortInUseError, listen
+
+    try:
+        check_mlflow()
+    except UnsupportedMlflow as e:
+        print(f"reference-backend: {e}", file=sys.stderr)
+        return EXIT_CANNOT_START
 
     try:
         sock = listen(args.host, args.port)

@@ -134,7 +134,8 @@ class EmulationGuard:
     # Webhooks
 
     def check_webhooks(self, operation: str) -> None:
-        """A webhook call: refused as MLflow's base store refuses it where there are none."""
+        """A webhook call: refused as MLflow's base store refuses it, where the emulated store
+        has none."""
         if not self.emulation.webhooks:
             raise NotImplementedError(f"FileStore does not support {operation}")
 

@@ -14,7 +14,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlflow.entities.model_registry import (
     ModelVersion,
@@ -31,13 +31,6 @@ from mlflow.entities.model_registry.model_version_stages import (
     get_canonical_stage,
 )
 from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
-from mlflow.entities.webhook import (
-    Webhook,
-    WebhookAction,
-    WebhookEntity,
-    WebhookEvent,
-    WebhookTestResult,
-)
 from mlflow.exceptions import MlflowException
 from mlflow.prompt.registry_utils import handle_resource_already_exist_error, has_prompt_tag
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST
@@ -52,9 +45,7 @@ from mlflow.store.model_registry import (
 from mlflow.store.model_registry.abstract_store import AbstractStore
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import (
-    _REGISTERED_MODEL_ALIAS_LATEST,
     _validate_model_alias_name,
-    _validate_model_alias_name_reserved,
     _validate_model_name,
     _validate_model_renaming,
     _validate_model_version,
@@ -63,7 +54,6 @@ from mlflow.utils.validation import (
     _validate_tag_name,
     missing_value,
 )
-from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
 
 from reference_backend.emulation_guard import EmulationGuard
 from reference_backend.emulations import UNRESTRICTED
@@ -81,9 +71,36 @@ from reference_backend.search_paging import (
     sort_page,
     take_page,
 )
-from reference_backend.webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from mlflow.entities.webhook import Webhook, WebhookTestResult
+
+    from reference_backend.webhooks import Webhooks
+
+try:  # MLflow 3.3+ has webhooks
+    from reference_backend.webhooks import Webhooks as _Webhooks
+except ImportError:  # before, there are none: the base store's NotImplementedError answers
+    _Webhooks = None
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The alias that ``models:/name@latest`` means: the newest version (MLflow reserves the name).
+LATEST_ALIAS = "latest"
+
+try:  # MLflow 3.10+: entities carry a workspace; an explicit one, as the SQL store gives, spares
+    # MLflow an environment lookup per entity
+    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
+
+    _WORKSPACE = {"workspace": DEFAULT_WORKSPACE_NAME}
+except ImportError:  # before MLflow 3.10 entities have no workspace
+    _WORKSPACE = {}
+
+try:  # MLflow 3.3+ checks reserved alias names apart, so that get and delete accept "latest"
+    from mlflow.utils.validation import _validate_model_alias_name_reserved
+except ImportError:  # before, _validate_model_alias_name refuses them for every call
+
+    def _validate_model_alias_name_reserved(model_alias_name: str) -> None:
+        pass
 
 
 @dataclass(slots=True)
@@ -137,7 +154,8 @@ def _synchronized(method: F) -> F:
 def _version_number(version: Any) -> int:
     if version is None:
         raise MlflowException.invalid_parameter_value(missing_value("version"))
-    return _validate_model_version(version)
+    _validate_model_version(version)  # MLflow's error for a non-integer (3.10 returns None)
+    return int(version)
 
 
 def _tag_map(tags: Iterable[Any] | None, validate: Callable[[str, Any], None]) -> dict[str, Any]:
@@ -167,14 +185,23 @@ class InMemoryRegistryStore(AbstractStore):
         self._lock = threading.RLock()
         self._models: dict[str, _Model] = {}
         self._names = NameIndex()
-        self._webhooks = Webhooks()
+        self._webhooks = _Webhooks() if _Webhooks is not None else None
 
-    def _notify(self, name: str, entity: WebhookEntity, action: WebhookAction, **data: Any) -> None:
-        """Deliver a registry event about model ``name``, as MLflow's server handlers do after
-        the write (events of prompts are not delivered: DIFFERENCES.md)."""
+    def _notify(self, name: str, event: str, **data: Any) -> None:
+        """Deliver a registry event (``entity.action``) about model ``name``, as MLflow's server
+        handlers do after the write (events of prompts are not delivered: DIFFERENCES.md)."""
         model = self._models.get(name)
-        if model is not None and model.tags.get(IS_PROMPT_TAG_KEY) != "true":
-            self._webhooks.notify(WebhookEvent(entity, action), {"name": name, **data})
+        is_prompt = model is None or model.tags.get(IS_PROMPT_TAG_KEY) == "true"
+        if self._webhooks is not None and not is_prompt:
+            self._webhooks.notify(event, {"name": name, **data})
+
+    def _hooks(self, operation: str) -> Webhooks:
+        """The webhooks, for ``operation``: refused as MLflow's base store refuses it where there
+        are none (an emulation without them, or MLflow before 3.3)."""
+        self._guard.check_webhooks(operation)
+        if self._webhooks is None:
+            raise NotImplementedError(f"{type(self).__name__} does not support {operation}")
+        return self._webhooks
 
     # Lookups and entity building (callers hold the lock)
 
@@ -198,7 +225,7 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _alias_target(model: _Model, alias: str) -> _Version:
-        if alias.lower() == _REGISTERED_MODEL_ALIAS_LATEST:
+        if alias.lower() == LATEST_ALIAS:
             if not model.versions:
                 raise MlflowException(
                     f"Latest version not found for model {model.name}.", RESOURCE_DOES_NOT_EXIST
@@ -213,7 +240,6 @@ class InMemoryRegistryStore(AbstractStore):
 
     @staticmethod
     def _version_entity(model: _Model, mv: _Version, with_aliases: bool = True) -> ModelVersion:
-        # An explicit workspace, as the SQL store gives, spares MLflow an environment lookup.
         return ModelVersion(
             name=mv.name,
             version=mv.version,
@@ -229,7 +255,7 @@ class InMemoryRegistryStore(AbstractStore):
             if with_aliases
             else [],
             model_id=mv.model_id,
-            workspace=DEFAULT_WORKSPACE_NAME,
+            **_WORKSPACE,
         )
 
     def _model_entity(self, model: _Model) -> RegisteredModel:
@@ -265,8 +291,7 @@ class InMemoryRegistryStore(AbstractStore):
         self._names.add(name)
         self._notify(
             name,
-            WebhookEntity.REGISTERED_MODEL,
-            WebhookAction.CREATED,
+            "registered_model.created",
             tags=tag_map,
             description=description,
         )
@@ -422,8 +447,7 @@ class InMemoryRegistryStore(AbstractStore):
         model.last_updated_timestamp = now
         self._notify(
             name,
-            WebhookEntity.MODEL_VERSION,
-            WebhookAction.CREATED,
+            "model_version.created",
             version=str(mv.version),
             source=source,
             run_id=run_id,
@@ -560,8 +584,7 @@ class InMemoryRegistryStore(AbstractStore):
         mv.tags[tag.key] = tag.value
         self._notify(
             name,
-            WebhookEntity.MODEL_VERSION_TAG,
-            WebhookAction.SET,
+            "model_version_tag.set",
             version=str(version),
             key=tag.key,
             value=tag.value,
@@ -576,8 +599,7 @@ class InMemoryRegistryStore(AbstractStore):
         mv.tags.pop(key, None)
         self._notify(
             name,
-            WebhookEntity.MODEL_VERSION_TAG,
-            WebhookAction.DELETED,
+            "model_version_tag.deleted",
             version=str(version),
             key=key,
         )
@@ -593,8 +615,7 @@ class InMemoryRegistryStore(AbstractStore):
         model.aliases[alias] = mv.version
         self._notify(
             name,
-            WebhookEntity.MODEL_VERSION_ALIAS,
-            WebhookAction.CREATED,
+            "model_version_alias.created",
             alias=alias,
             version=str(version),
         )
@@ -604,7 +625,7 @@ class InMemoryRegistryStore(AbstractStore):
         _validate_model_name(name)
         _validate_model_alias_name(alias)
         self._model(name).aliases.pop(alias, None)
-        self._notify(name, WebhookEntity.MODEL_VERSION_ALIAS, WebhookAction.DELETED, alias=alias)
+        self._notify(name, "model_version_alias.deleted", alias=alias)
 
     @_synchronized
     def get_model_version_by_alias(self, name, alias) -> ModelVersion:
@@ -618,23 +639,20 @@ class InMemoryRegistryStore(AbstractStore):
     def create_webhook(
         self, name, url, events, description=None, secret=None, status=None
     ) -> Webhook:
-        self._guard.check_webhooks("create_webhook")
+        hooks = self._hooks("create_webhook")
         self._guard.check_webhook_url(url)
-        return self._webhooks.create(name, url, events, description, secret, status)
+        return hooks.create(name, url, events, description, secret, status)
 
     def get_webhook(self, webhook_id) -> Webhook:
-        self._guard.check_webhooks("get_webhook")
-        return self._webhooks.get(webhook_id)
+        return self._hooks("get_webhook").get(webhook_id)
 
     def list_webhooks(self, max_results=None, page_token=None) -> PagedList[Webhook]:
-        self._guard.check_webhooks("list_webhooks")
-        return self._webhooks.page(max_results, page_token)
+        return self._hooks("list_webhooks").page(max_results, page_token)
 
     def list_webhooks_by_event(
         self, event, max_results=None, page_token=None
     ) -> PagedList[Webhook]:
-        self._guard.check_webhooks("list_webhooks_by_event")
-        return self._webhooks.page(max_results, page_token, event)
+        return self._hooks("list_webhooks_by_event").page(max_results, page_token, event)
 
     def update_webhook(
         self,
@@ -646,17 +664,15 @@ class InMemoryRegistryStore(AbstractStore):
         secret=None,
         status=None,
     ) -> Webhook:
-        self._guard.check_webhooks("update_webhook")
+        hooks = self._hooks("update_webhook")
         self._guard.check_webhook_url(url)
-        return self._webhooks.update(webhook_id, name, description, url, events, secret, status)
+        return hooks.update(webhook_id, name, description, url, events, secret, status)
 
     def delete_webhook(self, webhook_id) -> None:
-        self._guard.check_webhooks("delete_webhook")
-        self._webhooks.delete(webhook_id)
+        self._hooks("delete_webhook").delete(webhook_id)
 
     def test_webhook(self, webhook_id, event=None) -> WebhookTestResult:
-        self._guard.check_webhooks("test_webhook")
-        return self._webhooks.test(webhook_id, event)
+        return self._hooks("test_webhook").test(webhook_id, event)
 
     def _await_model_version_creation(self, mv, await_creation_for) -> None:
         """Versions are READY on creation, as in the SQL store: nothing to wait for."""

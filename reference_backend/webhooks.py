@@ -211,8 +211,10 @@ class Webhooks:
             response_body=response.text,
         )
 
-    def notify(self, event: WebhookEvent, payload: dict[str, Any]) -> None:
-        """Deliver ``event`` to every ACTIVE webhook subscribed to it, in the background."""
+    def notify(self, event_name: str, payload: dict[str, Any]) -> None:
+        """Deliver the event ``entity.action`` to every ACTIVE webhook subscribed to it, in the
+        background."""
+        event = WebhookEvent.from_str(event_name)
         with self._lock:
             hooks = [h for h in self._hooks.values() if h.status.is_active() and event in h.events]
         for hook in hooks:

@@ -179,3 +179,36 @@ def test_slow(target, names, n):
     # what the workers collected reached the controller although they never got to their end
     assert _verdict(document, "model.rename")["note"].startswith(f"{ran} of 40 scenarios ran")
     assert "INCOMPLETE (interrupted)" in output
+
+
+def test_a_ctrl_c_that_a_finalizer_swallows_still_ends_the_run(pytester: pytest.Pytester):
+    """Python raises a Ctrl-C inside whatever runs, a ``__del__`` included, and drops it there."""
+    pytester.makeconftest(OWN_SCENARIOS)
+    pytester.makepyfile(
+        test_swallowed="""
+import os
+import signal
+
+import pytest
+from conformance.scenarios.markers import feature
+
+
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # Python's handler runs here, inside the finalizer
+            pass
+
+
+@feature("model.rename")
+@pytest.mark.parametrize("n", range(3))
+def test_interrupted(target, n):
+    Finalized()
+"""
+    )
+    outcome = pytester.runpytest_subprocess(*HERE)
+
+    assert outcome.ret == pytest.ExitCode.INTERRUPTED, outcome.stdout.str()[-3000:]
+    document = _document(pytester)
+    assert (document["complete"], document["cut_short"]) == (False, "interrupted")
+    assert len(document["scenarios"]) == 1  # the run stopped after the scenario in progress

@@ -78,13 +78,16 @@ def test_an_interrupted_run_cleans_up_and_says_it_is_incomplete(tmp_path: Path, 
         "--registry-uri", uri, "--results-json", str(results), "-p", "no:xdist", cwd=tmp_path
     )
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    deadline = time.monotonic() + 120
-    while not registry_dump.model_names(client) and time.monotonic() < deadline:
+    started = time.monotonic()
+    while not registry_dump.model_names(client) and time.monotonic() < started + 300:
         assert run.poll() is None, f"the run ended first:\n{run.communicate()[0][-3000:]}"
         time.sleep(0.05)  # interrupt while scenarios have models in flight
-    assert registry_dump.model_names(client), "the run never created a model"
+    if not registry_dump.model_names(client):
+        run.kill()
+        pytest.fail(f"no model within 300 s:\n{run.communicate()[0][-3000:]}")
     run.send_signal(signal.SIGINT)
-    output = run.communicate(timeout=120)[0]
+    # Ended within the cleanup's own time limit (the scenario limit, 120 s), with margin for load.
+    output = run.communicate(timeout=240)[0]
 
     assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-2000:]
     document = json.loads(results.read_text())

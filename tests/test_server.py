@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import selectors
 import signal
@@ -22,6 +23,8 @@ from mlflow.tracking._model_registry import utils as registry_utils
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
 from conformance.scenarios import tiny_model
+from reference_backend import cli as reference_cli
+from reference_backend import plugin
 from reference_backend.server import serve_in_thread
 from tests.servers import free_port
 
@@ -171,3 +174,19 @@ def test_serve_in_thread_for_tool_authors(monkeypatch: pytest.MonkeyPatch):
         socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=5)
     with serve_in_thread() as url:  # a fresh instance each time
         assert mlflow.MlflowClient(url, url).search_registered_models() == []
+
+
+def test_an_mlflow_older_than_the_store_api_is_a_one_line_error(monkeypatch, capsys):
+    # the backend runs inside the installed MLflow; under MLflow 2 it refuses, served or not
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.9.2")
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # the test's handlers stay
+    assert reference_cli.main(["serve", "--port", "0"]) == 2
+    expected = (
+        "the reference backend runs in MLflow 3.1 or newer, not in the installed mlflow 2.9.2: "
+        "serve it from an environment with a newer MLflow (reference-backend serve) and give "
+        "its URL as --registry-uri"
+    )
+    assert capsys.readouterr() == ("", f"reference-backend: {expected}\n")
+    with pytest.raises(plugin.UnsupportedMlflow) as refused:
+        plugin.registry_store("memory://too-old")
+    assert str(refused.value) == expected

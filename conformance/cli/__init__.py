@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from conformance import documented
+from conformance.cli import client_envs, client_runs
 from conformance.cli import expectations as expectations_cli
 from conformance.masking import mask_text, mask_uri
 from conformance.namespaces import is_namespace
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as matrix_text
-from conformance.results import compare, levels, merge
+from conformance.results import clients, compare, levels, merge
 from conformance.results import files as results_file
 from conformance.run import client_env
 from conformance.targets import DEFAULT_TARGET
@@ -50,10 +51,27 @@ def add_run(subparsers: Any) -> None:
         epilog=f"All options, the plugin's included: pytest --pyargs {SCENARIO_PACKAGE} --help",
         allow_abbrev=False,
     )
+    parser.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="run the scenarios through this MLflow client (mlflow==3.1.4, or 3.1.4), in its own "
+        "cached virtual environment built with uv; repeatable: one run per client, one column "
+        f"per client and target in the outputs (environments under ${client_envs.CACHE_VARIABLE}"
+        "/clients, else the user's cache folder)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.client:
+        try:
+            return client_runs.run_clients(args.client, args.extra)
+        except (client_envs.ClientEnvError, merge.MergeError) as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {exc.filename}: {exc.strerror or exc}") from None
     # pytest owns --strict, so the plugin's gate option has a longer name; the command, which
     # only runs our scenarios, gives users the short one the gate is documented with.
     extra = ["--strict-expectations" if arg == "--strict" else arg for arg in args.extra]
@@ -77,6 +95,13 @@ def add_report(subparsers: Any) -> None:
         default=False,
         help="show the seed article's documented columns (Azure ML's published claims, not "
         "measurements) beside the measured ones (default: leave them out)",
+    )
+    parser.add_argument(
+        "--pivot",
+        metavar="TARGET-ID",
+        help="show one target's columns only, one per MLflow client it was measured through "
+        "(run --client, or documents of runs through different clients): rows are features, "
+        "columns client versions",
     )
     _add_selection(parser, "show only the rows of")
     parser.set_defaults(handler=report)
@@ -123,7 +148,9 @@ def report(args: argparse.Namespace) -> int:
     documents = [results_file.read(path) for path in args.documents]
     try:
         document = merge.merge(documents, [str(path) for path in args.documents])
-    except merge.MergeError as exc:
+        if args.pivot is not None:
+            document = clients.pivot(document, args.pivot)
+    except (merge.MergeError, clients.PivotError) as exc:
         raise CommandError(str(exc)) from None
     selection = _selection(args)
     if selection.levels and not levels.has_levels(document):

@@ -39,6 +39,8 @@ def render(
     ]
     align = ["-:", ":-", *([":-"] if level else []), *[":-:"] * (len(header) - 2 - len(level))]
     lines = [*_incomplete(report), "### Registry conformance", ""]
+    if report.pivot:
+        lines += [f"Columns: the MLflow clients {_text(report.pivot)} was measured through.", ""]
     if report.limited_to:
         lines += [f"Rows limited to {_text(report.limited_to)}.", ""]
     lines += [_row(header), _row(align)]

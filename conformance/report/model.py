@@ -193,6 +193,8 @@ class Report:
     shows_levels: bool = False
     #: The report was limited to some features (``report --level``, ``--seed-rows``): how.
     limited_to: str = ""
+    #: A pivot (``report --pivot``): the one target whose MLflow clients the columns are.
+    pivot: str = ""
 
     @property
     def cut_short(self) -> tuple[str, ...]:
@@ -271,7 +273,16 @@ def build(
         evidence=_evidence(document, rows),
         shows_levels=levels.has_levels(document) and bool(document["features"]),
         limited_to=mask_text(selection.describe()) if selection else "",
+        pivot=_pivot(document.get("pivot")),
     )
+
+
+def _pivot(pivot: dict[str, Any] | None) -> str:
+    """The target of a pivot, as "label (id)"; "" for a document that is not one."""
+    if not pivot:
+        return ""
+    label, target = mask_text(pivot["label"]), mask_text(pivot["target"])
+    return label if label == target else f"{label} ({target})"
 
 
 def shorten(text: str, limit: int = FOOTNOTE_LENGTH) -> str:

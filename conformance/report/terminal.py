@@ -32,7 +32,8 @@ def render(
         "#",
         "feature",
         *level,
-        *(target.id for target in report.targets),
+        # A pivot's columns are one target's clients: their labels ("client 3.1.4") say which.
+        *(target.label if report.pivot else target.id for target in report.targets),
         *(f"doc: {column.title}" for column in report.columns),
     ]
     rows = [
@@ -59,6 +60,8 @@ def render(
             for source in report.sources
         ]
     banner = [incomplete_banner(document, report.cut_short), ""] if not report.complete else []
+    if report.pivot:
+        banner.append(f"columns: the MLflow clients {report.pivot} was measured through")
     if report.limited_to:
         banner.append(f"rows limited to {report.limited_to}")
     core = [f"{target.id} {target.core.text}" for target in report.targets if target.core]

@@ -9,6 +9,7 @@ from typing import Any
 
 from conformance import results, timestamps
 from conformance.masking import mask_text
+from conformance.results import clients
 from conformance.results import files as results_file
 
 
@@ -21,11 +22,12 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
 
     ``sources`` name the documents (file names) in messages. Documents of different catalogue
     versions are refused: their rows would not mean the same. Target ids that collide get a
-    suffix. Each target keeps its own run (``run``: started, finished, complete, suite version,
-    source, its ``selection``); the merged run spans them all and is complete only if every one
-    was. A feature's level is the one any document records (older documents record none).
-    Leftovers are concatenated; other top-level keys describe one run (namespace, gate) and are
-    dropped.
+    suffix; a target measured through several MLflow client versions is one column per client,
+    each named by its client (:func:`clients.name_by_client`). Each target keeps its own run
+    (``run``: started, finished, complete, suite version, source, its ``selection``); the merged
+    run spans them all and is complete only if every one was. A feature's level is the one any
+    document records (older documents record none). Leftovers are concatenated; other top-level
+    keys describe one run (namespace, gate) and are dropped.
     """
     if not documents:
         raise MergeError("nothing to merge: no results document given")
@@ -43,6 +45,9 @@ def merge(documents: Sequence[dict[str, Any]], sources: Sequence[str] = ()) -> d
                 f"(catalogue {document['suite']['catalogue']}): the feature rows differ; "
                 "re-run both with the same suite version"
             )
+    clash = clients.clashing(documents)
+    if clash:
+        documents = [clients.name_by_client(document, clash) for document in documents]
     taken: set[str] = set()
     targets, verdicts, scenarios, leftovers = [], [], [], []
     for name, document in zip(names, documents, strict=True):

@@ -26,6 +26,7 @@ from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from conformance.run import client_capabilities
 from conformance.run.refusals import Kind, classify
 from conformance.run.registry_client import direct
 from conformance.run.stalls import Stalled, stall_of
@@ -200,7 +201,9 @@ def _ignore_missing(call, *args) -> None:
 
 def remove_webhook(client: MlflowClient, name: str) -> str | None:
     """Remove the webhooks named ``name`` (a minted name: the run's own); None when none is left
-    (or none was ever made), else why not."""
+    (or none was ever made: a client without webhooks makes none), else why not."""
+    if not client_capabilities.has("webhooks"):
+        return None
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             for webhook in webhooks_named(client, lambda found: found == name):
@@ -209,8 +212,8 @@ def remove_webhook(client: MlflowClient, name: str) -> str | None:
             _raise_if_stalled(exc)
             if attempt < _ATTEMPTS and _worth_retrying(exc):
                 continue
-            if _webhooks_not_offered(exc):
-                return None  # a registry (or client) without webhooks holds none of ours
+            if classify(exc).not_offered:
+                return None  # a registry without webhooks holds none of ours
             return f"webhook: {classify(exc).reason}"[:300]
         return None
     return None
@@ -228,18 +231,17 @@ def webhooks_named(client: MlflowClient, wanted: Callable[[str], bool]) -> list[
     raise RuntimeError(f"list_webhooks still had pages after {_WEBHOOK_PAGES} of them")
 
 
-def _webhooks_not_offered(exc: Exception) -> bool:
-    """Whether ``exc`` says the registry, or MLflow's client (before 3.3), has no webhooks."""
-    return isinstance(exc, AttributeError) or classify(exc).not_offered
-
-
 def remove_experiment(client: MlflowClient, experiment_id: str) -> list[Leftover]:
     """Delete a run's own experiment with its runs and logged models; never raise."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             if attempt > 1 and client.get_experiment(experiment_id).lifecycle_stage == "deleted":
                 return []  # the delete that met the fault went through
-            for model in client.search_logged_models(experiment_ids=[experiment_id]):
+            # a client without logged models (MLflow 2) has logged none
+            logged = client_capabilities.has("logged models")
+            for model in (
+                client.search_logged_models(experiment_ids=[experiment_id]) if logged else ()
+            ):
                 _ignore_missing(client.delete_logged_model, model.model_id)
             for run in client.search_runs([experiment_id], max_results=10_000):
                 _ignore_missing(client.delete_run, run.info.run_id)

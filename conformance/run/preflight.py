@@ -20,10 +20,11 @@ from mlflow.environment_variables import (
 )
 from mlflow.exceptions import MlflowException
 from mlflow.tracking._model_registry.utils import _get_store as _get_registry_store
-from mlflow.tracking._model_registry.utils import _get_store_registry
+
+# MLflow 2.9 has it only here (3.x re-exports it here from mlflow.utils.credentials).
+from mlflow.tracking._model_registry.utils import _get_store_registry, get_default_host_creds
 from mlflow.tracking._tracking_service.utils import _get_store as _get_tracking_store
 from mlflow.tracking._tracking_service.utils import _tracking_store_registry
-from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.rest_utils import MlflowHostCreds, http_request
 from mlflow.utils.uri import get_uri_scheme
 

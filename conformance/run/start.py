@@ -22,6 +22,7 @@ from conformance.run import (
 )
 from conformance.run.feature_selection import FeatureSelection
 from conformance.run.finish import Finish
+from conformance.run.interrupts import Interrupts
 from conformance.run.ledger import Ledger
 from conformance.run.recording import Recorder
 from conformance.run.state import STATE, RunState
@@ -62,7 +63,13 @@ def activate(config: pytest.Config) -> None:
             target.unusable = workerinput["rc_unusable"].get(target.id)
     config.stash[STATE] = state
     finish = Finish(state)
-    plugins = [Recorder(state), time_limits.TimeLimits(state), finish, Summary(finish)]
+    plugins = [
+        Recorder(state),
+        time_limits.TimeLimits(state),
+        Interrupts(),
+        finish,
+        Summary(finish),
+    ]
     if config.pluginmanager.hasplugin("xdist"):
         plugins.append(XdistHandoff(state))
     selection = options.selection(config)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
+from conformance.run import client_capabilities
 from conformance.run.ledger import (
     Leftover,
     remove_experiment,
@@ -117,10 +118,10 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
 
 def _webhooks(registry: MlflowClient, prefix: str) -> list[SweptWebhook]:
     """The namespace's webhooks; none where the registry (or the client) has no webhooks."""
+    if not client_capabilities.has("webhooks"):
+        return []
     try:
         found = webhooks_named(registry, lambda name: name.startswith(prefix))
-    except AttributeError:  # MLflow's client before 3.3
-        return []
     except Exception as exc:
         if classify(exc).not_offered:
             return []

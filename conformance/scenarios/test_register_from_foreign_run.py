@@ -47,9 +47,9 @@ from conformance.scenarios.foreign_artifacts import (
     foreign_storage,
     measured_with,
 )
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import LOGGED_MODEL_WAY, feature
 
-WAYS = ("run-artifacts", "logged-model")
+WAYS = ("run-artifacts", LOGGED_MODEL_WAY)
 
 
 @contextmanager

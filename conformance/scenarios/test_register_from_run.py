@@ -11,9 +11,9 @@ import mlflow
 import pytest
 
 from conformance.scenarios import support, tiny_model
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import LOGGED_MODEL_WAY, feature
 
-WAYS = ("logged-model", "run-artifacts")
+WAYS = (LOGGED_MODEL_WAY, "run-artifacts")
 #: The two runs of each way (label -> the slope of its tiny model), which the scenarios share:
 #: registering only reads a run.
 SLOPES = {"first": 1.5, "second": -2.0}

@@ -6,9 +6,9 @@ import mlflow
 import pytest
 
 from conformance.scenarios import support, tiny_model
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import LOGGED_MODEL_WAY, feature
 
-WAYS = ("local-folder", "run-artifacts", "logged-model")
+WAYS = ("local-folder", "run-artifacts", LOGGED_MODEL_WAY)
 
 
 def _hand_over(way: str, experiment_id: str, tmp_path, slope: float) -> tuple[str, str | None]:

@@ -19,7 +19,9 @@ from mlflow.utils.rest_utils import http_request
 
 from conformance.run.registry_client import direct
 from conformance.scenarios import support, tiny_model
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import feature, requires_client
+
+pytestmark = requires_client("logged models")
 
 SLOPE = 3.5
 

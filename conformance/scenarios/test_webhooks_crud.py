@@ -12,15 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios.error_answers import MISSING, expect_codes
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import feature, requires_client
 from conformance.scenarios.webhooks import (
     UNUSED_PUBLIC_URL,
     event,
     listed,
-    require_webhook_api,
     shown,
     status,
 )
+
+pytestmark = requires_client("webhooks")
 
 
 def _create(client, probe, name: str) -> dict[str, Any]:
@@ -64,7 +65,6 @@ def _read_back(client, probe, expected: dict[str, Any], accepted: str) -> None:
 
 @feature("webhooks.crud")
 def test_created_webhooks_read_back_and_are_listed(client, webhook_names, probe):
-    require_webhook_api(client)
     # when three webhooks are created (more than one page of 2)
     created = [_create(client, probe, webhook_names(f"hook-create-{i}")) for i in (1, 2, 3)]
 
@@ -81,7 +81,6 @@ def test_created_webhooks_read_back_and_are_listed(client, webhook_names, probe)
 
 @feature("webhooks.crud")
 def test_webhook_update_is_answered_and_kept(client, webhook_names, probe):
-    require_webhook_api(client)
     # given a webhook
     created = _create(client, probe, webhook_names("hook-update"))
     new_name = webhook_names("hook-renamed")
@@ -115,7 +114,6 @@ def test_webhook_update_is_answered_and_kept(client, webhook_names, probe):
 
 @feature("webhooks.crud")
 def test_deleted_webhook_is_gone(client, webhook_names, probe):
-    require_webhook_api(client)
     # given two webhooks
     doomed = _create(client, probe, webhook_names("hook-doomed"))
     kept = _create(client, probe, webhook_names("hook-kept"))

@@ -28,7 +28,7 @@ import pytest
 
 from conformance.run.probe import Inconclusive, Unsupported, no_verdict
 from conformance.run.refusals import Kind, classify
-from conformance.scenarios.markers import feature
+from conformance.scenarios.markers import feature, requires_client
 from conformance.scenarios.support import model_with_versions
 from conformance.scenarios.webhooks import (
     DELIVERY_WAIT_S,
@@ -36,9 +36,10 @@ from conformance.scenarios.webhooks import (
     Receiver,
     event,
     listed,
-    require_webhook_api,
     status,
 )
+
+pytestmark = requires_client("webhooks")
 
 EVENT = "model_version_tag.set"
 #: How long a test delivery, sent while ``test_webhook`` runs, may take to be recorded.
@@ -100,7 +101,6 @@ def _unreachable(result: Any, receiver: Receiver, arrived: list[Delivery]) -> st
 
 @feature("webhooks.delivery")
 def test_test_delivery_is_signed_and_reported(client, receiver, webhook_names, probe):
-    require_webhook_api(client)
     # given an ACTIVE webhook with a secret, to the receiver
     secret = "registry-conformance-test-secret"
     webhook_id = _active_webhook(client, probe, webhook_names("hook-test"), receiver, secret)
@@ -146,7 +146,6 @@ def _reachable(client, receiver: Receiver, webhook_id: str) -> bool:
 
 @feature("webhooks.delivery")
 def test_tag_set_event_reaches_the_receiver_signed(client, receiver, names, webhook_names, probe):
-    require_webhook_api(client)
     # given a model version, and an ACTIVE webhook with a secret for EVENT, to the receiver
     name = names("hook-event")
     model_with_versions(client, probe, name, 1)

@@ -1,9 +1,9 @@
-"""What the webhook scenarios build on: MLflow's webhook API where the client has it, a receiver
-on 127.0.0.1, and MLflow's signature scheme, checked independently of any registry's code.
+"""What the webhook scenarios build on: a receiver on 127.0.0.1, and MLflow's signature scheme,
+checked independently of any registry's code.
 
-MLflow's client has webhooks from 3.3 on; before that a scenario has nothing to call and is not
-tested (:func:`require_webhook_api`). ``mlflow.entities.webhook`` is imported only through
-:func:`event`, so that these modules load with older clients too.
+MLflow's client has webhooks from 3.3 on (the scenarios are ``requires_client("webhooks")``);
+``mlflow.entities.webhook`` is imported only inside :func:`event` and :func:`status`, so that
+these modules load with older clients too.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import mlflow
-import pytest
-
 #: An ``https`` URL on a public address, given as a literal so that no DNS is needed to accept
 #: it (MLflow's server refuses webhook URLs that do not resolve to public addresses). The CRUD
 #: scenarios' webhooks point here, DISABLED: a registry sends them nothing. (192.0.43.8 is in
@@ -39,12 +36,6 @@ DELIVERY_ID_HEADER = "X-MLflow-Delivery-Id"
 #: is 60 s), with a margin; and how often the event is caused again meanwhile.
 DELIVERY_WAIT_S = 75.0
 RETRIGGER_S = 2.0
-
-
-def require_webhook_api(client: Any) -> None:
-    """Skip (not tested) where MLflow's client has no webhook methods (before MLflow 3.3)."""
-    if not hasattr(client, "create_webhook"):
-        pytest.skip(f"MLflow's client {mlflow.__version__} has no webhook API (MLflow 3.3+)")
 
 
 def event(name: str) -> Any:
