@@ -64,9 +64,10 @@ def shown(webhook: Any) -> dict[str, Any]:
     }
 
 
-def listed(client: Any, names: set[str], max_pages: int = 100) -> list[dict[str, Any]]:
+def listed(client: Any, names: set[str], max_pages: int = 2500) -> list[dict[str, Any]]:
     """The webhooks of ``names`` in every page of ``list_webhooks``, as shown, once per listing
-    (a webhook on two pages is there twice). Pages of 2: paging is part of listing."""
+    (a webhook on two pages is there twice). Pages of 2: paging is part of listing; a listing
+    of more than ``max_pages`` pages (5,000 webhooks) is taken for one that never ends."""
     found, token = [], None
     for _ in range(max_pages):
         page = client.list_webhooks(max_results=2, page_token=token)
