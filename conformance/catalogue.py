@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 #: Bumped whenever a feature is added, removed or changes meaning: results documents of different
 #: catalogue versions do not merge into one matrix (their rows would not mean the same).
-CATALOGUE_VERSION = "3"
+CATALOGUE_VERSION = "4"
 
 Level = Literal["core", "extended"]
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -418,6 +418,41 @@ FEATURES: tuple[Feature, ...] = (
         "empty tag value MUST read back as an empty string, and numbers given as tag values MUST "
         "read back as their text (`42`, `3.5`).",
         level="core",
+    ),
+    Feature(
+        "webhooks.crud",
+        "Webhooks: create, read, list, update and delete",
+        "A registry that offers MLflow's webhook API (MLflow 3.3+, `/api/2.0/mlflow/webhooks`) "
+        "MUST give a created webhook an id and answer it with the name, URL, events, description "
+        "and status it was created with; `get_webhook` and every page of `list_webhooks` MUST show "
+        "it, exactly once, with those values. `update_webhook` MUST answer the new values, and "
+        "later reads MUST show them. After `delete_webhook`, `get_webhook` MUST answer "
+        "RESOURCE_DOES_NOT_EXIST and `list_webhooks` MUST no longer show it. The suite creates "
+        "these webhooks DISABLED, pointing at an `https://` URL on a public address, so that no "
+        "registry sends them anything; a registry MAY refuse a webhook URL by policy (MLflow "
+        "refuses other schemes than `https` and private addresses by default).",
+        level="extended",
+    ),
+    Feature(
+        "webhooks.delivery",
+        "Webhooks: registry events reach the receiver, signed",
+        "An ACTIVE webhook with a secret, subscribed to `model_version_tag.set`, MUST receive an "
+        "HTTP POST for each tag set on a version, whose JSON body has `entity` "
+        "`model_version_tag`, `action` `set` and `data` with the model's name, the version, the "
+        "key and the value, signed as MLflow signs it: `X-MLflow-Signature` is `v1,` and the "
+        "base64 HMAC-SHA256, keyed by the secret, of `<X-MLflow-Delivery-Id>.<X-MLflow-"
+        "Timestamp>.<body>`. `test_webhook` MUST send an example payload signed the same way and "
+        "report the receiver's status. A registry MAY take up to 60 s to act on a new webhook "
+        "(MLflow caches the webhook list for `MLFLOW_WEBHOOK_CACHE_TTL`, 60 s); the suite waits "
+        "75 s, setting the tag again every 2 s. The receiver listens on 127.0.0.1 of the machine "
+        "running the suite, so: a registry that refuses that URL by policy "
+        "(INVALID_PARAMETER_VALUE; MLflow's server unless `MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,"
+        "https` and `MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true`) is not tested; so is one whose test "
+        "delivery reports that it cannot reach the receiver, or that reached another listener, "
+        "and one that offers no test delivery and delivered nothing (an unreachable receiver "
+        "cannot be told from a missing delivery). Once a test delivery reached the receiver, no "
+        "event within 75 s is a failure.",
+        level="extended",
     ),
     Feature(
         "workspaces.isolation",

@@ -131,6 +131,21 @@ class EmulationGuard:
         if self.emulation.model_delete_refusal:
             raise _refusal(self.emulation.model_delete_refusal)
 
+    # Webhooks
+
+    def check_webhooks(self, operation: str) -> None:
+        """A webhook call: refused as MLflow's base store refuses it, where the emulated store
+        has none."""
+        if not self.emulation.webhooks:
+            raise NotImplementedError(f"FileStore does not support {operation}")
+
+    def check_webhook_url(self, url: str | None) -> None:
+        """A webhook URL about to be stored: MLflow's server's own policy, where emulated."""
+        if url is not None and self.emulation.webhook_url_policy:
+            from mlflow.utils.validation import _validate_webhook_url
+
+            _validate_webhook_url(url)
+
     # Searches
 
     def check_model_search(self, filter_string: str | None, order_by: Sequence[str]) -> None:

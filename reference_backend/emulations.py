@@ -86,6 +86,12 @@ class Emulation:
     #: Without, the store reports none (``supports_workspaces``), refuses to create them and keeps
     #: every model in the default workspace, as MLflow's stores without workspaces do.
     workspaces: bool = True
+    #: MLflow's file store has no webhooks: every webhook call raises the NotImplementedError of
+    #: MLflow's base store ("FileStore does not support create_webhook").
+    webhooks: bool = True
+    #: MLflow's webhook URL policy (``_validate_webhook_url``, which reads MLflow's variables):
+    #: by default ``https`` only, to hosts that resolve to public addresses.
+    webhook_url_policy: bool = False
     #: Features whose verdict on the platform turns on a race that the emulation does not
     #: reproduce (its store serialises calls): the platform measures either verdict, the
     #: emulation always the won race's. The platform's profile ignores them.
@@ -195,8 +201,10 @@ MLFLOW_SERVER_SQL = Emulation(
     "mlflow-server-sql",
     "MLflow's `mlflow server` on a SQL store (measured, 3.17): local sources only inside a run "
     "of its own, no foreign runs' artifacts, no order_by creation_timestamp, no aliases in "
-    "version search results, no model_id kept on versions",
+    "version search results, no model_id kept on versions, webhook URLs only https to public "
+    "addresses (unless MLflow's variables allow more)",
     server_source_rule=True,
+    webhook_url_policy=True,
     order_keys=OrderKeys.SQL_STORE,
     search_input_crashes=True,
     aliases_in_version_search=False,
@@ -209,14 +217,15 @@ MLFLOW_SERVER_SQL = Emulation(
 MLFLOW_FILE_STORE = Emulation(
     "mlflow-file-store",
     "MLflow's file store, in-process (measured, 3.17): no '%' in model names, no order_by "
-    "timestamp, a rename that drops the model's tags and aliases, and tag keys longer than a "
-    "file name crash",
+    "timestamp, a rename that drops the model's tags and aliases, tag keys longer than a "
+    "file name crash, and no webhooks",
     order_keys=OrderKeys.FILE_STORE,
     percent_in_names=False,
     rename_keeps_tags_and_aliases=False,
     search_input_crashes=True,
     tag_key_file_name_bytes=255,  # NAME_MAX of ext4, tmpfs, xfs, APFS
     workspaces=False,  # the file store has none (supports_workspaces: False)
+    webhooks=False,
     # concurrent creators of one model's versions collide on its next version folder
     races_not_emulated=frozenset({"version.numbering"}),
 )

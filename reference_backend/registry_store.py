@@ -14,7 +14,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlflow.entities.model_registry import (
     ModelVersion,
@@ -76,6 +76,16 @@ from reference_backend.workspaces import (
     WorkspaceProvider,
     entity_workspace,
 )
+
+if TYPE_CHECKING:
+    from mlflow.entities.webhook import Webhook, WebhookTestResult
+
+    from reference_backend.webhooks import Webhooks
+
+try:  # MLflow 3.3+ has webhooks
+    from reference_backend.webhooks import Webhooks as _Webhooks
+except ImportError:  # before, there are none: the base store's NotImplementedError answers
+    _Webhooks = None
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,6 +195,23 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
     @property
     def _names(self) -> NameIndex:
         return self._partition().names
+        self._webhooks = _Webhooks() if _Webhooks is not None else None
+
+    def _notify(self, name: str, event: str, **data: Any) -> None:
+        """Deliver a registry event (``entity.action``) about model ``name``, as MLflow's server
+        handlers do after the write (events of prompts are not delivered: DIFFERENCES.md)."""
+        model = self._models.get(name)
+        is_prompt = model is None or model.tags.get(IS_PROMPT_TAG_KEY) == "true"
+        if self._webhooks is not None and not is_prompt:
+            self._webhooks.notify(event, {"name": name, **data})
+
+    def _hooks(self, operation: str) -> Webhooks:
+        """The webhooks, for ``operation``: refused as MLflow's base store refuses it where there
+        are none (an emulation without them, or MLflow before 3.3)."""
+        self._guard.check_webhooks(operation)
+        if self._webhooks is None:
+            raise NotImplementedError(f"{type(self).__name__} does not support {operation}")
+        return self._webhooks
 
     # Lookups and entity building (callers hold the lock)
 
@@ -272,6 +299,12 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         model = _Model(name, now, now, description, tag_map)
         self._models[name] = model
         self._names.add(name)
+        self._notify(
+            name,
+            "registered_model.created",
+            tags=tag_map,
+            description=description,
+        )
         return self._model_entity(model)
 
     @_synchronized
@@ -422,6 +455,15 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         )
         model.versions[mv.version] = mv
         model.last_updated_timestamp = now
+        self._notify(
+            name,
+            "model_version.created",
+            version=str(mv.version),
+            source=source,
+            run_id=run_id,
+            tags=tag_map,
+            description=description,
+        )
         return self._version_entity(model, mv)
 
     def _resolve_source(self, source: str, run_id: str | None, model_id: str | None):
@@ -550,6 +592,13 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         _, mv = self._version(name, version)
         self._guard.check_tag_keys([tag.key])
         mv.tags[tag.key] = tag.value
+        self._notify(
+            name,
+            "model_version_tag.set",
+            version=str(version),
+            key=tag.key,
+            value=tag.value,
+        )
 
     @_synchronized
     def delete_model_version_tag(self, name, version, key) -> None:
@@ -558,6 +607,12 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         _validate_tag_name(key)
         _, mv = self._version(name, version)
         mv.tags.pop(key, None)
+        self._notify(
+            name,
+            "model_version_tag.deleted",
+            version=str(version),
+            key=key,
+        )
 
     # Aliases
 
@@ -568,12 +623,19 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         _validate_model_alias_name_reserved(alias)
         model, mv = self._version(name, version)
         model.aliases[alias] = mv.version
+        self._notify(
+            name,
+            "model_version_alias.created",
+            alias=alias,
+            version=str(version),
+        )
 
     @_synchronized
     def delete_registered_model_alias(self, name, alias) -> None:
         _validate_model_name(name)
         _validate_model_alias_name(alias)
         self._model(name).aliases.pop(alias, None)
+        self._notify(name, "model_version_alias.deleted", alias=alias)
 
     @_synchronized
     def get_model_version_by_alias(self, name, alias) -> ModelVersion:
@@ -582,10 +644,45 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         model = self._model(name)
         return self._version_entity(model, self._alias_target(model, alias))
 
-    def list_webhooks_by_event(self, event, max_results=None, page_token=None) -> PagedList[Any]:
-        """No webhooks can be created here, so none listens: MLflow's server asks on every create
-        and would log an error for the NotImplementedError of the base class."""
-        return PagedList([], None)
+    # Webhooks (their own lock: ``webhooks.py``)
+
+    def create_webhook(
+        self, name, url, events, description=None, secret=None, status=None
+    ) -> Webhook:
+        hooks = self._hooks("create_webhook")
+        self._guard.check_webhook_url(url)
+        return hooks.create(name, url, events, description, secret, status)
+
+    def get_webhook(self, webhook_id) -> Webhook:
+        return self._hooks("get_webhook").get(webhook_id)
+
+    def list_webhooks(self, max_results=None, page_token=None) -> PagedList[Webhook]:
+        return self._hooks("list_webhooks").page(max_results, page_token)
+
+    def list_webhooks_by_event(
+        self, event, max_results=None, page_token=None
+    ) -> PagedList[Webhook]:
+        return self._hooks("list_webhooks_by_event").page(max_results, page_token, event)
+
+    def update_webhook(
+        self,
+        webhook_id,
+        name=None,
+        description=None,
+        url=None,
+        events=None,
+        secret=None,
+        status=None,
+    ) -> Webhook:
+        hooks = self._hooks("update_webhook")
+        self._guard.check_webhook_url(url)
+        return hooks.update(webhook_id, name, description, url, events, secret, status)
+
+    def delete_webhook(self, webhook_id) -> None:
+        self._hooks("delete_webhook").delete(webhook_id)
+
+    def test_webhook(self, webhook_id, event=None) -> WebhookTestResult:
+        return self._hooks("test_webhook").test(webhook_id, event)
 
     def _await_model_version_creation(self, mv, await_creation_for) -> None:
         """Versions are READY on creation, as in the SQL store: nothing to wait for."""

@@ -9,8 +9,10 @@ MLflow's client retries and reports as a server fault, on:
 * a parameter of a type its schema checks do not expect (``{"max_results": []}`` or
   ``Infinity``: ``int()`` raises ``TypeError``/``OverflowError``, they catch ``ValueError``);
 * an artifact path longer than the file system allows (``OSError`` ``ENAMETOOLONG``);
-* an operation this backend does not implement (traces, webhooks, ...): the abstract store's
-  ``NotImplementedError``.
+* an operation this backend does not implement (traces, ...): the abstract store's
+  ``NotImplementedError``;
+* a webhook event or status its enums do not know (``ENTITY_UNSPECIFIED``, an action the entity
+  does not have): ``WebhookEvent.from_proto`` raises a ``ValueError``.
 
 Here bad input is ``INVALID_PARAMETER_VALUE`` (400), with the message MLflow gives a wrong
 content type or a wrongly typed parameter, and the missing operation ``NOT_IMPLEMENTED`` (501),
@@ -168,6 +170,18 @@ def _name_too_long(error: OSError) -> Response:
     )
 
 
+def _webhook_enum(error: ValueError) -> Response:
+    """A webhook request whose events or status MLflow's enums cannot read is bad input; any
+    other ``ValueError`` stays a 500."""
+    from flask import request
+
+    if "/mlflow/webhooks" not in request.path:
+        raise error
+    return _error_response(
+        MlflowException.invalid_parameter_value(f"Invalid webhook event or status: {error}")
+    )
+
+
 def install(app: Flask) -> None:
     """Add the answers to MLflow's app and handlers (once per process, before its first
     request)."""
@@ -176,6 +190,7 @@ def install(app: Flask) -> None:
     app.before_request(_refuse_unreadable_body)
     app.register_error_handler(NotImplementedError, _not_implemented)
     app.register_error_handler(OSError, _name_too_long)
+    app.register_error_handler(ValueError, _webhook_enum)
     check = handlers._validate_param_against_schema
     if not getattr(check, "__wrapped_by_reference_backend__", False):
         handlers._validate_param_against_schema = _typed_schema_check(check)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -25,6 +25,7 @@ from reference_backend.workspaces import MLFLOW_HAS_WORKSPACES
 
 if TYPE_CHECKING:
     from flask import Flask
+    from mlflow.entities.webhook import Webhook, WebhookEvent
 
 # What ``mlflow server --serve-artifacts`` uses as default artifact root: clients upload through
 # the server, which writes under the artifacts destination.
@@ -91,6 +92,10 @@ def _mlflow_app(instance: Instance) -> Flask:
     from reference_backend import request_guard, wire_model_id
 
     wire_model_id.install()
+    # The store delivers its own events and test deliveries (webhooks.py): MLflow's handlers must
+    # neither send them again nor send them under MLflow's URL policy and webhook cache.
+    handlers.deliver_webhook = _delivered_by_the_store
+    handlers.test_webhook = _test_through_the_store
     if not (is_running_as_server or _middleware_installed):
         # mlflow.server adds host checks and CORS only when imported inside a server process.
         security.init_security_middleware(app)
@@ -111,6 +116,17 @@ def _set_workspace_store(store: object) -> None:
         from mlflow.server import workspace_helpers
 
         workspace_helpers._workspace_store = store
+
+
+def _delivered_by_the_store(**_: Any) -> None:
+    """In place of ``mlflow.webhooks.delivery.deliver_webhook``: the write already delivered."""
+
+
+def _test_through_the_store(webhook: Webhook, event: WebhookEvent | None = None) -> Any:
+    """In place of ``mlflow.webhooks.delivery.test_webhook``: the registry's own test delivery."""
+    from mlflow.server import handlers
+
+    return handlers._get_model_registry_store().test_webhook(webhook.webhook_id, event)
 
 
 def open_instance(name: str, emulation: str | None = None) -> Instance:

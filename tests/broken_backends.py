@@ -735,6 +735,32 @@ def _long_values(tags: Any) -> bool:
     return any(len(tag.value or "") > _SHORT_COLUMN for tag in tags or [])
 
 
+# --- webhooks: the wrong answers and refusals ----------------------------------------------
+
+
+def _update_not_kept(store, call, webhook_id, **changes):
+    """The update's answer, with the webhook's record left as it was."""
+    hooks = store.inner._webhooks
+    with hooks._lock:
+        kept = hooks._hooks[webhook_id]
+    answer = call(webhook_id=webhook_id, **changes)
+    with hooks._lock:
+        hooks._hooks[webhook_id] = kept
+    return answer
+
+
+def _another_secret(store, call, secret=None, **arguments):
+    """Keeps a secret other than the one given: deliveries are signed with the wrong key."""
+    return call(secret=f"{secret}-not-the-secret" if secret else secret, **arguments)
+
+
+def _is_active(store, status=None, **_):
+    return status is None or str(status) == "ACTIVE"
+
+
+_NO_DELIVERY = "webhooks are stored but never delivered: only DISABLED webhooks are accepted"
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -1313,6 +1339,36 @@ SABOTAGES: dict[str, Sabotage] = {
             "refuses to create workspaces (NOT_IMPLEMENTED), as a provider whose workspaces are "
             "made elsewhere does",
             {"create_workspace": _refuse("creating workspaces is not supported")},
+        ),
+    ),
+    "webhooks.crud": Sabotage(
+        wrong=Break(
+            "update_webhook answers the new values and keeps the old ones",
+            {"update_webhook": _update_not_kept},
+        ),
+        refuse=Break(
+            "refuses every webhook call (NOT_IMPLEMENTED), listing aside (it lists none)",
+            {
+                op: _refuse("webhooks are not supported")
+                for op in ("create_webhook", "get_webhook", "update_webhook", "delete_webhook")
+            },
+        ),
+    ),
+    "webhooks.delivery": Sabotage(
+        wrong=Break(
+            "keeps another secret than the one given, so deliveries carry a wrong signature",
+            {"create_webhook": _another_secret, "update_webhook": _another_secret},
+        ),
+        refuse=Break(
+            "refuses ACTIVE webhooks and test deliveries (NOT_IMPLEMENTED); DISABLED ones are kept",
+            {
+                "create_webhook": _refuse_if(_is_active, _NO_DELIVERY),
+                "update_webhook": _refuse_if(
+                    lambda s, status=None, **_: status is not None and str(status) == "ACTIVE",
+                    _NO_DELIVERY,
+                ),
+                "test_webhook": _refuse(_NO_DELIVERY),
+            },
         ),
     ),
 }

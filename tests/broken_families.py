@@ -53,6 +53,7 @@ from conformance.catalogue import FEATURES
 from reference_backend.instances import Instance, get_instance
 from reference_backend.name_index import NameIndex
 from reference_backend.registry_store import InMemoryRegistryStore
+from reference_backend.webhooks import Webhooks
 from tests.broken_backends import Replacement, SabotagedRegistryStore
 
 SCHEME = "faulty"
@@ -83,7 +84,8 @@ class Operation:
     creates: bool = False
 
 
-#: Every model-registry operation of MLflow's store API (prompts and webhooks aside).
+#: Every model-registry operation of MLflow's store API (prompts aside). Listing webhooks is a
+#: read, not a search: it has pages but no filter, and the scenarios read the state with it.
 OPERATIONS: dict[str, Operation] = {
     "create_registered_model": Operation(Kind.WRITE, creates=True),
     "update_registered_model": Operation(Kind.WRITE),
@@ -107,7 +109,17 @@ OPERATIONS: dict[str, Operation] = {
     "set_registered_model_alias": Operation(Kind.WRITE),
     "delete_registered_model_alias": Operation(Kind.WRITE),
     "get_model_version_by_alias": Operation(Kind.READ),
+    "create_webhook": Operation(Kind.WRITE, creates=True),
+    "get_webhook": Operation(Kind.READ),
+    "list_webhooks": Operation(Kind.READ),
+    "update_webhook": Operation(Kind.WRITE),
+    "delete_webhook": Operation(Kind.WRITE),
+    "test_webhook": Operation(Kind.READ),
 }
+
+#: The operations on webhooks, whose state is the registry's webhooks, not its models.
+_WEBHOOK_WRITES = ("create_webhook", "update_webhook", "delete_webhook")
+_WEBHOOK_READS = ("get_webhook", "list_webhooks", "test_webhook")
 
 #: The arguments that name the registered model(s) an operation is about.
 _ENTITY_ARGUMENTS = ("name", "new_name", "dst_name")
@@ -176,6 +188,10 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     # registry store: the families break the registry calls it makes in the workspaces; its
     # searches and deletes are best-effort, other rows' operations)
     "workspaces.isolation": ("create_registered_model", "get_registered_model"),
+    # --- webhooks (list_webhooks is how the scenarios read the webhooks' state) ---
+    "webhooks.crud": ("create_webhook", "get_webhook", "update_webhook", "delete_webhook"),
+    # an ACTIVE webhook to the receiver is the subscription under test
+    "webhooks.delivery": ("create_webhook", "test_webhook"),
 }
 
 
@@ -191,9 +207,12 @@ def _all_of(*kinds: Kind) -> frozenset[str]:
 # --- the reference store's state, copied -----------------------------------------------------
 
 
-def _registry_over(inner: InMemoryRegistryStore, models: dict[str, Any]) -> InMemoryRegistryStore:
+def _registry_over(
+    inner: InMemoryRegistryStore, models: dict[str, Any], hooks: dict[str, Any] | None = None
+) -> InMemoryRegistryStore:
     """A store with ``inner``'s settings whose registered models are ``models`` (name -> record)
-    in the active workspace (callers hold ``inner``'s lock)."""
+    in the active workspace (callers hold ``inner``'s lock) and, when given, whose webhooks are
+    ``hooks`` (id -> record; else ``inner``'s own)."""
     other = copy.copy(inner)
     other._lock = threading.RLock()
     names = NameIndex()
@@ -204,13 +223,17 @@ def _registry_over(inner: InMemoryRegistryStore, models: dict[str, Any]) -> InMe
         **inner._partitions,
         active.name: dataclasses.replace(active, models=models, names=names),
     }
+    if hooks is not None:
+        other._webhooks = Webhooks()
+        other._webhooks._hooks = hooks
     return other
 
 
 def _throwaway_copy(inner: InMemoryRegistryStore) -> InMemoryRegistryStore:
-    """A copy of the registry that a write can change without changing the registry."""
-    with inner._lock:
-        return _registry_over(inner, copy.deepcopy(inner._models))
+    """A copy of the registry that a write can change without changing the registry (webhook
+    records are immutable: a copy of their table is a copy of them)."""
+    with inner._lock, inner._webhooks._lock:
+        return _registry_over(inner, copy.deepcopy(inner._models), dict(inner._webhooks._hooks))
 
 
 def _entities(arguments: dict[str, Any]) -> list[str]:
@@ -219,6 +242,8 @@ def _entities(arguments: dict[str, Any]) -> list[str]:
 
 def _about(arguments: dict[str, Any]) -> str:
     """The entity (or, for a search, the query) a call is about, for messages and keys."""
+    if "webhook_id" in arguments:
+        return f"webhook {arguments['webhook_id']}"
     if "version" in arguments:
         return f"{arguments.get('name')} v{arguments['version']}"
     if entities := _entities(arguments):
@@ -275,10 +300,14 @@ def _stale_reads(feature_id: str, target: str) -> dict[str, Replacement]:
     )
     #: registered model name -> its record before its latest counted write (None: absent)
     before_latest: dict[str, Any] = {}
+    #: webhook id -> its record before its latest counted write (None: absent)
+    hooks_before_latest: dict[str, Any] = {}
 
     def write(op: str) -> Replacement:
         def answer(store, call, **arguments):
             inner = store.inner
+            if op in _WEBHOOK_WRITES:
+                return _webhook_write(inner, call, arguments, hooks_before_latest, op in counted)
             with inner._lock:
                 before = {
                     name: copy.deepcopy(inner._models.get(name)) for name in _entities(arguments)
@@ -296,6 +325,15 @@ def _stale_reads(feature_id: str, target: str) -> dict[str, Replacement]:
     def read(op: str) -> Replacement:
         def answer(store, call, **arguments):
             inner = store.inner
+            if op in _WEBHOOK_READS:
+                with inner._webhooks._lock:  # not reentrant: the call comes after it
+                    hooks = {**inner._webhooks._hooks, **hooks_before_latest}
+                if not hooks_before_latest:
+                    return call(**arguments)
+                view = _registry_over(
+                    inner, inner._models, {i: h for i, h in hooks.items() if h is not None}
+                )
+                return getattr(view, op)(**arguments)
             with inner._lock:
                 if not before_latest:
                     return call(**arguments)
@@ -309,6 +347,27 @@ def _stale_reads(feature_id: str, target: str) -> dict[str, Replacement]:
         **{op: write(op) for op in _all_of(Kind.WRITE)},
         **{op: read(op) for op in stale},
     }
+
+
+def _webhook_write(
+    inner: InMemoryRegistryStore,
+    call: Replacement,
+    arguments: dict[str, Any],
+    before_latest: dict[str, Any],
+    counted: bool,
+) -> Any:
+    """Do a webhook write, keeping the webhook's record as it was before (stale reads)."""
+    hooks = inner._webhooks
+    webhook_id = arguments.get("webhook_id")
+    before = hooks._hooks.get(webhook_id) if webhook_id else None
+    result = call(**arguments)
+    webhook_id = webhook_id or result.webhook_id  # a creation: absent before
+    with hooks._lock:
+        if counted:
+            before_latest[webhook_id] = before
+        else:
+            before_latest.pop(webhook_id, None)
+    return result
 
 
 def _entity_codes(feature_id: str, target: str) -> dict[str, Replacement]:

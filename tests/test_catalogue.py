@@ -17,6 +17,8 @@ KNOWN_CATALOGUES = {
     "2": "12429f6316e1ecc4",
     # the registry API of 2026 beyond the seed (issue 13): 21 features with support levels
     "3": "fe5d0948821c09a9",
+    # webhooks, workspaces and the wire (issue 13): 8 features
+    "4": "471fb7fb58c390bc",
 }
 
 

@@ -9,7 +9,8 @@ and MLflow's own bugs show as failures: ``search.pagination`` and ``search.filte
 non-conformant (bad search input answered with an HTML 500), and so are ``alias.in-version-search``
 (the SQL store leaves aliases out of version search results, mlflow#9783) and ``uri.logged-models``
 (it keeps no ``model_id`` on versions); without ``--enable-workspaces`` it has no workspaces, so
-``workspaces.isolation`` is not tested.
+``workspaces.isolation`` is not tested. Webhook delivery is not tested: by policy the server
+refuses webhooks to the suite's receiver on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ EXPECTED_EXCEPTIONS = {
     "search.filter-errors": "non-conformant",
     # a plain server has no workspaces (--enable-workspaces, MLflow 3.10+)
     "workspaces.isolation": "not-tested",
+    # by default the server allows webhooks to https URLs on public addresses only: the suite's
+    # receiver on 127.0.0.1 is refused (INVALID_PARAMETER_VALUE), so delivery is not tested
+    "webhooks.delivery": "not-tested",
 }
 
 

@@ -1,6 +1,6 @@
 """Hostile input over HTTP: the served reference backend never answers 5xx and never falls over.
 
-Every endpoint of MLflow's registry service, and every tracking endpoint the backend serves, is
+Every endpoint of MLflow's registry and webhook services, and every tracking endpoint served, is
 read from MLflow's own protobuf service descriptors (method, path, request fields) and fuzzed with
 hypothesis: malformed and non-object JSON, wrong types, huge and negative numbers, unknown fields,
 unicode edge cases (lone surrogates, NUL, bidi controls, very long strings), missing fields, junk
@@ -36,6 +36,7 @@ from mlflow.exceptions import ERROR_CODE_TO_HTTP_STATUS
 from mlflow.protos import databricks_pb2
 from mlflow.protos.model_registry_pb2 import ModelRegistryService
 from mlflow.protos.service_pb2 import MlflowService
+from mlflow.protos.webhooks_pb2 import WebhookService
 
 from tests.served_reference import ServedReference, served_reference_backend
 
@@ -115,7 +116,8 @@ def _endpoints(service: Any, wanted: frozenset[str] | None) -> list[Endpoint]:
 
 REGISTRY_ENDPOINTS = _endpoints(ModelRegistryService, None)
 TRACKING_ENDPOINTS = _endpoints(MlflowService, SERVED_TRACKING_RPCS)
-ENDPOINTS = REGISTRY_ENDPOINTS + TRACKING_ENDPOINTS
+WEBHOOK_ENDPOINTS = _endpoints(WebhookService, None)
+ENDPOINTS = REGISTRY_ENDPOINTS + TRACKING_ENDPOINTS + WEBHOOK_ENDPOINTS
 
 # Seeded identifiers: the strategies draw these tokens, each request gets the current values.
 MODEL, OTHER, FRESH, RUN, EXPERIMENT, EXPERIMENT_NAME, LOGGED = (
@@ -642,9 +644,6 @@ def test_hostile_requests_get_mlflow_error_answers(served: ServedReference, endp
 
 
 UNSERVED_ROUTES = [
-    ("GET", "/api/2.0/mlflow/webhooks"),
-    ("POST", "/api/2.0/mlflow/webhooks"),
-    ("GET", "/api/2.0/mlflow/webhooks/w-1"),
     ("POST", "/api/2.0/mlflow/traces"),
     ("PATCH", "/api/2.0/mlflow/traces/tr-1"),
     ("GET", "/api/2.0/mlflow/traces/tr-1/info"),

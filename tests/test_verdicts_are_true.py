@@ -89,6 +89,11 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "the only filter: a registry that refuses listings without a filter of the caller's "
         "refuses that listing too",
     },
+    # --- webhooks ---
+    ("webhooks.crud", "refuse"): {
+        "webhooks.delivery": "a webhook must be created before it can deliver anything "
+        "(creating it is refused)",
+    },
 }
 OVERLAP_VERDICTS = frozenset({"partial", "unsupported"})
 

@@ -8,6 +8,10 @@ stores delete its versions, tags and aliases with it; a name that was never crea
 versions, then try the model again, so that registries which refuse container deletion are still
 left with nothing of ours but an empty container (reported as a leftover). A workspace the run
 created (MLflow 3.10+) is removed after the models of the run in it, and only when it is empty.
+
+Webhooks (MLflow 3.3+) are minted the same way, by name: a registry identifies them by an id it
+gives, so their removal lists the registry's webhooks and deletes those that bear a minted name
+(one the run gave, in its namespace) and nothing else.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import contextlib
 import itertools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
@@ -30,6 +35,8 @@ from conformance.run.stalls import Stalled, stall_of
 
 #: How many times the cleanup sends a removal that met a fault on the way (see _worth_retrying).
 _ATTEMPTS = 4
+#: Webhook listings: a page, and how many pages before a listing is taken for one that never ends.
+_WEBHOOK_PAGE, _WEBHOOK_PAGES = 1000, 100
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class Ledger:
     _pending: dict[tuple[str, str | None], tuple[str, str]] = field(default_factory=dict)
     #: pending workspace -> (tracking URI, registry URI) of the registry it may exist in
     _workspaces: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the pending names that name webhooks, not registered models
+    _webhooks: set[str] = field(default_factory=set)
 
     @property
     def prefix(self) -> str:
@@ -89,11 +98,18 @@ class Ledger:
             where = self._pending.get((name, None)) or self._pending[(name, workspace)]
             self._pending[(name, workspace)] = where
 
+    def mint_webhook(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
+        """A fresh webhook name of this run (as :meth:`mint`; MLflow's webhook names allow it)."""
+        name = self.mint(hint, tracking_uri, registry_uri)
+        with self._lock:
+            self._webhooks.add(name)
+        return name
+
     def remove(self, names: list[str]) -> list[Leftover]:
-        """Delete what these minted names name (aliases, versions, model), in every workspace
-        they were used in. Raises only :class:`Stalled`, at the first call that got no answer in
-        time: that name and the following stay pending, so that a stalled registry costs one
-        call timeout, not one each."""
+        """Delete what these minted names name (a model with its aliases and versions, in every
+        workspace it was used in, or a webhook). Raises only :class:`Stalled`, at the first call
+        that got no answer in time: that name and the following stay pending, so that a stalled
+        registry costs one call timeout, not one each."""
         wanted = set(names)
         with self._lock:
             keys = [key for key in self._pending if key[0] in wanted]
@@ -127,12 +143,15 @@ class Ledger:
             if where is None:
                 continue
             name, workspace = key
+            with self._lock:
+                is_webhook = name in self._webhooks
             client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
             with in_workspace(workspace):
-                reason = remove_model(client, name)
+                reason = remove_webhook(client, name) if is_webhook else remove_model(client, name)
             if reason is None:
                 with self._lock:
                     self._pending.pop(key, None)
+                    self._webhooks.discard(name)
             else:
                 leftovers.append(Leftover(_described(name, workspace), reason))
         return leftovers
@@ -279,6 +298,38 @@ def _ignore_missing(call, *args) -> None:
     except MlflowException as exc:
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             raise
+
+
+def remove_webhook(client: MlflowClient, name: str) -> str | None:
+    """Remove the webhooks named ``name`` (a minted name: the run's own); None when none is left
+    (or none was ever made: a client without webhooks makes none), else why not."""
+    if not client_capabilities.has("webhooks"):
+        return None
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            for webhook in webhooks_named(client, lambda found: found == name):
+                _ignore_missing(direct(client).delete_webhook, webhook.webhook_id)
+        except Exception as exc:
+            _raise_if_stalled(exc)
+            if attempt < _ATTEMPTS and _worth_retrying(exc):
+                continue
+            if classify(exc).not_offered:
+                return None  # a registry without webhooks holds none of ours
+            return f"webhook: {classify(exc).reason}"[:300]
+        return None
+    return None
+
+
+def webhooks_named(client: MlflowClient, wanted: Callable[[str], bool]) -> list[Any]:
+    """Every webhook of the registry whose name ``wanted`` accepts, from every page."""
+    found, token = [], None
+    for _ in range(_WEBHOOK_PAGES):
+        page = direct(client).list_webhooks(max_results=_WEBHOOK_PAGE, page_token=token)
+        found += [webhook for webhook in page if wanted(webhook.name)]
+        token = page.token
+        if not token:
+            return found
+    raise RuntimeError(f"list_webhooks still had pages after {_WEBHOOK_PAGES} of them")
 
 
 def remove_experiment(client: MlflowClient, experiment_id: str) -> list[Leftover]:

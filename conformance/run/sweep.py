@@ -8,6 +8,8 @@ backslash), so a ``_`` of the namespace stays the one-character wildcard, which 
 server's answer a superset (and ``LIKE`` is case-insensitive on some stores) that the exact,
 case-sensitive prefix check narrows to the run's own entities. A namespace has no ``%`` and no
 quote (the command checks it as ``run --namespace`` does), so it goes into a filter as it is.
+Webhooks have no filter: every page of the registry's webhooks is read, and those whose name
+starts with the prefix are the run's.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from dataclasses import dataclass, field
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
+from conformance.run import client_capabilities
 from conformance.run.ledger import (
     Leftover,
     in_workspace,
     remove_experiment,
     remove_model,
+    remove_webhook,
     remove_workspace,
+    webhooks_named,
 )
+from conformance.run.refusals import classify
 from conformance.run.registry_client import direct
 
 _PAGE = 1000
@@ -57,12 +63,19 @@ class SweptWorkspace:
 
 
 @dataclass(frozen=True)
+class SweptWebhook:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Found:
     """The entities of one namespace on one registry and its tracking server."""
 
     models: list[SweptModel]
     experiments: list[SweptExperiment]
     workspaces: list[SweptWorkspace] = field(default_factory=list)
+    webhooks: list[SweptWebhook] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
@@ -77,6 +90,7 @@ class Found:
                 f"experiment {experiment.id} {experiment.name} ({len(experiment.runs)} runs)"
                 for experiment in self.experiments
             ),
+            *(f"webhook {webhook.name} (id {webhook.id})" for webhook in self.webhooks),
         ]
 
 
@@ -107,7 +121,7 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
         for experiment in _pages(tracking.search_experiments, f"name LIKE '{prefix}%'")
         if experiment.name.startswith(prefix)
     ]
-    return Found(_models(registry, prefix), experiments, workspaces)
+    return Found(_models(registry, prefix), experiments, workspaces, _webhooks(registry, prefix))
 
 
 def _models(registry: MlflowClient, prefix: str) -> list[SweptModel]:
@@ -140,15 +154,33 @@ def _workspaces(registry: MlflowClient) -> list[str]:
     return [workspace.name for workspace in registry.list_workspaces()]
 
 
+def _webhooks(registry: MlflowClient, prefix: str) -> list[SweptWebhook]:
+    """The namespace's webhooks; none where the registry (or the client) has no webhooks."""
+    if not client_capabilities.has("webhooks"):
+        return []
+    try:
+        found = webhooks_named(registry, lambda name: name.startswith(prefix))
+    except Exception as exc:
+        if classify(exc).not_offered:
+            return []
+        raise
+    return [SweptWebhook(webhook.webhook_id, webhook.name) for webhook in found]
+
+
 def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]:
-    """Delete what :func:`find` listed (each model as the ledger removes it; a workspace after
-    its models; logged models, runs, experiment); what could not be deleted is returned."""
+    """Delete what :func:`find` listed (each model and webhook as the ledger removes it; a
+    workspace after its models; logged models, runs, experiment); what could not be deleted is
+    returned."""
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
         reason = remove_model(registry, model.name)
         if reason is not None:
             leftovers.append(Leftover(model.name, reason))
+    for name in sorted({webhook.name for webhook in found.webhooks}):
+        reason = remove_webhook(registry, name)
+        if reason is not None:
+            leftovers.append(Leftover(f"webhook {name}", reason))
     tracking = MlflowClient(tracking_uri=tracking_uri)
     for workspace in found.workspaces:
         kept = []

@@ -26,6 +26,7 @@ from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
 from conformance.scenarios.rest import Rest
 from conformance.scenarios.support import RunWorkspaces, SharedModels, SharedRuns
+from conformance.scenarios.webhooks import Receiver
 from conformance.targets import Target
 
 
@@ -99,15 +100,18 @@ def probe() -> Probe:
     return Probe()
 
 
-@pytest.fixture
-def names(
-    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+def _minted_then_removed(
+    request: pytest.FixtureRequest,
+    target: Target,
+    conformance_state: RunState,
+    mint_one: Callable[[str, str, str], str],
 ) -> Iterator[Callable[[str], str]]:
-    """Mint registered-model names of this run; whatever they name is removed afterwards."""
+    """A scenario's minting of names (``mint_one``: one of the ledger's), and afterwards the
+    removal of whatever they name."""
     minted: list[str] = []
 
     def mint(hint: str) -> str:
-        name = conformance_state.ledger.mint(hint, target.tracking_uri, target.registry_uri)
+        name = mint_one(hint, target.tracking_uri, target.registry_uri)
         minted.append(name)
         return name
 
@@ -120,6 +124,24 @@ def names(
         conformance_state.ledger.remove(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture
+def names(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[Callable[[str], str]]:
+    """Mint registered-model names of this run; whatever they name is removed afterwards."""
+    mint = conformance_state.ledger.mint
+    yield from _minted_then_removed(request, target, conformance_state, mint)
+
+
+@pytest.fixture
+def webhook_names(
+    request: pytest.FixtureRequest, target: Target, conformance_state: RunState
+) -> Iterator[Callable[[str], str]]:
+    """Mint webhook names of this run; the webhooks they name are removed afterwards."""
+    mint = conformance_state.ledger.mint_webhook
+    yield from _minted_then_removed(request, target, conformance_state, mint)
 
 
 @pytest.fixture
@@ -143,6 +165,13 @@ def workspaces(
         ledger.remove_workspaces(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An HTTP receiver of webhook deliveries on 127.0.0.1, for one scenario."""
+    with Receiver().running() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,195 @@
+"""What the webhook scenarios build on: a receiver on 127.0.0.1, and MLflow's signature scheme,
+checked independently of any registry's code.
+
+MLflow's client has webhooks from 3.3 on (the scenarios are ``requires_client("webhooks")``);
+``mlflow.entities.webhook`` is imported only inside :func:`event` and :func:`status`, so that
+these modules load with older clients too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+#: An ``https`` URL on a public address, given as a literal so that no DNS is needed to accept
+#: it (MLflow's server refuses webhook URLs that do not resolve to public addresses). The CRUD
+#: scenarios' webhooks point here, DISABLED: a registry sends them nothing. (192.0.43.8 is in
+#: 192.0.32.0/20, ICANN's own addresses.)
+UNUSED_PUBLIC_URL = "https://192.0.43.8/registry-conformance/"
+
+#: MLflow's delivery headers (``mlflow.webhooks.constants``).
+SIGNATURE_HEADER = "X-MLflow-Signature"
+TIMESTAMP_HEADER = "X-MLflow-Timestamp"
+DELIVERY_ID_HEADER = "X-MLflow-Delivery-Id"
+
+#: How long a registry may take to act on a new webhook (MLflow's ``MLFLOW_WEBHOOK_CACHE_TTL``
+#: is 60 s), with a margin; and how often the event is caused again meanwhile.
+DELIVERY_WAIT_S = 75.0
+RETRIGGER_S = 2.0
+
+
+def event(name: str) -> Any:
+    """MLflow's ``WebhookEvent`` for ``entity.action``."""
+    from mlflow.entities.webhook import WebhookEvent
+
+    return WebhookEvent.from_str(name)
+
+
+def status(name: str) -> Any:
+    """MLflow's ``WebhookStatus`` ``ACTIVE`` or ``DISABLED``."""
+    from mlflow.entities.webhook import WebhookStatus
+
+    return WebhookStatus(name)
+
+
+def shown(webhook: Any) -> dict[str, Any]:
+    """What a registry says of a webhook, as comparable values (its secret is never shown)."""
+    return {
+        "id": webhook.webhook_id,
+        "name": webhook.name,
+        "url": webhook.url,
+        "events": sorted(str(e) for e in webhook.events),
+        "description": webhook.description or "",
+        "status": str(webhook.status),
+    }
+
+
+def listed(client: Any, names: set[str], max_pages: int = 2500) -> list[dict[str, Any]]:
+    """The webhooks of ``names`` in every page of ``list_webhooks``, as shown, once per listing
+    (a webhook on two pages is there twice). Pages of 2: paging is part of listing; a listing
+    of more than ``max_pages`` pages (5,000 webhooks) is taken for one that never ends."""
+    found, token = [], None
+    for _ in range(max_pages):
+        page = client.list_webhooks(max_results=2, page_token=token)
+        found += [shown(webhook) for webhook in page if webhook.name in names]
+        token = page.token
+        if not token:
+            return found
+    raise AssertionError(f"list_webhooks still had pages after {max_pages} pages of 2")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One POST the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def payload(self) -> Any:
+        """The JSON body, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def signature_problem(self, secret: str) -> str | None:
+        """Why the delivery is not signed with ``secret`` as MLflow signs (None: it is): ``v1,``
+        and the base64 HMAC-SHA256 of ``<delivery id>.<timestamp>.<body>``."""
+        sent = self.headers.get(SIGNATURE_HEADER.lower())
+        delivery_id = self.headers.get(DELIVERY_ID_HEADER.lower())
+        timestamp = self.headers.get(TIMESTAMP_HEADER.lower())
+        if not (sent and delivery_id and timestamp):
+            return (
+                f"the delivery lacks {SIGNATURE_HEADER}, {DELIVERY_ID_HEADER} or "
+                f"{TIMESTAMP_HEADER} (headers: {sorted(self.headers)})"
+            )
+        signed = f"{delivery_id}.{timestamp}.".encode() + self.body
+        digest = hmac.new(secret.encode(), signed, hashlib.sha256).digest()
+        expected = f"v1,{base64.b64encode(digest).decode()}"
+        if not hmac.compare_digest(sent, expected):
+            return f"{SIGNATURE_HEADER} is {sent!r}; the webhook's secret gives {expected!r}"
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        self.server.receiver.record(Delivery(self.path, headers, body))
+        answer = self.server.receiver.token.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the scenario's evidence says what arrived."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    receiver: Receiver
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that keeps every POST and answers each with its own random
+    token, so that a registry's report of the answer tells whether it reached this receiver or
+    another listener at the same address (a remote registry's own 127.0.0.1)."""
+
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(16)
+        self._deliveries: list[Delivery] = []
+        self._arrived = threading.Condition()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.receiver = self
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{self.token[:8]}"
+
+    def record(self, delivery: Delivery) -> None:
+        with self._arrived:
+            self._deliveries.append(delivery)
+            self._arrived.notify_all()
+
+    def deliveries(self) -> list[Delivery]:
+        with self._arrived:
+            return list(self._deliveries)
+
+    def wait_for(
+        self,
+        wanted: Callable[[Delivery], bool],
+        timeout: float,
+        again: Callable[[], None] | None = None,
+    ) -> Delivery | None:
+        """The first delivery ``wanted`` accepts, waiting up to ``timeout`` seconds for one;
+        ``again`` (if given) is called every :data:`RETRIGGER_S` seconds meanwhile."""
+        deadline = time.monotonic() + timeout
+        next_again = time.monotonic() + RETRIGGER_S
+        while True:
+            with self._arrived:
+                match = next((d for d in self._deliveries if wanted(d)), None)
+                now = time.monotonic()
+                if match is not None or now >= deadline:
+                    return match
+                wake = deadline if again is None else min(deadline, next_again)
+                self._arrived.wait(max(wake - now, 0.0))
+            if again is not None and time.monotonic() >= next_again:
+                again()
+                next_again = time.monotonic() + RETRIGGER_S
+
+    @contextmanager
+    def running(self) -> Iterator[Receiver]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
