@@ -182,6 +182,7 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
         self._guard = guard or EmulationGuard(UNRESTRICTED, tracking_store)
         self._lock = threading.RLock()
         self._init_workspaces()
+        self._webhooks = _Webhooks() if _Webhooks is not None else None
 
     @property
     def supports_workspaces(self) -> bool:  # type: ignore[override]
@@ -195,7 +196,6 @@ class InMemoryRegistryStore(WorkspaceProvider, AbstractStore):
     @property
     def _names(self) -> NameIndex:
         return self._partition().names
-        self._webhooks = _Webhooks() if _Webhooks is not None else None
 
     def _notify(self, name: str, event: str, **data: Any) -> None:
         """Deliver a registry event (``entity.action``) about model ``name``, as MLflow's server
