@@ -25,10 +25,13 @@ from conformance.outcomes import Outcome
 REPO = Path(__file__).resolve().parent.parent
 
 #: Values that are random on every run whatever the scratch folder: MLflow run and logged-model
-#: ids, Python object addresses, and the random part of names made by ``tempfile``.
+#: ids, Python object addresses, namespaces the suite minted, and the random part of names made
+#: by ``tempfile``.
 _RANDOM = (
     (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
+    # a namespace the suite minted (conformance.namespaces.new_namespace): the client-skew runs'
+    (re.compile(r"\brc\d{12}[0-9a-f]{6}\b"), "<namespace>"),
     (re.compile(r"(<tmp>/tmp/[\w.-]*?)[a-z0-9_]{8}(?=[/'\"\s]|$)"), r"\1<random>"),
     # the scratch folder in a message pytest shortened in its middle (an ellipsis inside the
     # folder's name), which the literal folder no longer matches
@@ -37,8 +40,9 @@ _RANDOM = (
 
 
 def volatile_values(workdir: Path, masks: dict[str, str]) -> dict[str, str]:
-    """The literal values to replace: the column's own (ports, database names), its scratch
-    folder, and the folders of this checkout and of Python (CI clones elsewhere)."""
+    """The literal values to replace: the column's own (ports, database names, its clients'
+    environments), its scratch folder, and the folders of this checkout and of Python (CI clones
+    elsewhere)."""
     paths = sysconfig.get_paths()
     return {
         **masks,
@@ -50,7 +54,8 @@ def volatile_values(workdir: Path, masks: dict[str, str]) -> dict[str, str]:
 
 
 def stabilise(document: dict[str, Any], volatile: dict[str, str]) -> dict[str, Any]:
-    """The document of a one-target run, as the report publishes it."""
+    """The document of a column's run (one target, or one per client), as the report publishes
+    it."""
     stable = _mask(document, sorted(volatile.items(), key=lambda item: -len(item[0])))
     stable["verdicts"] = _renoted(stable)
     results.validate(stable)
@@ -58,7 +63,6 @@ def stabilise(document: dict[str, Any], volatile: dict[str, str]) -> dict[str, A
 
 
 def _renoted(document: dict[str, Any]) -> list[dict[str, Any]]:
-    [target] = document["targets"]
     records = [
         results.ScenarioRecord(
             target=scenario["target"],
@@ -69,10 +73,14 @@ def _renoted(document: dict[str, Any]) -> list[dict[str, Any]]:
         )
         for scenario in document["scenarios"]
     ]
-    verdicts = results.verdicts([target["id"]], records)
-    if [v["verdict"] for v in verdicts] != [v["verdict"] for v in document["verdicts"]]:
-        raise ValueError(f"{target['id']}: verdicts made again from the scenarios differ")
-    return verdicts
+    made = {
+        (v["target"], v["feature"]): v
+        for v in results.verdicts([t["id"] for t in document["targets"]], records)
+    }
+    old = {(v["target"], v["feature"]): v["verdict"] for v in document["verdicts"]}
+    if {cell: v["verdict"] for cell, v in made.items()} != old:
+        raise ValueError("verdicts made again from the scenarios differ")
+    return [made[cell] for cell in old]
 
 
 def _mask(value: Any, literals: list[tuple[str, str]]) -> Any:
