@@ -87,25 +87,21 @@ def render_client_skew(md: Path, html_folder: Path) -> None:
 
 
 def skew_table(skew: list[tuple[Column, dict[str, Any]]]) -> str:
-    """Markdown: the features whose verdict depends on the client on some server, one column per
-    (server, client); the features every client measured alike on every server are left out."""
-    cells: dict[str, list[str]] = {feature.id: [] for feature in FEATURES}
-    header = ["feature"]
+    """Markdown: one line per (server, client), one column per feature whose verdict is not the
+    same on every line (it depends on the client, the server or both); the others are left out."""
+    lines: list[tuple[str, str, dict[str, str]]] = []
     for _, document in skew:
         server = document["targets"][0]["server"].get("mlflow", "?")
+        by_client = {target["id"]: {} for target in document["targets"]}
+        for verdict in document["verdicts"]:
+            symbol = VERDICT_SYMBOLS[verdict["verdict"]]
+            by_client[verdict["target"]][verdict["feature"]] = f"{symbol.glyph} {symbol.label}"
         for target in document["targets"]:
-            header.append(f"server {server} · client {target['client']['mlflow']}")
-            for verdict in document["verdicts"]:
-                if verdict["target"] == target["id"]:
-                    symbol = VERDICT_SYMBOLS[verdict["verdict"]]
-                    cells[verdict["feature"]].append(f"{symbol.glyph} {symbol.label}")
-    lines = [_row(header), _row(["---"] * len(header))]
-    for feature in FEATURES:
-        row = cells[feature.id]
-        servers = [row[i : i + len(CLIENTS)] for i in range(0, len(row), len(CLIENTS))]
-        if any(len(set(verdicts)) > 1 for verdicts in servers):
-            lines.append(_row([f"`{feature.id}`", *row]))
-    return "\n".join(lines)
+            lines.append((server, target["client"]["mlflow"], by_client[target["id"]]))
+    features = [f.id for f in FEATURES if len({cells[f.id] for _, _, cells in lines}) > 1]
+    header = ["server", "client", *(f"`{feature}`" for feature in features)]
+    rows = [_row([srv, client, *(cells[f] for f in features)]) for srv, client, cells in lines]
+    return "\n".join([_row(header), _row(["---"] * len(header)), *rows])
 
 
 def _row(cells: list[str]) -> str:

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from conformance import results
-from conformance.cli.client_envs import ClientEnvError, cache_root
+from conformance.cli.client_envs import ClientEnvError, cache_root, uv_binary
 from reports.client_skew import SERVERS, client_environment
 from reports.columns import COLUMNS, Column, Setup, run_env
 from reports.publish import publish, result_path
@@ -104,9 +104,16 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 
 def missing_requirements(columns: list[Column]) -> list[str]:
-    """One line per database server the columns need that is not usable here."""
+    """One line per database server the columns need that is not usable here, and one if they
+    measure through other MLflow clients and there is no uv to build their environments."""
     servers = dict.fromkeys(uri for column in columns for uri in column.databases)
-    return [problem for uri in servers if (problem := _database_problem(uri))]
+    problems = [problem for uri in servers if (problem := _database_problem(uri))]
+    if any(column.clients for column in columns):
+        try:
+            uv_binary()
+        except ClientEnvError as exc:
+            problems.append(f"  the client-skew table: {exc}")
+    return problems
 
 
 def _database_problem(uri: str) -> str | None:

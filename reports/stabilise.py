@@ -30,8 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 _RANDOM = (
     (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
-    # a namespace the suite minted (conformance.namespaces.new_namespace): the client-skew runs'
-    (re.compile(r"\brc\d{12}[0-9a-f]{6}\b"), "<namespace>"),
+    # a namespace the suite minted (conformance.namespaces.new_namespace): the client-skew runs';
+    # also URL-encoded (``%27rc...``) and where pytest shortened it (an ellipsis inside it)
+    (re.compile(r"rc\d{12}[0-9a-f]{6}(?![0-9a-f])"), "<namespace>"),
+    (re.compile(r"rc\d{2,12}[0-9a-f]{0,5}\.\.\."), "<namespace>..."),
     (re.compile(r"(<tmp>/tmp/[\w.-]*?)[a-z0-9_]{8}(?=[/'\"\s]|$)"), r"\1<random>"),
     # the scratch folder in a message pytest shortened in its middle (an ellipsis inside the
     # folder's name), which the literal folder no longer matches

@@ -29,6 +29,7 @@ VOLATILE = {
     "served target's port": re.compile(r"http://127\.0\.0\.1:\d|port=\d"),
     "random id": re.compile(r"\b[0-9a-f]{32}\b"),
     "object address": re.compile(r"\bat 0x[0-9a-f]+\b"),
+    "minted namespace": re.compile(r"rc\d{12}"),
 }
 
 
