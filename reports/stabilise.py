@@ -25,10 +25,17 @@ from conformance.outcomes import Outcome
 REPO = Path(__file__).resolve().parent.parent
 
 #: Values that are random on every run whatever the scratch folder: MLflow run and logged-model
-#: ids, Python object addresses, namespaces the suite minted, and the random part of names made
+#: ids (also URL-encoded after a ``/``), Python object addresses, namespaces the suite minted,
+#: the times MLflow stamps (epoch milliseconds, 2017-2033) and the run names it makes up
+#: (``debonair-snipe-718``) in the answers quoted as evidence, and the random part of names made
 #: by ``tempfile``.
 _RANDOM = (
-    (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
+    (re.compile(r"(?:\b|(?<=%2F))[0-9a-f]{32}\b"), "<id>"),
+    (re.compile(r"\b1[5-9]\d{11}\b"), "<epoch-ms>"),
+    (
+        re.compile(r'((?:run_name|runName)\\?"(?:,\s*\\?"value\\?")?:\s*\\?")[a-z]+-[a-z]+-\d+'),
+        r"\1<run-name>",
+    ),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
     # a namespace the suite minted (conformance.namespaces.new_namespace): the client-skew runs';
     # also URL-encoded (``%27rc...``) and where pytest shortened it (an ellipsis inside it)

@@ -27,7 +27,8 @@ VOLATILE = {
     "temporary path": re.compile(r"(?<!<tmp>)/tmp/"),
     "home or checkout path": re.compile(r"/(root|home|work)/"),
     "served target's port": re.compile(r"http://127\.0\.0\.1:\d|port=\d"),
-    "random id": re.compile(r"\b[0-9a-f]{32}\b"),
+    "random id": re.compile(r"(?:\b|(?<=%2F))[0-9a-f]{32}\b"),
+    "epoch-millisecond time": re.compile(r"\b1[5-9]\d{11}\b"),
     "object address": re.compile(r"\bat 0x[0-9a-f]+\b"),
     "minted namespace": re.compile(r"rc\d{12}"),
 }
