@@ -37,6 +37,9 @@ _RANDOM = (
         r"\1<run-name>",
     ),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
+    (re.compile(r"\b0x[0-9a-f]{9,}\b"), "0x<addr>"),  # where a cut traceback starts mid-"at"
+    # the tail of an id that pytest shortened (an ellipsis inside it)
+    (re.compile(r"(?<=\.\.\.)[0-9a-f]{6,31}\b"), "<id>"),
     # a namespace the suite minted (conformance.namespaces.new_namespace): the client-skew runs';
     # also URL-encoded (``%27rc...``) and where pytest shortened it (an ellipsis inside it)
     (re.compile(r"rc\d{12}[0-9a-f]{6}(?![0-9a-f])"), "<namespace>"),

@@ -146,10 +146,19 @@ def test_client_skew_md_and_html_are_what_the_renderer_makes_now(skew, tmp_path)
         assert publish.skew_html(server).read_text("utf-8") == made, RERENDER
 
 
-def test_readme_embeds_the_current_matrix_and_columns(published, rendered) -> None:
+def test_readme_embeds_the_current_matrix_columns_and_client_skew(published, skew, rendered):
     readme = publish.README.read_text("utf-8")
     assert publish.region(readme, "matrix") == rendered[0].strip("\n"), RERENDER
     assert publish.region(readme, "columns") == publish.columns_table(published), RERENDER
+    assert publish.region(readme, "client-skew") == publish.skew_table(skew), RERENDER
+
+
+def test_the_client_skew_summary_keeps_only_features_whose_verdicts_differ(skew) -> None:
+    header, _, *lines = publish.skew_table(skew).splitlines()
+    assert len(lines) == len(SERVERS) * len(CLIENTS)
+    for column in header.split(" | ")[2:]:
+        index = header.split(" | ").index(column)
+        assert len({line.split(" | ")[index] for line in lines}) > 1, column
 
 
 def test_splice_replaces_only_its_region() -> None:
