@@ -52,6 +52,9 @@ class Column:
     databases: tuple[str, ...] = ()
     #: Why the column cannot be measured in this checkout yet, or None.
     unavailable: Callable[[], str | None] = lambda: None
+    #: The MLflow clients to measure it through (``run --client``, one column each in its
+    #: document); none: the suite's own client. See reports/client_skew.py.
+    clients: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -65,7 +68,7 @@ def run_env(workdir: Path) -> dict[str, str]:
     return {"TMPDIR": str(workdir / "tmp"), "PYTHONHASHSEED": "0"}
 
 
-def _server_masks(url: str, port: str = "<port>") -> dict[str, str]:
+def server_masks(url: str, port: str = "<port>") -> dict[str, str]:
     """A served target's URL, and its port as urllib3 quotes it in connection errors; ``port``
     tells the placeholders of several servers apart."""
     return {url: f"http://127.0.0.1:{port}", f"port={url.rsplit(':', 1)[1]}": f"port={port}"}
@@ -79,7 +82,7 @@ def _embedded(workdir: Path) -> Iterator[Setup]:
 @contextmanager
 def _reference_http(workdir: Path) -> Iterator[Setup]:
     with servers.reference_server("published", env=run_env(workdir)) as url:
-        yield Setup(url, masks=_server_masks(url))
+        yield Setup(url, masks=server_masks(url))
 
 
 @contextmanager
@@ -91,7 +94,7 @@ def _mlflow_sqlite(workdir: Path) -> Iterator[Setup]:
 def _mlflow_server_sqlite(workdir: Path) -> Iterator[Setup]:
     store = f"sqlite:///{servers.migrated_sqlite(workdir)}"
     with servers.mlflow_server(store, workdir, env=run_env(workdir)) as url:
-        yield Setup(url, masks=_server_masks(url), facts={"backend_store": store})
+        yield Setup(url, masks=server_masks(url), facts={"backend_store": store})
 
 
 @contextmanager
@@ -100,7 +103,7 @@ def _mlflow_server_sqlite_workspaces(workdir: Path) -> Iterator[Setup]:
     with servers.mlflow_server(store, workdir, env=run_env(workdir), workspaces=True) as url:
         yield Setup(
             url,
-            masks=_server_masks(url),
+            masks=server_masks(url),
             facts={"backend_store": store, "options": "--enable-workspaces"},
         )
 
@@ -133,9 +136,9 @@ def _mlflow_servers_sharing_s3(workdir: Path) -> Iterator[Setup]:
                 url,
                 env=bucket.env,
                 masks={
-                    **_server_masks(url),
-                    **_server_masks(foreign, "<foreign-port>"),
-                    **_server_masks(bucket.endpoint_url, "<s3-port>"),
+                    **server_masks(url),
+                    **server_masks(foreign, "<foreign-port>"),
+                    **server_masks(bucket.endpoint_url, "<s3-port>"),
                 },
                 facts={
                     "backend_store": f"sqlite:///{store_file}",
@@ -160,7 +163,7 @@ def _mlflow_server_on(database_server: str) -> Callable[[Path], AbstractContextM
         ):
             yield Setup(
                 url,
-                masks={**_server_masks(url), database.name: DATABASE_PLACEHOLDER},
+                masks={**server_masks(url), database.name: DATABASE_PLACEHOLDER},
                 facts={
                     "backend_store": database.uri,
                     "database": database.version,

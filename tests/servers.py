@@ -29,13 +29,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def migrated_sqlite(folder: Path) -> Path:
-    """A fresh, fully migrated MLflow SQLite database (migrations cost seconds; do them once)."""
+def migrated_sqlite(folder: Path, python: str | None = None) -> Path:
+    """A fresh, fully migrated MLflow SQLite database (migrations cost seconds; do them once).
+    ``python``: migrated by the MLflow of that interpreter (another version's schema) instead of
+    this process's."""
     path = folder / "mlflow.db"
-    if not path.exists():
+    if path.exists():
+        return path
+    if python is None:
         from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
 
         SqlAlchemyStore(f"sqlite:///{path}").engine.dispose()
+        return path
+    migrate = (
+        "import sys; from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore; "
+        "SqlAlchemyStore(sys.argv[1]).engine.dispose()"
+    )
+    done = subprocess.run(
+        [python, "-c", migrate, f"sqlite:///{path}"], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{python}: migrating {path} failed:\n{done.stderr[-3000:]}")
     return path
 
 
@@ -47,8 +61,10 @@ def mlflow_server(
     artifacts: Sequence[str] | None = None,
     app_name: str | None = None,
     workspaces: bool = False,
+    python: str = sys.executable,
 ) -> Iterator[str]:
-    """Run ``mlflow server``; yield its URL. ``env`` adds variables to the server's environment.
+    """Run ``mlflow server``; yield its URL. ``env`` adds variables to the server's environment;
+    ``python`` is the interpreter whose MLflow serves (another environment's: another version).
 
     ``artifacts`` are the server's artifact options; by default it proxies artifacts stored
     under ``workdir`` (runs get ``mlflow-artifacts:`` locations). ``app_name`` serves one of
@@ -61,7 +77,7 @@ def mlflow_server(
     env = {**os.environ, **(env or {}), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     process = subprocess.Popen(
         [
-            sys.executable,
+            python,
             "-m",
             "mlflow",
             "server",

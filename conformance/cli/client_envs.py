@@ -153,6 +153,11 @@ class ClientEnv:
     built_s: float | None
 
     @property
+    def python(self) -> Path:
+        """The environment's interpreter."""
+        return self.path / _PYTHON
+
+    @property
     def command(self) -> Path:
         """The suite's command in the environment (a console script: unlike ``python -m``, it
         does not import the suite from a checkout that happens to be the working folder)."""
