@@ -12,7 +12,7 @@ import pytest
 
 from conformance import cli, results
 from conformance.catalogue import FEATURES
-from conformance.cli import client_envs
+from conformance.cli import client_envs, client_runs
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as report_terminal
@@ -159,3 +159,11 @@ def test_an_output_that_cannot_be_written_stops_run_client_before_any_build(tmp_
 )
 def test_older_clients_get_the_pins_their_mlflow_does_not_declare(mlflow, pins):
     assert client_envs.old_client_pins(mlflow) == pins
+
+
+def test_each_client_run_gets_its_own_namespace_under_the_one_given():
+    assert client_runs._namespaces(None, 3) == [None, None, None]
+    assert client_runs._namespaces("ci", 1) == ["ci"]
+    assert client_runs._namespaces("ci", 2) == ["ci-c1", "ci-c2"]  # sweep --namespace ci: both
+    with pytest.raises(client_envs.ClientEnvError, match="not a namespace"):
+        client_runs._namespaces("n" * 41, 2)

@@ -30,6 +30,7 @@ from conformance.cli.client_envs import (
     suite_source,
 )
 from conformance.cli.client_envs import uv_binary as find_uv
+from conformance.namespaces import is_namespace
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as matrix_text
@@ -57,7 +58,23 @@ def _outputs_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report-md", type=Path)
     parser.add_argument("--junitxml", "--junit-xml", dest="junitxml", type=Path)
     parser.add_argument("--documented", action=argparse.BooleanOptionalAction, default=False)
+    parser.add_argument("--namespace")
     return parser
+
+
+def _namespaces(namespace: str | None, clients: int) -> list[str | None]:
+    """Each client's run's ``--namespace``: with one given and several clients, ``NS-c1``,
+    ``NS-c2``, ...: MLflow keeps a deleted experiment's name, so a second run under the same
+    namespace would meet the first one's; ``sweep --namespace NS`` still finds them all."""
+    if namespace is None or clients == 1:
+        return [namespace] * clients
+    each = [f"{namespace}-c{index}" for index in range(1, clients + 1)]
+    if not is_namespace(each[-1]):
+        raise ClientEnvError(
+            f"--namespace {namespace!r}: with {clients} clients each run's is {each[-1]!r} and "
+            "the like, which is not a namespace (1-41 letters, digits, '-' or '_')"
+        )
+    return each
 
 
 def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
@@ -67,6 +84,8 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
     if repeated:
         raise ClientEnvError(f"--client {sorted(repeated)[0]} is given twice")
     outputs, passed_on = _outputs_parser().parse_known_args(list(pytest_args))
+    namespaces = _namespaces(outputs.namespace, len(requirements))
+    del outputs.namespace  # an option of the runs, not an output
     _check_writable(outputs)
     uv, source = find_uv(), suite_source()
     envs = []
@@ -86,7 +105,9 @@ def run_clients(specs: Sequence[str], pytest_args: Sequence[str]) -> int:
                 f"{PREFIX}: the scenarios through {env.requirement} (MLflow {env.mlflow})",
                 flush=True,
             )
-            codes.append(_run_one(env, passed_on, document_path, junit_path))
+            namespace = namespaces[index]
+            run_args = [*passed_on, *(("--namespace", namespace) if namespace else ())]
+            codes.append(_run_one(env, run_args, document_path, junit_path))
             if document_path.is_file():
                 documents.append((env, results_file.read(document_path)))
             if junit_path is not None and junit_path.is_file():
