@@ -452,12 +452,16 @@ def version_tags(client: Any, name: str, version: str) -> dict[str, str]:
     return dict(client.get_model_version(name, version).tags or {})
 
 
-def expect_error(code: str, what: str, call: Callable[..., Any], *args: Any) -> MlflowException:
+def expect_error(
+    code: str, what: str, call: Callable[..., Any], *args: Any, or_refused: bool = False
+) -> Exception:
     """Run ``call(*args)`` and check that the registry answers with MLflow error ``code``.
 
     Any other answer is judged by the refusal vocabulary: an operation not offered at all (a
     bare 404, ``ENDPOINT_NOT_FOUND``, ...) makes the scenario unsupported, transport and auth
-    trouble leave it without a verdict, and any other code is a wrong answer.
+    trouble leave it without a verdict, and any other code is a wrong answer. ``or_refused``: a
+    clean refusal does as well as ``code`` (a write that must not act, refused as it is refused
+    everywhere; whether it changed anything the scenario judges by the state it reads after).
     """
     try:
         with http_exchanges.recording() as exchanges:
@@ -469,6 +473,8 @@ def expect_error(code: str, what: str, call: Callable[..., Any], *args: Any) -> 
     if isinstance(error, MlflowException) and _sent_code(error) == code:
         return error
     answer = classify(error, answer_status(exchanges))
+    if or_refused and answer.kind is Kind.REFUSAL:
+        return error
     if answer.not_offered:
         raise Unsupported(f"{what}: {answer.reason}") from error
     if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
