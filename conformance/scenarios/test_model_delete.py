@@ -28,8 +28,8 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
     bystander_versions = model_with_versions(client, probe, bystander, 1)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, bystander, pending=marks)
-    for version in bystander_versions:
-        mark_version(client, probe, bystander, version, pending=marks)
+    for version, created in bystander_versions.items():
+        mark_version(client, probe, bystander, version, pending=marks, created=created.answer)
     models = {doomed: doomed_versions, bystander: bystander_versions}
     snapshot = registry_state(client, models)
     check_marks(probe, snapshot, marks)

@@ -29,7 +29,7 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
     version = str(made.version)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, old, pending=marks)
-    mark_version(client, probe, old, version, pending=marks)
+    mark_version(client, probe, old, version, pending=marks, created=made)
     # (the marks read back as written: check_marks checks that, so these are what it set)
     both = {old: [version], new: []}
     snapshot = registry_state(client, both)

@@ -27,8 +27,8 @@ def test_delete_removes_that_version_only(client, names, probe, which):
     sources = model_with_versions(client, probe, name, 3)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, name, pending=marks)
-    for version in sources:
-        mark_version(client, probe, name, version, pending=marks)
+    for version, created in sources.items():
+        mark_version(client, probe, name, version, pending=marks, created=created.answer)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
     snapshot = registry_state(client, {name: sources})
     check_marks(probe, snapshot, marks)
