@@ -454,24 +454,28 @@ def registry_state(client: Any, models: dict[str, Iterable[str]]) -> dict[str, A
     }
 
 
-def created_state(client: Any, name: str, created: ModelVersion) -> Callable[[], Any]:
-    """:func:`registry_state` of ``name`` and one version as a ``state`` (for
-    :meth:`Probe.feature`, :func:`best_effort`, :func:`mark_version`) whose version part before
-    the call the scenario holds: ``created``, the registry's answer when it created the version,
-    with nothing written on that version since. The model is read (its latest versions moved
-    since); every later call reads both. A version the answer shows still being registered is
-    read too."""
-    version = str(created.version)
-    read = functools.partial(registry_state, client, {name: [version]})
-    if created.status != "READY":
+def created_state(client: Any, name: str, created: dict[str, ModelVersion]) -> Callable[[], Any]:
+    """:func:`registry_state` of ``name`` and some of its versions as a ``state`` (for
+    :meth:`Probe.feature`, :func:`best_effort`, :func:`mark_version`) whose versions' part
+    before the call the scenario holds: ``created`` (version -> the registry's answer when it
+    created it), with nothing written on those versions since. The model is read (its latest
+    versions moved since); every later call reads all. If an answer shows a version still being
+    registered, all are read."""
+    read = functools.partial(registry_state, client, {name: list(created)})
+    if any(answer.status != "READY" for answer in created.values()):
         return read
     return functools.partial(_held_or_read, _model_read_with(client, name, created), read)
 
 
-def _model_read_with(client: Any, name: str, created: ModelVersion) -> Iterator[Any]:
+def _model_read_with(client: Any, name: str, created: dict[str, ModelVersion]) -> Iterator[Any]:
     """The first answer of :func:`created_state`, read when it is asked for."""
-    version = {str(created.version): state_of_version(created)}
-    yield {name: {"model": model_state(client, name), "versions": version}}
+    versions = {version: state_of_version(answer) for version, answer in created.items()}
+    yield {name: {"model": model_state(client, name), "versions": versions}}
+
+
+def answers_of(created: dict[str, Created]) -> dict[str, ModelVersion]:
+    """The registry's answers in :func:`model_with_versions`' result, by version."""
+    return {version: made.answer for version, made in created.items()}
 
 
 def version_tags(client: Any, name: str, version: str) -> dict[str, str]:
@@ -706,7 +710,7 @@ def mark_version(
     expected = {}
     state: Callable[[], Any] = functools.partial(registry_state, client, {name: [version]})
     if created is not None:
-        state = created_state(client, name, created)
+        state = created_state(client, name, {version: created})
     known: Any = UNREAD
     alias_kept = False
     for call, (mark, step, effect) in marks.items():

@@ -9,7 +9,9 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    answers_of,
     check_marks,
+    created_state,
     expect_error,
     held,
     mark_model,
@@ -72,7 +74,7 @@ def test_deleted_name_registers_again_from_scratch(client, names, probe):
     # when the model is deleted
     with probe.feature(
         "delete_registered_model",
-        state=lambda: registry_state(client, {name: old_versions}),
+        state=created_state(client, name, answers_of(old_versions)),
     ):
         client.delete_registered_model(name)
 

@@ -113,9 +113,8 @@ def test_rename_onto_a_taken_name_is_refused_and_changes_nothing(client, names, 
         mover_version = str(
             client.create_model_version(draft, f"{SOURCE_ROOT}/mover", run_id=None).version
         )
-        taken_version = str(
-            client.create_model_version(taken, f"{SOURCE_ROOT}/taken", run_id=None).version
-        )
+        taken_made = client.create_model_version(taken, f"{SOURCE_ROOT}/taken", run_id=None)
+    taken_version = str(taken_made.version)
     with probe.feature(
         "rename_registered_model",
         state=lambda: registry_state(client, {draft: [mover_version], mover: []}),
@@ -124,9 +123,9 @@ def test_rename_onto_a_taken_name_is_refused_and_changes_nothing(client, names, 
     moved = version_state(client, mover, mover_version)
     assert moved is not None, f"renaming {draft!r} to {mover!r} lost its v{mover_version}"
     marks = []  # checked in the snapshot below, which reads them all anyway
-    for name, version in ((mover, mover_version), (taken, taken_version)):
+    for name, version, made in ((mover, mover_version, None), (taken, taken_version, taken_made)):
         mark_model(client, probe, name, pending=marks)
-        mark_version(client, probe, name, version, pending=marks)
+        mark_version(client, probe, name, version, pending=marks, created=made)
     both = {mover: [mover_version], taken: [taken_version]}
     before = registry_state(client, both)
     check_marks(probe, before, marks)

@@ -23,11 +23,6 @@ def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
     return {version: client.get_model_version(name, version).current_stage for version in versions}
 
 
-def _answers(created: dict[str, support.Created]) -> dict[str, ModelVersion]:
-    """The registry's answers creating the versions, by version."""
-    return {version: made.answer for version, made in created.items()}
-
-
 def _marked_bystander(
     client, probe, name: str, version: str, created: ModelVersion | None = None
 ) -> dict:
@@ -57,7 +52,7 @@ def _transition(
     were. ``created``: the registry's answer creating the version, when nothing was written on
     it since (:func:`support.created_state`)."""
     state = (
-        support.created_state(client, name, created)
+        support.created_state(client, name, {version: created})
         if created is not None
         else lambda: support.registry_state(client, {name: [version]})
     )
@@ -76,7 +71,7 @@ def _transition(
 def test_every_documented_stage_can_be_taken(client, names, probe):
     # given a version in stage None
     name = names("stages-every")
-    created = _answers(model_with_versions(client, probe, name, 1)).get("1")
+    created = support.answers_of(model_with_versions(client, probe, name, 1)).get("1")
 
     # when it is moved into each of MLflow's stages in turn, None last
     # (the registry is not asked which stages it has: MLflow's get_model_version_stages answers
@@ -108,7 +103,7 @@ def test_every_documented_stage_can_be_taken(client, names, probe):
 def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
     # given a model with two versions in stage None, the second one marked
     name = names(f"stages-{requested}")
-    created = _answers(model_with_versions(client, probe, name, 2))
+    created = support.answers_of(model_with_versions(client, probe, name, 2))
     bystander = _marked_bystander(client, probe, name, "2", created.get("2"))
 
     # when version 1 is transitioned to the requested stage name
@@ -129,7 +124,7 @@ def test_transition_reports_the_canonical_stage(client, names, probe, requested,
 def test_several_versions_share_a_stage(client, names, probe, stage):
     # given a model with three versions in stage None, the third one marked
     name = names(f"stages-shared-{stage}")
-    created = _answers(model_with_versions(client, probe, name, 3))
+    created = support.answers_of(model_with_versions(client, probe, name, 3))
     bystander = _marked_bystander(client, probe, name, "3", created.get("3"))
 
     # when versions 1 and 2 are moved to the same stage without archiving
@@ -152,7 +147,7 @@ def test_several_versions_share_a_stage(client, names, probe, stage):
 def test_archive_existing_versions(client, names, probe, stage, other):
     # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
     name = names(f"stages-archive-{stage}")
-    created = _answers(model_with_versions(client, probe, name, 5))
+    created = support.answers_of(model_with_versions(client, probe, name, 5))
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
         _transition(client, probe, name, version, target_stage, created=created.get(version))
     bystanders = {
@@ -182,7 +177,7 @@ def test_latest_versions_per_stage(client, names, probe):
     # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
     name = names("stages-latest")
     layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
-    created = _answers(model_with_versions(client, probe, name, len(layout)))
+    created = support.answers_of(model_with_versions(client, probe, name, len(layout)))
     for version, stage in enumerate(layout, start=1):
         if stage != "None":
             _transition(client, probe, name, str(version), stage, created=created.get(str(version)))

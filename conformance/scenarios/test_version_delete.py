@@ -8,7 +8,9 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    answers_of,
     check_marks,
+    created_state,
     expect_error,
     held,
     mark_model,
@@ -75,7 +77,7 @@ def test_deleted_number_is_never_handed_out_again(client, names, probe, count, w
     sources = model_with_versions(client, probe, name, count)
     doomed = list(sources)[-1]
     with probe.feature(
-        "delete_model_version", state=lambda: registry_state(client, {name: sources})
+        "delete_model_version", state=created_state(client, name, answers_of(sources))
     ):
         client.delete_model_version(name, doomed)
 
