@@ -20,6 +20,7 @@ from typing import Any
 
 import mlflow
 import pytest
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException, RestException
 from mlflow.tracking import MlflowClient
 
@@ -393,6 +394,11 @@ def version_state(client: Any, name: str, version: str) -> dict[str, Any] | None
         if exc.error_code != MISSING:
             raise
         return None
+    return state_of_version(read)
+
+
+def state_of_version(read: Any) -> dict[str, Any]:
+    """:func:`version_state` of a version already read (or just created: the registry's answer)."""
     return {
         "source": read.source,
         "run_id": read.run_id or None,  # REST stores send "" where in-process ones keep None
@@ -446,6 +452,30 @@ def registry_state(client: Any, models: dict[str, Iterable[str]]) -> dict[str, A
         }
         for name, versions in models.items()
     }
+
+
+def created_state(client: Any, name: str, created: dict[str, ModelVersion]) -> Callable[[], Any]:
+    """:func:`registry_state` of ``name`` and some of its versions as a ``state`` (for
+    :meth:`Probe.feature`, :func:`best_effort`, :func:`mark_version`) whose versions' part
+    before the call the scenario holds: ``created`` (version -> the registry's answer when it
+    created it), with nothing written on those versions since. The model is read (its latest
+    versions moved since); every later call reads all. If an answer shows a version still being
+    registered, all are read."""
+    read = functools.partial(registry_state, client, {name: list(created)})
+    if any(answer.status != "READY" for answer in created.values()):
+        return read
+    return functools.partial(_held_or_read, _model_read_with(client, name, created), read)
+
+
+def _model_read_with(client: Any, name: str, created: dict[str, ModelVersion]) -> Iterator[Any]:
+    """The first answer of :func:`created_state`, read when it is asked for."""
+    versions = {version: state_of_version(answer) for version, answer in created.items()}
+    yield {name: {"model": model_state(client, name), "versions": versions}}
+
+
+def answers_of(created: dict[str, Created]) -> dict[str, ModelVersion]:
+    """The registry's answers in :func:`model_with_versions`' result, by version."""
+    return {version: made.answer for version, made in created.items()}
 
 
 def version_tags(client: Any, name: str, version: str) -> dict[str, str]:
@@ -617,6 +647,7 @@ def mark_version(
     *,
     under_test: Collection[str] = (),
     pending: list[Marks] | None = None,
+    created: ModelVersion | None = None,
 ) -> dict[str, Any] | None:
     """Give a version a tag, a description, an alias and the stage Staging, each best-effort,
     like :func:`mark_model`. Aliases are only compared where a registry reports them on the
@@ -631,7 +662,9 @@ def mark_version(
     changes exactly that field of the version, so the state before the next mark is known. So
     does an accepted alias, once a read after one has shown whether the registry reports aliases
     on models and on versions (learned once per registry and process); after a stage (which
-    moves the model's latest versions) it is read again.
+    moves the model's latest versions) it is read again. ``created``, the registry's answer
+    when it created the version (nothing written on it since), is the version's part of the
+    first state (:func:`created_state`).
     """
     registry = direct(client)
     alias = f"mark{version}"
@@ -681,7 +714,9 @@ def mark_version(
     if unknown := set(under_test) - marks.keys():
         raise ValueError(f"mark_version sets no mark with {sorted(unknown)}")
     expected = {}
-    state = functools.partial(registry_state, client, {name: [version]})
+    state: Callable[[], Any] = functools.partial(registry_state, client, {name: [version]})
+    if created is not None:
+        state = created_state(client, name, {version: created})
     known: Any = UNREAD
     alias_kept = False
     for call, (mark, step, effect) in marks.items():
@@ -777,19 +812,28 @@ def skip_without_workspaces(client: Any) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Created:
+    """A version :func:`model_with_versions` created: the source sent, and the registry's answer
+    (for :func:`created_state`, while nothing is written on the version)."""
+
+    source: str
+    answer: ModelVersion
+
+
 def model_with_versions(
     client: Any, probe: Probe, name: str, count: int, source_root: str = SOURCE_ROOT
-) -> dict[str, str]:
+) -> dict[str, Created]:
     """Create ``name`` with ``count`` versions (sources ``<root>/<name>/<n>``), as a prerequisite.
 
-    Returns ``{version: source}`` in creation order.
+    Returns ``{version: Created}`` in creation order.
     """
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
-    sources = {}
+    created = {}
     for number in range(1, count + 1):
         source = f"{source_root}/{name}/{number}"
         with probe.prerequisite("create_model_version"):
             made = client.create_model_version(name, source, run_id=None)
-        sources[str(made.version)] = source
-    return sources
+        created[str(made.version)] = Created(source, made)
+    return created

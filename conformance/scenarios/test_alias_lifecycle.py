@@ -62,7 +62,8 @@ def test_deleting_a_version_drops_its_aliases(client, names, probe):
         "doomed",
     )
     accepted = f"alias 'kept' -> v2 of {name!r}, and the deletion of v1"
-    assert _resolves_to(client, probe, name, "kept", accepted) == (name, "2", sources["2"]), (
+    source = sources["2"].source
+    assert _resolves_to(client, probe, name, "kept", accepted) == (name, "2", source), (
         f"after deleting v1 of {name!r}, the alias 'kept' no longer resolves to v2"
     )
 
@@ -100,6 +101,7 @@ def test_aliases_follow_a_rename(client, names, probe):
         "champion",
     )
     accepted = f"alias 'champion' -> v1 of {old!r}, and its rename to {new!r}"
-    assert _resolves_to(client, probe, new, "champion", accepted) == (new, "1", sources["1"]), (
+    source = sources["1"].source
+    assert _resolves_to(client, probe, new, "champion", accepted) == (new, "1", source), (
         f"after renaming {old!r} to {new!r}, the alias 'champion' does not resolve to v1 there"
     )

@@ -41,13 +41,13 @@ def test_alias_resolves_to_its_version_and_moves(client, names, probe):
     name = names("alias-move")
     sources = model_with_versions(client, probe, name, 2)
     _set(client, probe, name, "champion", "1")
-    _assert_resolves(client, probe, name, "champion", "1", sources["1"])
+    _assert_resolves(client, probe, name, "champion", "1", sources["1"].source)
 
     # when the alias is set again, on the second version
     _set(client, probe, name, "champion", "2")
 
     # then it resolves to the second version
-    _assert_resolves(client, probe, name, "champion", "2", sources["2"])
+    _assert_resolves(client, probe, name, "champion", "2", sources["2"].source)
 
 
 @feature("alias.set-get")
@@ -70,7 +70,7 @@ def test_deleted_alias_no_longer_resolves(client, names, probe):
         name,
         "doomed",
     )
-    _assert_resolves(client, probe, name, "kept", "1", sources["1"])
+    _assert_resolves(client, probe, name, "kept", "1", sources["1"].source)
 
 
 @feature("alias.set-get")

@@ -78,7 +78,7 @@ def test_missing_version_is_resource_does_not_exist(client, names, probe):
     with probe.feature("get_model_version"):
         kept = version_state(client, name, "1")
     assert kept is not None, f"{name!r} v1 is missing"
-    assert kept["source"] == sources["1"], f"{name!r} v1 reads source {kept['source']!r}"
+    assert kept["source"] == sources["1"].source, f"{name!r} v1 reads source {kept['source']!r}"
 
 
 @feature("errors.codes")

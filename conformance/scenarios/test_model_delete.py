@@ -9,7 +9,9 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    answers_of,
     check_marks,
+    created_state,
     expect_error,
     held,
     mark_model,
@@ -28,8 +30,8 @@ def test_delete_removes_the_model_and_its_versions_only(client, names, probe):
     bystander_versions = model_with_versions(client, probe, bystander, 1)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, bystander, pending=marks)
-    for version in bystander_versions:
-        mark_version(client, probe, bystander, version, pending=marks)
+    for version, created in bystander_versions.items():
+        mark_version(client, probe, bystander, version, pending=marks, created=created.answer)
     models = {doomed: doomed_versions, bystander: bystander_versions}
     snapshot = registry_state(client, models)
     check_marks(probe, snapshot, marks)
@@ -72,7 +74,7 @@ def test_deleted_name_registers_again_from_scratch(client, names, probe):
     # when the model is deleted
     with probe.feature(
         "delete_registered_model",
-        state=lambda: registry_state(client, {name: old_versions}),
+        state=created_state(client, name, answers_of(old_versions)),
     ):
         client.delete_registered_model(name)
 

@@ -12,6 +12,8 @@ from conformance.scenarios.support import (
     mark_model,
     mark_version,
     registry_state,
+    state_of_model,
+    state_of_version,
     version_state,
     versions_state,
 )
@@ -29,7 +31,7 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
     version = str(made.version)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, old, pending=marks)
-    mark_version(client, probe, old, version, pending=marks)
+    mark_version(client, probe, old, version, pending=marks, created=made)
     # (the marks read back as written: check_marks checks that, so these are what it set)
     both = {old: [version], new: []}
     snapshot = registry_state(client, both)
@@ -45,7 +47,7 @@ def test_rename_moves_versions_and_frees_old_name(client, names, probe):
     # then only the new name exists, with the model's marks, and the version with its own
     renamed = client.get_registered_model(new)
     assert renamed.name == new, f"get_registered_model({new!r}) answered {renamed.name!r}"
-    after = registry_state(client, {new: [version]})[new]
+    after = {"model": state_of_model(renamed), "versions": versions_state(client, new, [version])}
     assert after == before, f"the rename changed the model or its version: {before} -> {after}"
     moved = client.get_model_version(new, version)
     assert (moved.name, str(moved.version)) == (new, version), (
@@ -81,8 +83,10 @@ def test_rename_carries_every_version(client, names, probe):
 
     # then every version answers under the new name with its source, and none under the old
     assert client.get_registered_model(new).name == new
+    after = {}  # each version's state, as read under the new name
     for version, source in sources.items():
         moved = client.get_model_version(new, version)
+        after[version] = state_of_version(moved)
         assert (moved.name, str(moved.version), moved.source) == (new, version, source), (
             f"after the rename, get_model_version({new!r}, {version!r}) answered "
             f"{moved.name} v{moved.version} from {moved.source!r}, expected {new} v{version} "
@@ -95,7 +99,6 @@ def test_rename_carries_every_version(client, names, probe):
             old,
             version,
         )
-    after = versions_state(client, new, sources)
     assert after == before, f"the rename changed the versions: {before} -> {after}"
     expect_error(
         MISSING, f"get_registered_model of the old name {old!r}", client.get_registered_model, old
@@ -113,9 +116,8 @@ def test_rename_onto_a_taken_name_is_refused_and_changes_nothing(client, names, 
         mover_version = str(
             client.create_model_version(draft, f"{SOURCE_ROOT}/mover", run_id=None).version
         )
-        taken_version = str(
-            client.create_model_version(taken, f"{SOURCE_ROOT}/taken", run_id=None).version
-        )
+        taken_made = client.create_model_version(taken, f"{SOURCE_ROOT}/taken", run_id=None)
+    taken_version = str(taken_made.version)
     with probe.feature(
         "rename_registered_model",
         state=lambda: registry_state(client, {draft: [mover_version], mover: []}),
@@ -124,9 +126,9 @@ def test_rename_onto_a_taken_name_is_refused_and_changes_nothing(client, names, 
     moved = version_state(client, mover, mover_version)
     assert moved is not None, f"renaming {draft!r} to {mover!r} lost its v{mover_version}"
     marks = []  # checked in the snapshot below, which reads them all anyway
-    for name, version in ((mover, mover_version), (taken, taken_version)):
+    for name, version, made in ((mover, mover_version, None), (taken, taken_version, taken_made)):
         mark_model(client, probe, name, pending=marks)
-        mark_version(client, probe, name, version, pending=marks)
+        mark_version(client, probe, name, version, pending=marks, created=made)
     both = {mover: [mover_version], taken: [taken_version]}
     before = registry_state(client, both)
     check_marks(probe, before, marks)

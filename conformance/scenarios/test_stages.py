@@ -7,6 +7,7 @@ point at an object-store source (``s3://...``) except where a scenario loads a m
 from __future__ import annotations
 
 import pytest
+from mlflow.entities.model_registry import ModelVersion
 
 from conformance.scenarios import support, tiny_model
 from conformance.scenarios.markers import feature
@@ -22,11 +23,13 @@ def _stages_of(client, name: str, versions: list[str]) -> dict[str, str]:
     return {version: client.get_model_version(name, version).current_stage for version in versions}
 
 
-def _marked_bystander(client, probe, name: str, version: str) -> dict:
+def _marked_bystander(
+    client, probe, name: str, version: str, created: ModelVersion | None = None
+) -> dict:
     """Mark a version that the scenario does not move (tag, description, alias); its state (as
-    the marks' read-back read it)."""
+    the marks' read-back read it). ``created``: as :func:`support.mark_version`'s."""
     return support.mark_version(
-        client, probe, name, version, under_test=["transition_model_version_stage"]
+        client, probe, name, version, under_test=["transition_model_version_stage"], created=created
     )
 
 
@@ -35,14 +38,25 @@ def _assert_untouched(client, name: str, version: str, before: dict, what: str) 
     assert after == before, f"{what} changed v{version} of {name}: {before} -> {after}"
 
 
-def _transition(client, probe, name: str, version: str, stage: str, archive: bool = False):
+def _transition(
+    client,
+    probe,
+    name: str,
+    version: str,
+    stage: str,
+    archive: bool = False,
+    created: ModelVersion | None = None,
+):
     """Transition (the call under test) and check the returned version. A refusal must leave
     the version and the model (its latest version per stage, which archiving moves) as they
-    were."""
-    with probe.feature(
-        "transition_model_version_stage",
-        state=lambda: support.registry_state(client, {name: [version]}),
-    ):
+    were. ``created``: the registry's answer creating the version, when nothing was written on
+    it since (:func:`support.created_state`)."""
+    state = (
+        support.created_state(client, name, {version: created})
+        if created is not None
+        else lambda: support.registry_state(client, {name: [version]})
+    )
+    with probe.feature("transition_model_version_stage", state=state):
         returned = client.transition_model_version_stage(
             name, version, stage, archive_existing_versions=archive
         )
@@ -57,13 +71,14 @@ def _transition(client, probe, name: str, version: str, stage: str, archive: boo
 def test_every_documented_stage_can_be_taken(client, names, probe):
     # given a version in stage None
     name = names("stages-every")
-    model_with_versions(client, probe, name, 1)
+    created = support.answers_of(model_with_versions(client, probe, name, 1)).get("1")
 
     # when it is moved into each of MLflow's stages in turn, None last
     # (the registry is not asked which stages it has: MLflow's get_model_version_stages answers
     # its own constant without a request, so only transitions show what the registry does)
     for stage in (*STAGES[1:], STAGES[0]):
-        returned = _transition(client, probe, name, "1", stage)
+        returned = _transition(client, probe, name, "1", stage, created=created)
+        created = None  # written since
 
         # then the answer and a read of the version both show that stage
         assert returned.current_stage == stage, (
@@ -88,11 +103,11 @@ def test_every_documented_stage_can_be_taken(client, names, probe):
 def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
     # given a model with two versions in stage None, the second one marked
     name = names(f"stages-{requested}")
-    model_with_versions(client, probe, name, 2)
-    bystander = _marked_bystander(client, probe, name, "2")
+    created = support.answers_of(model_with_versions(client, probe, name, 2))
+    bystander = _marked_bystander(client, probe, name, "2", created.get("2"))
 
     # when version 1 is transitioned to the requested stage name
-    returned = _transition(client, probe, name, "1", requested)
+    returned = _transition(client, probe, name, "1", requested, created=created.get("1"))
 
     # then the returned and the stored version are in the canonical stage; version 2 is untouched
     assert returned.current_stage == canonical, (
@@ -109,12 +124,12 @@ def test_transition_reports_the_canonical_stage(client, names, probe, requested,
 def test_several_versions_share_a_stage(client, names, probe, stage):
     # given a model with three versions in stage None, the third one marked
     name = names(f"stages-shared-{stage}")
-    model_with_versions(client, probe, name, 3)
-    bystander = _marked_bystander(client, probe, name, "3")
+    created = support.answers_of(model_with_versions(client, probe, name, 3))
+    bystander = _marked_bystander(client, probe, name, "3", created.get("3"))
 
     # when versions 1 and 2 are moved to the same stage without archiving
     for version in ("1", "2"):
-        returned = _transition(client, probe, name, version, stage)
+        returned = _transition(client, probe, name, version, stage, created=created.get(version))
         assert returned.current_stage == stage, (
             f"transition of v{version} to {stage!r} returned {returned.current_stage!r}"
         )
@@ -132,13 +147,16 @@ def test_several_versions_share_a_stage(client, names, probe, stage):
 def test_archive_existing_versions(client, names, probe, stage, other):
     # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
     name = names(f"stages-archive-{stage}")
-    model_with_versions(client, probe, name, 5)
+    created = support.answers_of(model_with_versions(client, probe, name, 5))
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
-        _transition(client, probe, name, version, target_stage)
-    bystanders = {version: _marked_bystander(client, probe, name, version) for version in "35"}
+        _transition(client, probe, name, version, target_stage, created=created.get(version))
+    bystanders = {
+        "3": _marked_bystander(client, probe, name, "3"),
+        "5": _marked_bystander(client, probe, name, "5", created.get("5")),
+    }
 
     # when version 4 is moved to the stage with archive_existing_versions=True
-    returned = _transition(client, probe, name, "4", stage, archive=True)
+    returned = _transition(client, probe, name, "4", stage, archive=True, created=created.get("4"))
 
     # then 4 is in the stage, 1 and 2 are archived, 3 and 5 are left alone
     assert returned.current_stage == stage, (
@@ -159,10 +177,10 @@ def test_latest_versions_per_stage(client, names, probe):
     # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
     name = names("stages-latest")
     layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
-    model_with_versions(client, probe, name, len(layout))
+    created = support.answers_of(model_with_versions(client, probe, name, len(layout)))
     for version, stage in enumerate(layout, start=1):
         if stage != "None":
-            _transition(client, probe, name, str(version), stage)
+            _transition(client, probe, name, str(version), stage, created=created.get(str(version)))
     highest = {"Production": "4", "Staging": "6", "Archived": "3", "None": "7"}
 
     # when the latest versions of some stages are asked for

@@ -8,7 +8,9 @@ from conformance.scenarios.markers import feature
 from conformance.scenarios.support import (
     MISSING,
     SOURCE_ROOT,
+    answers_of,
     check_marks,
+    created_state,
     expect_error,
     held,
     mark_model,
@@ -27,8 +29,8 @@ def test_delete_removes_that_version_only(client, names, probe, which):
     sources = model_with_versions(client, probe, name, 3)
     marks = []  # checked in the snapshot below, which reads them all anyway
     mark_model(client, probe, name, pending=marks)
-    for version in sources:
-        mark_version(client, probe, name, version, pending=marks)
+    for version, created in sources.items():
+        mark_version(client, probe, name, version, pending=marks, created=created.answer)
     doomed = list(sources)[{"first": 0, "middle": 1, "last": 2}[which]]
     snapshot = registry_state(client, {name: sources})
     check_marks(probe, snapshot, marks)
@@ -75,7 +77,7 @@ def test_deleted_number_is_never_handed_out_again(client, names, probe, count, w
     sources = model_with_versions(client, probe, name, count)
     doomed = list(sources)[-1]
     with probe.feature(
-        "delete_model_version", state=lambda: registry_state(client, {name: sources})
+        "delete_model_version", state=created_state(client, name, answers_of(sources))
     ):
         client.delete_model_version(name, doomed)
 

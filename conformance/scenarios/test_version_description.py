@@ -32,7 +32,9 @@ def _two_versions(client, probe, name):
         first = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
         second = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
     v1, v2 = str(first.version), str(second.version)
-    marked = mark_version(client, probe, name, v2, under_test=["update_model_version"])
+    marked = mark_version(
+        client, probe, name, v2, under_test=["update_model_version"], created=second
+    )
     with probe.feature(
         "update_model_version", state=held(marked, lambda: version_state(client, name, v2))
     ):

@@ -32,9 +32,11 @@ def _two_versions(client, probe, name, key):
         client.create_registered_model(name)
     with probe.prerequisite("create_model_version"):
         mine = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v1", run_id=None)
-        other = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
-    mine, other = str(mine.version), str(other.version)
-    marked = mark_version(client, probe, name, other, under_test=["set_model_version_tag"])
+        made = client.create_model_version(name, f"{SOURCE_ROOT}/{name}/v2", run_id=None)
+    mine, other = str(mine.version), str(made.version)
+    marked = mark_version(
+        client, probe, name, other, under_test=["set_model_version_tag"], created=made
+    )
     with probe.feature(
         "set_model_version_tag", state=held(marked, lambda: version_state(client, name, other))
     ):
