@@ -1329,18 +1329,6 @@ SABOTAGES: dict[str, Sabotage] = {
             },
         ),
     ),
-    "workspaces.isolation": Sabotage(
-        wrong=Break(
-            "a workspace created while another (not the default) exists shares its registered "
-            "models: one namespace of names behind the workspaces",
-            {"create_workspace": _workspaces_sharing_models},
-        ),
-        refuse=Break(
-            "refuses to create workspaces (NOT_IMPLEMENTED), as a provider whose workspaces are "
-            "made elsewhere does",
-            {"create_workspace": _refuse("creating workspaces is not supported")},
-        ),
-    ),
     "webhooks.crud": Sabotage(
         wrong=Break(
             "update_webhook answers the new values and keeps the old ones",
@@ -1369,6 +1357,18 @@ SABOTAGES: dict[str, Sabotage] = {
                 ),
                 "test_webhook": _refuse(_NO_DELIVERY),
             },
+        ),
+    ),
+    "workspaces.isolation": Sabotage(
+        wrong=Break(
+            "a workspace created while another (not the default) exists shares its registered "
+            "models: one namespace of names behind the workspaces",
+            {"create_workspace": _workspaces_sharing_models},
+        ),
+        refuse=Break(
+            "refuses to create workspaces (NOT_IMPLEMENTED), as a provider whose workspaces are "
+            "made elsewhere does",
+            {"create_workspace": _refuse("creating workspaces is not supported")},
         ),
     ),
 }

@@ -90,6 +90,10 @@ OVERLAPS: dict[tuple[str, str], dict[str, str]] = {
         "refuses that listing too",
     },
     # --- webhooks ---
+    ("version.tags", "refuse"): {
+        "webhooks.delivery": "the registry event a delivery scenario waits for is a version tag "
+        "set (model_version_tag.set): where tags are refused, no event is made",
+    },
     ("webhooks.crud", "refuse"): {
         "webhooks.delivery": "a webhook must be created before it can deliver anything "
         "(creating it is refused)",
