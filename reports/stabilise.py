@@ -36,6 +36,9 @@ _RANDOM = (
         re.compile(r'((?:run_name|runName)\\?"(?:,\s*\\?"value\\?")?:\s*\\?")[a-z]+-[a-z]+-\d+'),
         r"\1<run-name>",
     ),
+    # the webhook receiver the delivery scenarios start (scenarios/webhooks.py): a free port and
+    # a random path, in the refusal quoted when a registry will not call it
+    (re.compile(r"(http://127\.0\.0\.1:)\d+/[0-9a-f]{8}\b"), r"\1<port>/<receiver>"),
     (re.compile(r"\bat 0x[0-9a-f]+\b"), "at 0x<addr>"),
     (re.compile(r"\b0x[0-9a-f]{9,}\b"), "0x<addr>"),  # where a cut traceback starts mid-"at"
     # the tail of an id that pytest shortened (an ellipsis inside it)
