@@ -184,14 +184,14 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "version.numbering": ("create_model_version",),
     "timestamps": ("create_model_version",),
     "data.shapes": ("create_registered_model", "create_model_version"),
-    # (its own call, create_workspace, belongs to MLflow's workspace provider, not to the
-    # registry store: the families break the registry calls it makes in the workspaces; its
-    # searches and deletes are best-effort, other rows' operations)
-    "workspaces.isolation": ("create_registered_model", "get_registered_model"),
     # --- webhooks (list_webhooks is how the scenarios read the webhooks' state) ---
     "webhooks.crud": ("create_webhook", "get_webhook", "update_webhook", "delete_webhook"),
     # an ACTIVE webhook to the receiver is the subscription under test
     "webhooks.delivery": ("create_webhook", "test_webhook"),
+    # (its own call, create_workspace, belongs to MLflow's workspace provider, not to the
+    # registry store: the families break the registry calls it makes in the workspaces; its
+    # searches and deletes are best-effort, other rows' operations)
+    "workspaces.isolation": ("create_registered_model", "get_registered_model"),
 }
 
 

@@ -5,8 +5,9 @@ of the suite, and holds nothing of that run. So is the foreign tracking server o
 
 "As it was" is checked twice: through the REST API (every field of every model, version,
 experiment and run) and in the database (every row of every table). The only rows a run may add
-are MLflow's soft deletions: the run's experiments and runs, marked deleted, which MLflow's REST
-API cannot remove for good (``mlflow gc`` does).
+are MLflow's soft deletions: the run's experiments and runs, marked deleted, and its webhooks
+(with the events they subscribed to), marked deleted (``deleted_timestamp``), which MLflow's
+REST API cannot remove for good (``mlflow gc`` does, for experiments and runs).
 
 The run's namespace is minted here in the suite's own shape and given with ``--namespace``, so
 that look-alikes can sit right beside it (a longer and a shorter namespace, other case, ``_``
@@ -70,6 +71,7 @@ ID_COLUMNS = {
     "destination_id",
     "input_uuid",
     "dataset_uuid",
+    "webhook_id",
 }
 
 
@@ -416,15 +418,16 @@ def _not_of_the_run(added: dict[str, registry_dump.Table], namespace: str) -> di
     through their id columns, and the run's experiments, runs and logged models that are not
     marked deleted; by table."""
     owned: set[str] = set()
-    if "experiments" in added:
-        columns = added["experiments"].columns
-        name, experiment_id = columns.index("name"), columns.index("experiment_id")
-        # values are repr()s: a name of the run's reads '<namespace>-...'
-        owned = {
-            row[experiment_id]
-            for row in added["experiments"].rows
-            if row[name].startswith(f"'{namespace}-")
-        }
+    for table, id_column in (("experiments", "experiment_id"), ("webhooks", "webhook_id")):
+        if table in added:
+            columns = added[table].columns
+            name, entity_id = columns.index("name"), columns.index(id_column)
+            # values are repr()s: a name of the run's reads '<namespace>-...'
+            owned |= {
+                row[entity_id]
+                for row in added[table].rows
+                if row[name].startswith(f"'{namespace}-")
+            }
     rows = [(table, added[table].columns, row) for table in added for row in added[table].rows]
     grown = True
     while grown:  # a run's id is owned through its experiment, a logged model's through its run
@@ -438,9 +441,17 @@ def _not_of_the_run(added: dict[str, registry_dump.Table], namespace: str) -> di
     for table, columns, row in rows:
         if not _ids(columns, row) & owned:
             wrong.setdefault(table, []).append(("not the run's", row))
-        elif "lifecycle_stage" in columns and row[columns.index("lifecycle_stage")] != "'deleted'":
+        elif not _marked_deleted(columns, row):
             wrong.setdefault(table, []).append(("not deleted", row))
     return wrong
+
+
+def _marked_deleted(columns: tuple[str, ...], row: tuple[str, ...]) -> bool:
+    """Whether a row MLflow soft-deletes is marked so (a row of a table without the mark: yes)."""
+    values = dict(zip(columns, row, strict=True))
+    return values.get("lifecycle_stage", "'deleted'") == "'deleted'" and (
+        values.get("deleted_timestamp") != "None"
+    )
 
 
 def _ids(columns: tuple[str, ...], row: tuple[str, ...]) -> set[str]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 import mlflow
 import pytest
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from conformance.run import http_exchanges, start
@@ -249,10 +250,24 @@ def foreign_experiment_id(
 def _experiment_for(state: RunState, tracking_uri: str, client: MlflowClient, probe: Probe) -> str:
     if tracking_uri not in state.experiments:
         with probe.prerequisite("create_experiment"):
-            state.experiments[tracking_uri] = client.create_experiment(
-                state.ledger.prefix.removesuffix("-")
-            )
+            name = state.ledger.prefix.removesuffix("-")
+            state.experiments[tracking_uri] = _created_experiment(client, name)
     return state.experiments[tracking_uri]
+
+
+def _created_experiment(client: MlflowClient, name: str) -> str:
+    """The process's experiment ``name``, made now, or by an earlier attempt whose answer was
+    lost on the way back (a fault after the server made it): the name is this process's own, so
+    an active experiment of that name is the one it made."""
+    try:
+        return client.create_experiment(name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+        made = client.get_experiment_by_name(name)
+        if made is None or made.lifecycle_stage != "active":
+            raise
+        return made.experiment_id
 
 
 # Every scenario runs under its target's registry lock (listings exclusively), from before its
