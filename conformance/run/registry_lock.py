@@ -27,8 +27,9 @@ from conformance.catalogue import FEATURES_BY_ID
 from conformance.run.state import RunState
 from conformance.targets import Target
 
-#: Features whose scenarios judge an unfiltered listing of the whole registry.
-EXCLUSIVE_FEATURES = frozenset({"search.list", "search.prompt-clause"})
+#: Features whose scenarios judge an unfiltered listing of the whole registry (webhooks have no
+#: filter: their listing is always the whole registry's).
+EXCLUSIVE_FEATURES = frozenset({"search.list", "search.prompt-clause", "webhooks.crud"})
 #: fasteners polls for file locks; scenarios last milliseconds, so poll at that scale too.
 _POLLING = {"delay": 0.002, "max_delay": 0.01}
 
