@@ -29,7 +29,7 @@ import pytest
 from conformance.run.probe import Inconclusive, Unsupported, no_verdict
 from conformance.run.refusals import Kind, classify
 from conformance.scenarios.markers import feature, requires_client
-from conformance.scenarios.support import model_with_versions
+from conformance.scenarios.support import held, model_with_versions
 from conformance.scenarios.webhooks import (
     DELIVERY_WAIT_S,
     Delivery,
@@ -52,7 +52,7 @@ def _active_webhook(client, probe, name: str, receiver: Receiver, secret: str) -
     try:
         with probe.feature(
             "create_webhook (ACTIVE, to the receiver on 127.0.0.1)",
-            state=lambda: listed(client, {name}),
+            state=held([], lambda: listed(client, {name})),  # a name minted for this call
         ):
             answer = client.create_webhook(
                 name=name,

@@ -65,18 +65,22 @@ def shown(webhook: Any) -> dict[str, Any]:
     }
 
 
-def listed(client: Any, names: set[str], max_pages: int = 2500) -> list[dict[str, Any]]:
+def listed(
+    client: Any, names: set[str], page_size: int | None = None, max_pages: int = 2500
+) -> list[dict[str, Any]]:
     """The webhooks of ``names`` in every page of ``list_webhooks``, as shown, once per listing
-    (a webhook on two pages is there twice). Pages of 2: paging is part of listing; a listing
-    of more than ``max_pages`` pages (5,000 webhooks) is taken for one that never ends."""
+    (a webhook on two pages is there twice). ``page_size``: ``max_results`` of each page, the
+    registry's default without it (a listing that checks paging asks for pages of 2; a read of
+    state walks the registry's webhooks in its own pages). A listing of more than ``max_pages``
+    pages is taken for one that never ends."""
     found, token = [], None
     for _ in range(max_pages):
-        page = client.list_webhooks(max_results=2, page_token=token)
+        page = client.list_webhooks(max_results=page_size, page_token=token)
         found += [shown(webhook) for webhook in page if webhook.name in names]
         token = page.token
         if not token:
             return found
-    raise AssertionError(f"list_webhooks still had pages after {max_pages} pages of 2")
+    raise AssertionError(f"list_webhooks still had pages after {max_pages} pages")
 
 
 @dataclass(frozen=True)
