@@ -80,12 +80,16 @@ def log_tiny_models(
     return LoggedFolders(run_id, uris)
 
 
-def register_logged(client: MlflowClient, name: str, logged: LoggedFolders) -> list[str]:
-    """One version of ``name`` per logged folder (source = its artifact URI, with the run id)."""
-    return [
-        str(client.create_model_version(name, source=uri, run_id=logged.run_id).version)
+def register_logged(
+    client: MlflowClient, name: str, logged: LoggedFolders
+) -> dict[str, ModelVersion]:
+    """One version of ``name`` per logged folder (source = its artifact URI, with the run id):
+    the registry's answers by version number, in registration order."""
+    answers = [
+        client.create_model_version(name, source=uri, run_id=logged.run_id)
         for uri in logged.artifact_uris
     ]
+    return {str(answer.version): answer for answer in answers}
 
 
 def register_tiny_models(
@@ -96,7 +100,9 @@ def register_tiny_models(
     For scenarios that need loadable versions as a prerequisite (stages, ...).
     """
     client.create_registered_model(name)
-    return register_logged(client, name, log_tiny_models(client, experiment_id, slopes, workdir))
+    return list(
+        register_logged(client, name, log_tiny_models(client, experiment_id, slopes, workdir))
+    )
 
 
 def latest_version_numbers(client: MlflowClient, name: str) -> tuple[str, ...] | None:
@@ -457,10 +463,10 @@ def registry_state(client: Any, models: dict[str, Iterable[str]]) -> dict[str, A
 def created_state(client: Any, name: str, created: dict[str, ModelVersion]) -> Callable[[], Any]:
     """:func:`registry_state` of ``name`` and some of its versions as a ``state`` (for
     :meth:`Probe.feature`, :func:`best_effort`, :func:`mark_version`) whose versions' part
-    before the call the scenario holds: ``created`` (version -> the registry's answer when it
-    created it), with nothing written on those versions since. The model is read (its latest
-    versions moved since); every later call reads all. If an answer shows a version still being
-    registered, all are read."""
+    before the call the scenario holds: ``created`` (version -> the registry's last answer about
+    it, creating or reading it), with nothing written on those versions since. The model is read
+    (its latest versions moved since); every later call reads all. If an answer shows a version
+    still being registered, all are read."""
     read = functools.partial(registry_state, client, {name: list(created)})
     if any(answer.status != "READY" for answer in created.values()):
         return read

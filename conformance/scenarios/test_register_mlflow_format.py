@@ -100,7 +100,7 @@ def test_latest_loads_the_newest_version(client, names, probe, fluent, experimen
         "create_model_version(run artifact location)",
         state=support.latest_held(client, name, empty),
     ):
-        versions = support.register_logged(client, name, logged)
+        versions = list(support.register_logged(client, name, logged))
     assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"
 
     # then models:/<name>/latest is the newer one, and each number still loads its own model

@@ -49,8 +49,8 @@ def _transition(
 ):
     """Transition (the call under test) and check the returned version. A refusal must leave
     the version and the model (its latest version per stage, which archiving moves) as they
-    were. ``created``: the registry's answer creating the version, when nothing was written on
-    it since (:func:`support.created_state`)."""
+    were. ``created``: the version as the registry last answered it (creating or reading it),
+    when nothing was written on it since (:func:`support.created_state`)."""
     state = (
         support.created_state(client, name, {version: created})
         if created is not None
@@ -78,13 +78,13 @@ def test_every_documented_stage_can_be_taken(client, names, probe):
     # its own constant without a request, so only transitions show what the registry does)
     for stage in (*STAGES[1:], STAGES[0]):
         returned = _transition(client, probe, name, "1", stage, created=created)
-        created = None  # written since
 
         # then the answer and a read of the version both show that stage
         assert returned.current_stage == stage, (
             f"transition to {stage!r} returned stage {returned.current_stage!r}"
         )
-        stored = client.get_model_version(name, "1").current_stage
+        created = client.get_model_version(name, "1")  # nothing is written on it until the next
+        stored = created.current_stage
         assert stored == stage, f"after transition to {stage!r}, {name} v1 is in {stored!r}"
 
 
@@ -207,10 +207,12 @@ def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage,
     with probe.prerequisite("register tiny models from run artifacts"):
         logged = support.tiny_models_run(shared_runs, client, experiment_id)
         client.create_registered_model(name)
-        versions = support.register_logged(client, name, logged)
-    assert versions == ["1", "2", "3", "4"], f"four registrations gave versions {versions}"
+        created = support.register_logged(client, name, logged)
+    assert list(created) == ["1", "2", "3", "4"], (
+        f"four registrations gave versions {list(created)}"
+    )
     for version, target_stage in (("1", "Staging"), ("2", "Production"), ("3", "Staging")):
-        _transition(client, probe, name, version, target_stage)
+        _transition(client, probe, name, version, target_stage, created=created[version])
     resolved = {"Staging": "3", "Production": "2"}[stage]
 
     # when models:/<name>/<stage> is resolved and loaded

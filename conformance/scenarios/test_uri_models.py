@@ -18,8 +18,10 @@ def _register(client, probe, name: str, run: support.LoggedFolders, count: int) 
     registered with the run id (MLflow's server refuses a run's artifact location without it)."""
     with probe.prerequisite("register tiny models from run artifacts"):
         client.create_registered_model(name)
-        versions = support.register_logged(
-            client, name, support.LoggedFolders(run.run_id, run.artifact_uris[:count])
+        versions = list(
+            support.register_logged(
+                client, name, support.LoggedFolders(run.run_id, run.artifact_uris[:count])
+            )
         )
     assert versions == [str(n) for n in range(1, count + 1)], f"registered as {versions}"
     return versions
