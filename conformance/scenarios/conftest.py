@@ -106,9 +106,10 @@ def _minted_then_removed(
     target: Target,
     conformance_state: RunState,
     mint_one: Callable[[str, str, str], str],
+    remove: Callable[[list[str]], object],
 ) -> Iterator[Callable[[str], str]]:
     """A scenario's minting of names (``mint_one``: one of the ledger's), and afterwards the
-    removal of whatever they name."""
+    removal of whatever they name (``remove``: the ledger's, for such names)."""
     minted: list[str] = []
 
     def mint(hint: str) -> str:
@@ -122,7 +123,7 @@ def _minted_then_removed(
     if target.id in conformance_state.stalled:
         return
     try:
-        conformance_state.ledger.remove(minted)
+        remove(minted)
     except Stalled as exc:
         conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
 
@@ -132,8 +133,8 @@ def names(
     request: pytest.FixtureRequest, target: Target, conformance_state: RunState
 ) -> Iterator[Callable[[str], str]]:
     """Mint registered-model names of this run; whatever they name is removed afterwards."""
-    mint = conformance_state.ledger.mint
-    yield from _minted_then_removed(request, target, conformance_state, mint)
+    ledger = conformance_state.ledger
+    yield from _minted_then_removed(request, target, conformance_state, ledger.mint, ledger.remove)
 
 
 @pytest.fixture
@@ -141,8 +142,10 @@ def webhook_names(
     request: pytest.FixtureRequest, target: Target, conformance_state: RunState
 ) -> Iterator[Callable[[str], str]]:
     """Mint webhook names of this run; the webhooks they name are removed afterwards."""
-    mint = conformance_state.ledger.mint_webhook
-    yield from _minted_then_removed(request, target, conformance_state, mint)
+    ledger = conformance_state.ledger
+    yield from _minted_then_removed(
+        request, target, conformance_state, ledger.mint_webhook, ledger.remove
+    )
 
 
 @pytest.fixture
@@ -152,20 +155,11 @@ def workspaces(
     """Mint workspace names of this run (MLflow 3.10+); afterwards the run's models in them are
     removed, then the workspaces (only once empty)."""
     ledger = conformance_state.ledger
-    minted: list[str] = []
-
-    def mint(hint: str) -> str:
-        name = ledger.mint_workspace(hint, target.tracking_uri, target.registry_uri)
-        minted.append(name)
-        return name
-
-    yield RunWorkspaces(mint, ledger.place)
-    if target.id in conformance_state.stalled:
-        return  # pending in the ledger: the end-of-run cleanup retries it, within a time limit
-    try:
-        ledger.remove_workspaces(minted)
-    except Stalled as exc:
-        conformance_state.stall(target.id, f"the cleanup of {request.node.name}: {exc}")
+    minting = _minted_then_removed(
+        request, target, conformance_state, ledger.mint_workspace, ledger.remove_workspaces
+    )
+    yield RunWorkspaces(next(minting), ledger.place)
+    next(minting, None)
 
 
 @pytest.fixture
