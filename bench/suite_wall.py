@@ -32,7 +32,7 @@ def main() -> None:
             )
 
     measure("embedded reference", [])
-    with servers.reference_server() as url:
+    with servers.reference_server(workdir=workdir) as url:
         measure("reference over HTTP", ["--registry-uri", url])
     database = servers.migrated_sqlite(workdir)
     with servers.mlflow_server(f"sqlite:///{database}", workdir) as url:

@@ -1,9 +1,10 @@
-"""Ordering, ``max_results`` limits and page tokens of registry searches.
+"""Ordering, ``max_results`` limits and page tokens of registry searches and webhook listings.
 
 Tokens are keyset cursors: the sort key of the last item returned, base64-encoded JSON. The next
 page starts right after that key, so creating or deleting other entries between two pages neither
 repeats nor skips entries that keep their place (MLflow's offset tokens do both). Every order ends
-with unique tie-breakers (name, and version for model versions), so the order is total.
+with unique tie-breakers (name, and version for model versions; a webhook's id), so the order is
+total.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ class _Descending:
 
 @dataclass(frozen=True)
 class SortOrder:
-    """A total order: ``(record attribute, ascending)`` pairs, most significant first."""
+    """A total order: ``(record attribute, ascending)`` pairs, most significant first; the
+    attributes in ``text`` hold strings, the others integers (what a token may carry)."""
 
     fields: tuple[Field, ...]
+    text: frozenset[str] = frozenset({"name"})
 
     def raw_key(self, record: Any) -> tuple[Any, ...]:
         """The record's values for the order's fields (what a page token carries)."""
@@ -73,12 +76,12 @@ class SortOrder:
         )
 
     def accepts(self, raw_key: Any) -> bool:
-        """Whether a decoded token has this order's shape (strings for names, ints otherwise)."""
+        """Whether a decoded token has this order's shape (strings for ``text``, ints otherwise)."""
         return (
             isinstance(raw_key, list)
             and len(raw_key) == len(self.fields)
             and all(
-                type(value) is (str if attribute == "name" else int)
+                type(value) is (str if attribute in self.text else int)
                 for value, (attribute, _) in zip(raw_key, self.fields, strict=True)
             )
         )

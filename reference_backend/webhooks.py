@@ -37,7 +37,7 @@ from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import _validate_webhook_events, _validate_webhook_name
 from mlflow.webhooks.types import get_example_payload_for_event
 
-from reference_backend.page_tokens import paginate
+from reference_backend.search_paging import SortOrder, decode_page_token, sort_page
 
 #: MLflow's headers and signature version (``mlflow.webhooks.constants``).
 SIGNATURE_HEADER = "X-MLflow-Signature"
@@ -49,6 +49,8 @@ REQUEST_TIMEOUT_S = 10.0
 #: MLflow's bounds of ``max_results`` for webhook listings (the SQL store's).
 MAX_RESULTS_DEFAULT, MAX_RESULTS_LIMIT = 100, 1000
 _ALLOWED_SCHEMES = ("http", "https")
+#: MLflow's SQL store's order: newest first, the id breaking ties (so that the order is total).
+_ORDER = SortOrder((("creation_timestamp", False), ("webhook_id", True)), frozenset({"webhook_id"}))
 
 _deliveries = ThreadPoolExecutor(max_workers=4, thread_name_prefix="reference-webhooks")
 
@@ -153,11 +155,10 @@ class Webhooks:
             raise MlflowException.invalid_parameter_value(
                 f"max_results must be between 1 and {MAX_RESULTS_LIMIT}."
             )
+        after = decode_page_token(page_token, _ORDER)
         with self._lock:
             hooks = [h for h in self._hooks.values() if event is None or event in h.events]
-        # MLflow's SQL store: newest first (the id breaks ties, so that the order is total)
-        hooks.sort(key=lambda h: (-h.creation_timestamp, h.webhook_id))
-        page, token = paginate(hooks, page_token, max_results)
+        page, token = sort_page(hooks, _ORDER, after, max_results)
         return PagedList([hook.entity() for hook in page], token)
 
     def update(

@@ -51,7 +51,7 @@ def _mlflow_server(requirement: str | None) -> Callable[[Path], AbstractContextM
         store = f"sqlite:///{servers.migrated_sqlite(workdir, own)}"
         env = run_env(workdir)
         with (
-            servers.reference_server("published-foreign", env=env) as foreign,
+            servers.reference_server("published-foreign", env=env, workdir=workdir) as foreign,
             servers.mlflow_server(store, workdir, env=env, python=python) as url,
         ):
             yield Setup(

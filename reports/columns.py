@@ -81,7 +81,7 @@ def _embedded(workdir: Path) -> Iterator[Setup]:
 
 @contextmanager
 def _reference_http(workdir: Path) -> Iterator[Setup]:
-    with servers.reference_server("published", env=run_env(workdir)) as url:
+    with servers.reference_server("published", env=run_env(workdir), workdir=workdir) as url:
         yield Setup(url, masks=server_masks(url))
 
 

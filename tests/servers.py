@@ -12,9 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,36 +207,58 @@ def copy_database(source: Path, destination: Path) -> Path:
 
 
 @contextmanager
-def reference_server(name: str = "default", env: Mapping[str, str] | None = None) -> Iterator[str]:
+def reference_server(
+    name: str = "default", env: Mapping[str, str] | None = None, workdir: Path | None = None
+) -> Iterator[str]:
     """Run ``reference-backend serve`` in its own process; yield its URL once it is ready.
-    ``env`` adds variables to the server's environment."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reference_backend",
-            "serve",
-            "--port",
-            str(port),
-            "--name",
-            name,
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    ready = process.stdout.readline()
-    try:
-        if "serving" not in ready:
-            raise RuntimeError(f"reference-backend did not start: {ready}{process.stdout.read()}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop_group(process)
+    ``env`` adds variables to the server's environment. Its output goes to a log file in
+    ``workdir`` (by default a temporary folder, removed with the server), never to a pipe that
+    nobody reads once it is up and that would block the server when full."""
+    with ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="reference-")))
+        port = free_port()
+        log_path = workdir / f"reference-backend-{port}.log"
+        log = stack.enter_context(log_path.open("wb"))
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reference_backend",
+                "serve",
+                "--port",
+                str(port),
+                "--name",
+                name,
+                "--quiet",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        try:
+            _wait_until_logged("serving", process, log_path, "reference-backend")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            _stop_group(process)
+
+
+def _wait_until_logged(ready: str, process: subprocess.Popen, log_path: Path, what: str) -> None:
+    """Wait for the server's ready line (``ready`` in its log)."""
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    while True:
+        exited = process.poll() is not None  # before reading: then the log is complete
+        output = log_path.read_text(errors="replace")
+        if ready in output:
+            return
+        if exited:
+            raise RuntimeError(f"{what} did not start:\n{output[-3000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{what} did not start within {_START_TIMEOUT_S}s:\n{output[-3000:]}"
+            )
+        time.sleep(0.1)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,13 @@ def test_two_clients_make_one_document_with_a_column_per_client(tmp_path):
         outputs = ["--results-json", "doc.json", "--report-md", "r.md", "--junitxml", "j.xml"]
         done = _run(tmp_path, cache, *clients, "--registry-uri", served.url, "-n", "2", *outputs)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        # The runs' own outputs are temporary files: only the merged ones are announced.
+        assert [line for line in done.stdout.splitlines() if "wrote the" in line] == [
+            "wrote the results document: doc.json",
+            "wrote the Markdown matrix: r.md",
+            "wrote the JUnit XML: j.xml",
+        ]
+        assert "registry-conformance-clients-" not in done.stdout
         built = re.findall(r"client (\S+) \(MLflow (\S+)\): (\S+) \(built in \d+ s\)", done.stdout)
         assert [(spec, mlflow) for spec, mlflow, _ in built] == [
             (spec, spec.split("==")[1]) for spec in CLIENTS

@@ -167,3 +167,27 @@ def test_each_client_run_gets_its_own_namespace_under_the_one_given():
     assert client_runs._namespaces("ci", 2) == ["ci-c1", "ci-c2"]  # sweep --namespace ci: both
     with pytest.raises(client_envs.ClientEnvError, match="not a namespace"):
         client_runs._namespaces("n" * 41, 2)
+
+
+def test_a_client_run_writes_its_temporary_outputs_without_a_word(pytester: pytest.Pytester):
+    # run --client gives each run --unannounced-outputs, then announces the merged files itself.
+    document, junit = pytester.path / "client-0.json", pytester.path / "client-0.xml"
+    outcome = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "conformance.scenarios",
+        "-m",
+        "feature_model_rename",
+        "--unannounced-outputs",
+        "--results-json",
+        str(document),
+        "--junitxml",
+        str(junit),
+    )
+    assert outcome.ret == 0
+    assert json.loads(document.read_text(encoding="utf-8"))["targets"]
+    assert junit.is_file()
+    output = outcome.stdout.str()
+    assert "client-0.json" not in output, output
+    assert "client-0.xml" not in output, output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Iterator
@@ -513,3 +514,33 @@ def test_no_webhook_listens_to_registry_events(store: InMemoryRegistryStore) -> 
     event = WebhookEvent(WebhookEntity.MODEL_VERSION, WebhookAction.CREATED)
     page = store.list_webhooks_by_event(event)
     assert (list(page), page.token) == ([], None)
+
+
+def test_webhook_pages_hold_while_listed_webhooks_are_deleted(store: InMemoryRegistryStore) -> None:
+    # Another run on the registry deletes and creates webhooks while this one walks the listing:
+    # its pages must neither repeat nor skip a webhook that was there all along.
+    event = WebhookEvent(WebhookEntity.MODEL_VERSION, WebhookAction.CREATED)
+    for i in range(7):
+        store.create_webhook(f"hook-{i}", "https://example.com/hook", [event])
+    expected = [hook.webhook_id for hook in store.list_webhooks()]
+    listed, token = [], None
+    while True:
+        page = store.list_webhooks(max_results=2, page_token=token)
+        listed += [hook.webhook_id for hook in page]
+        for hook in page:
+            store.delete_webhook(hook.webhook_id)
+        next_millisecond()  # strictly newer than every listed one: it belongs before the cursor
+        store.create_webhook("newcomer", "https://example.com/hook", [event])
+        token = page.token
+        if token is None:
+            break
+    assert listed == expected
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["garbage", *(base64.b64encode(raw).decode() for raw in (b"[]", b'{"offset": 2}', b"[1, 2]"))],
+    ids=["not-base64-json", "empty-list", "offset-token", "id-not-a-string"],
+)
+def test_malformed_webhook_page_tokens_are_refused(store: InMemoryRegistryStore, token) -> None:
+    assert error_code(store.list_webhooks, page_token=token) == "INVALID_PARAMETER_VALUE"

@@ -137,7 +137,7 @@ def _check_writable(outputs: argparse.Namespace) -> None:
 def _run_one(
     env: ClientEnv, passed_on: Sequence[str], document: Path, junit: Path | None
 ) -> pytest.ExitCode:
-    command = [str(env.command), "run", *passed_on]
+    command = [str(env.command), "run", *passed_on, "--unannounced-outputs"]
     command += ["--results-json", str(document)]
     command += ["--junitxml", str(junit)] if junit else []
     with subprocess.Popen(command) as process:

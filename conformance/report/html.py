@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.documented import DocumentedColumn
 from conformance.report import model as report_model
+from conformance.report import writer
 from conformance.results.levels import Selection
 
 if TYPE_CHECKING:
@@ -45,11 +45,4 @@ def render(
     return _environment().get_template("report.html.j2").render(report=report)
 
 
-def write(
-    document: dict[str, Any],
-    path: Path,
-    documented: Sequence[DocumentedColumn] = (),
-    selection: Selection | None = None,
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(document, documented, selection), encoding="utf-8")
+write = writer(render)

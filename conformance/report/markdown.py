@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from conformance.documented import DocumentedColumn
 from conformance.report import model as report_model
+from conformance.report import writer
 from conformance.results.levels import Selection
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
@@ -83,14 +83,7 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write(
-    document: dict[str, Any],
-    path: Path,
-    documented: Sequence[DocumentedColumn] = (),
-    selection: Selection | None = None,
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(document, documented, selection), encoding="utf-8")
+write = writer(render)
 
 
 def _incomplete(report: report_model.Report) -> list[str]:

@@ -125,6 +125,9 @@ def add(parser: pytest.Parser) -> None:
         help="run only the scenarios of the seed table's rows: all of them, or those listed "
         "(e.g. 1-5,12); with --level, features that match both",
     )
+    # Given by ``run --client`` to each of its runs: their outputs are temporary files that it
+    # merges and announces itself, so the runs' own lines would name files the user never sees.
+    group.addoption("--unannounced-outputs", action="store_true", help=argparse.SUPPRESS)
 
 
 #: Options that say "this run is about the suite" (--list-features exits before any run).
