@@ -63,7 +63,7 @@ STATE_DIR_VARIABLE = "FAULTY_REGISTRY_STATE_DIR"
 #: How long the ``stall`` family blocks; the run's scenario timeout must be well below it.
 STALL_S = 20.0
 #: How many empty pages, each with a fresh next-page token, end an ``endless-pages`` answer: far
-#: more than a listing of ``conformance.scenarios.support.LISTING_CAP`` models takes, so a page
+#: more than a listing of ``conformance.scenarios.searches.LISTING_CAP`` models takes, so a page
 #: walk bounded anywhere near that cap stops first; without a bound the walk still ends.
 ENDLESS_PAGES = 50_000
 

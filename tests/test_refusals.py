@@ -25,7 +25,7 @@ from conformance.outcomes import Outcome
 from conformance.run.phase_outcome import outcome_of
 from conformance.run.probe import Probe
 from conformance.run.refusals import Kind, classify
-from conformance.scenarios.support import expect_error
+from conformance.scenarios.error_answers import expect_error
 from tests.answering_server import Answer, answering
 from tests.servers import free_port
 

@@ -17,7 +17,7 @@ from conformance.outcomes import Outcome
 from conformance.run.phase_outcome import outcome_of
 from conformance.run.probe import Probe
 from conformance.run.refusals import Kind
-from conformance.scenarios.support import expect_error
+from conformance.scenarios.error_answers import expect_error
 from reference_backend.server import serve_in_thread
 
 pytestmark = pytest.mark.slow

@@ -25,9 +25,11 @@ from conformance.run.registry_client import prompt_guard_skipping
 from conformance.run.registry_lock import RegistryLock
 from conformance.run.stalls import Stalled
 from conformance.run.state import RunState, state_of
+from conformance.scenarios.model_runs import SharedRuns
 from conformance.scenarios.rest import Rest
-from conformance.scenarios.support import RunWorkspaces, SharedModels, SharedRuns
+from conformance.scenarios.shared_models import SharedModels
 from conformance.scenarios.webhooks import Receiver
+from conformance.scenarios.workspaces import RunWorkspaces
 from conformance.targets import Target
 
 

@@ -1,12 +1,13 @@
 """Calls a scenario expects to fail: which MLflow error codes may answer, and over HTTP with
 which status (MLflow's own mapping, ``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``).
 
-Like :func:`conformance.scenarios.support.expect_error`, any other answer is judged by the
-refusal vocabulary: an operation not offered at all makes the scenario unsupported, transport
-and auth trouble leave it without a verdict, and anything else is a wrong answer. Unlike it, a
-call may accept several codes (MLflow answers an alias that does not exist with
-INVALID_PARAMETER_VALUE where other registries say RESOURCE_DOES_NOT_EXIST), and on HTTP
-targets the answer's status and JSON body are checked too.
+:func:`expect_error` expects one code (or, if asked, a clean refusal); any other answer is
+judged by the refusal vocabulary: an operation not offered at all makes the scenario
+unsupported, transport and auth trouble leave it without a verdict, and anything else is a
+wrong answer. :func:`expect_codes` judges the same way, but a call may accept several codes
+(MLflow answers an alias that does not exist with INVALID_PARAMETER_VALUE where other
+registries say RESOURCE_DOES_NOT_EXIST), and on HTTP targets the answer's status and JSON body
+are checked too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,36 @@ INVALID = "INVALID_PARAMETER_VALUE"
 #: How a registry may say that an alias resolves to nothing: MLflow's stores answer
 #: INVALID_PARAMETER_VALUE ("alias ... not found"), others RESOURCE_DOES_NOT_EXIST.
 ALIAS_GONE = (MISSING, INVALID)
+
+
+def expect_error(
+    code: str, what: str, call: Callable[..., Any], *args: Any, or_refused: bool = False
+) -> Exception:
+    """Run ``call(*args)`` and check that the registry answers with MLflow error ``code``.
+
+    Any other answer is judged by the refusal vocabulary: an operation not offered at all (a
+    bare 404, ``ENDPOINT_NOT_FOUND``, ...) makes the scenario unsupported, transport and auth
+    trouble leave it without a verdict, and any other code is a wrong answer. ``or_refused``: a
+    clean refusal does as well as ``code`` (a write that must not act, refused as it is refused
+    everywhere; whether it changed anything the scenario judges by the state it reads after).
+    """
+    try:
+        with http_exchanges.recording() as exchanges:
+            result = call(*args)
+    except Exception as exc:
+        error = exc
+    else:
+        raise AssertionError(f"{what}: expected error {code}, but the registry answered {result!r}")
+    if isinstance(error, MlflowException) and _sent_code(error) == code:
+        return error
+    answer = classify(error, answer_status(exchanges))
+    if or_refused and answer.kind is Kind.REFUSAL:
+        return error
+    if answer.not_offered:
+        raise Unsupported(f"{what}: {answer.reason}") from error
+    if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
+        raise Inconclusive(no_verdict(what, answer)) from None
+    raise AssertionError(f"{what}: expected error {code}, got {answer.reason[:300]}") from error
 
 
 def expect_codes(

@@ -13,12 +13,8 @@ import pytest
 
 from conformance.scenarios.error_answers import ALIAS_GONE, MISSING, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    best_effort,
-    model_with_versions,
-    registry_state,
-    version_state,
-)
+from conformance.scenarios.prerequisites import best_effort, model_with_versions
+from conformance.scenarios.states import registry_state, version_state
 
 
 def _set_aliases(client, probe, name: str, aliases: dict[str, str]) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from conformance.scenarios.error_answers import INVALID, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_state, model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.states import model_state
 
 RESERVED = {"latest": ("latest", "LaTeSt"), "version-number": ("v1", "V12")}
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import model_runs, tiny_model
 from conformance.scenarios.error_answers import ALIAS_GONE, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_state, model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.states import model_state
 
 
 def _set(client, probe, name: str, alias: str, version: str) -> None:
@@ -81,14 +82,14 @@ def test_model_uri_with_alias_loads_the_aliased_version(
     slopes = [1.0, 2.0]
     name = names("alias-load")
     with probe.prerequisite("register tiny models from run artifacts"):
-        versions = support.register_tiny_models(client, experiment_id, name, slopes, tmp_path)
+        versions = model_runs.register_tiny_models(client, experiment_id, name, slopes, tmp_path)
     assert versions == ["1", "2"], f"two registrations gave versions {versions}"
     _set(client, probe, name, "champion", "1")
 
     # when models:/<name>@champion is loaded
     uri = f"models:/{name}@champion"
     with probe.after_acceptance(f"load_model({uri})", accepted=f"alias champion -> v1 of {name}"):
-        got = support.predictions(uri)
+        got = model_runs.predictions(uri)
 
     # then it is version 1 (version 2, the latest, predicts otherwise)
     assert got == tiny_model.expected(1.0), (

@@ -10,7 +10,8 @@ from typing import Any
 
 from conformance.run.probe import Unsupported
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_with_versions, search_all
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.searches import search_all
 
 #: alias -> version, two aliases on the first version and one on the second
 ALIASES = {"champion": "1", "stable": "1", "challenger": "2"}

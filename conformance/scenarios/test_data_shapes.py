@@ -14,7 +14,7 @@ from typing import Any
 
 from mlflow.exceptions import MlflowException, RestException
 
-from conformance.scenarios import support
+from conformance.scenarios import prerequisites, searches, states
 from conformance.scenarios.error_answers import INVALID
 from conformance.scenarios.markers import feature
 
@@ -25,31 +25,33 @@ UNICODE = "données-数据-🙂-Ωμέγα"
 
 def _none(client, name: str):
     """A ``state`` for creating a model under a minted name: none there before (not read)."""
-    return support.held(None, lambda: support.model_state(client, name))
+    return states.held(None, lambda: states.model_state(client, name))
 
 
 def _create(client, probe, what: str, name: str, tags: dict[str, Any], **version: Any) -> None:
     """Create ``name`` with ``tags`` and its version 1 with ``tags`` (and ``version``'s fields)."""
     with probe.feature(f"create_registered_model ({what})", state=_none(client, name)):
-        empty = support.latest_numbers_of(client.create_registered_model(name, tags=tags))
+        empty = states.latest_numbers_of(client.create_registered_model(name, tags=tags))
     with probe.feature(
-        f"create_model_version ({what})", state=support.latest_held(client, name, empty)
+        f"create_model_version ({what})", state=states.latest_held(client, name, empty)
     ):
-        client.create_model_version(name, f"{support.SOURCE_ROOT}/{name}/1", tags=tags, **version)
+        client.create_model_version(
+            name, f"{prerequisites.SOURCE_ROOT}/{name}/1", tags=tags, **version
+        )
 
 
 def _search_by_name(client, probe, name: str) -> list[str] | None:
     """The names ``name = '<name>'`` finds; None where the registry refuses such filters (that
     is ``search.by-name``'s row)."""
     found: list[Any] = []
-    searched = support.best_effort(
+    searched = prerequisites.best_effort(
         probe,
         f"search_registered_models(name = {name!r})",
-        lambda: found.extend(support.search_all(client, f"name = '{name}'")),
+        lambda: found.extend(searches.search_all(client, f"name = '{name}'")),
         state=lambda: None,
         before=None,
     )
-    return support.names_of(found) if searched else None
+    return searches.names_of(found) if searched else None
 
 
 def _long(seed: str, length: int) -> str:
@@ -78,21 +80,21 @@ def test_unicode_names_tags_and_descriptions_read_back(client, names, probe):
 
     # when they are created (the model's description set after, best-effort)
     _create(client, probe, "Unicode", name, tags, description=description)
-    described = support.best_effort(
+    described = prerequisites.best_effort(
         probe,
         "update_registered_model",
         lambda: client.update_registered_model(name, description=description),
-        state=lambda: support.description_of(client.get_registered_model(name)),
+        state=lambda: states.description_of(client.get_registered_model(name)),
         before="",
     )
 
     # then every text reads back exactly, and the model is found by its name
     model = client.get_registered_model(name)
-    got = (model.name, dict(model.tags), support.description_of(model) if described else None)
+    got = (model.name, dict(model.tags), states.description_of(model) if described else None)
     want = (name, tags, description if described else None)
     assert got == want, f"{name!r} reads back {got}, expected {want}"
     version = client.get_model_version(name, "1")
-    got = (version.name, dict(version.tags), support.description_of(version))
+    got = (version.name, dict(version.tags), states.description_of(version))
     assert got == (name, tags, description), f"{name!r} v1 reads back {got}"
     found = _search_by_name(client, probe, name)
     assert found in (None, [name]), f"name = {name!r} found {found}"

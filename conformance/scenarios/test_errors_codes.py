@@ -13,13 +13,9 @@ from mlflow.exceptions import MlflowException
 
 from conformance.scenarios.error_answers import DUPLICATE, INVALID, MISSING, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    SOURCE_ROOT,
-    model_state,
-    model_with_versions,
-    names_present,
-    version_state,
-)
+from conformance.scenarios.prerequisites import SOURCE_ROOT, model_with_versions
+from conformance.scenarios.searches import names_present
+from conformance.scenarios.states import model_state, version_state
 
 
 def _state(client, name: str) -> object:

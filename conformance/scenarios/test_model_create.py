@@ -13,7 +13,8 @@ import pytest
 
 from conformance.scenarios.error_answers import DUPLICATE, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import best_effort, description_of, model_state
+from conformance.scenarios.prerequisites import best_effort
+from conformance.scenarios.states import description_of, model_state
 
 FIRST_TAGS = {"rc.team": "platform", "rc owner": "ml ops", "rc.shared": "first"}
 FIRST_DESCRIPTION = "Created with tags and a description: ünïcode, quotes ' \" and a\nnewline."

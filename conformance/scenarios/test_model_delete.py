@@ -5,21 +5,11 @@ from __future__ import annotations
 from mlflow.exceptions import MlflowException
 
 from conformance.run.refusals import Kind, classify
+from conformance.scenarios.error_answers import MISSING, expect_error
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    MISSING,
-    SOURCE_ROOT,
-    answers_of,
-    check_marks,
-    created_state,
-    expect_error,
-    held,
-    mark_model,
-    mark_version,
-    model_with_versions,
-    registry_state,
-    versions_state,
-)
+from conformance.scenarios.marks import check_marks, mark_model, mark_version
+from conformance.scenarios.prerequisites import SOURCE_ROOT, answers_of, model_with_versions
+from conformance.scenarios.states import created_state, held, registry_state, versions_state
 
 
 @feature("model.delete")

@@ -7,7 +7,7 @@ but answers with the model as it was misleads every client that trusts the answe
 from __future__ import annotations
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import description_of, model_state
+from conformance.scenarios.states import description_of, model_state
 
 BYSTANDER = "The bystander's own description."
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from conformance.scenarios.error_answers import MISSING, expect_error
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    MISSING,
-    SOURCE_ROOT,
-    check_marks,
-    expect_error,
+from conformance.scenarios.marks import check_marks, mark_model, mark_version
+from conformance.scenarios.prerequisites import SOURCE_ROOT
+from conformance.scenarios.states import (
     held,
-    mark_model,
-    mark_version,
     registry_state,
     state_of_model,
     state_of_version,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import held, model_state, state_of_model
+from conformance.scenarios.states import held, model_state, state_of_model
 
 KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
 BYSTANDERS = "the bystander's"

@@ -40,7 +40,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from conformance.masking import mask_text
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import file_trees, model_runs, states, tiny_model
 from conformance.scenarios.foreign_artifacts import (
     ForeignModel,
     accepted_version,
@@ -78,10 +78,10 @@ def _log_foreign(way: str, foreign_uri: str, experiment_id: str, slope: float, w
             mlflow.log_artifacts(str(folder), "model")
             location = mlflow.get_artifact_uri("model")
             storage = foreign_storage(location, foreign_uri)
-            return ForeignModel(run.info.run_id, location, storage, support.read_tree(folder))
+            return ForeignModel(run.info.run_id, location, storage, file_trees.read_tree(folder))
         model_id = tiny_model.log("model", slope).model_id
     location = MlflowClient(tracking_uri=foreign_uri).get_logged_model(model_id).artifact_location
-    files = support.download_tree(location, workdir / "producer-copy", tracking_uri=foreign_uri)
+    files = file_trees.download_tree(location, workdir / "producer-copy", tracking_uri=foreign_uri)
     return ForeignModel(run.info.run_id, location, foreign_storage(location, foreign_uri), files)
 
 
@@ -112,10 +112,10 @@ def _given_registered(way, target, client, names, probe, foreign_uri, experiment
         }
     )
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
     with probe.feature(
         f"register a foreign run's model ({way}; foreign artifacts: {model.storage})",
-        state=support.latest_held(client, name, empty),
+        state=states.latest_held(client, name, empty),
     ):
         created = _register_foreign(way, model, name, foreign_uri, target)
     assert created.name == name, (
@@ -124,7 +124,7 @@ def _given_registered(way, target, client, names, probe, foreign_uri, experiment
     assert str(created.version) == "1", (
         f"first version of a new model is {created.version!r} ({measured_with(model)})"
     )
-    assert created.status in support.CREATION_STATUSES, (
+    assert created.status in states.CREATION_STATUSES, (
         f"registration returned status {created.status!r} ({measured_with(model)})"
     )
     return name, slope, model
@@ -151,7 +151,7 @@ def test_consumer_of_the_registry_loads_a_foreign_runs_model(
     # when a consumer that knows only the target (the fluent API points there) loads it
     loading = f"load_model(models:/{name}/1) knowing only the target"
     with probe.after_acceptance(loading, accepted=accepted_version(model)):
-        got = support.predictions(f"models:/{name}/1")
+        got = model_runs.predictions(f"models:/{name}/1")
 
     # then it predicts as the foreign run's model did
     assert got == tiny_model.expected(slope), (
@@ -196,10 +196,10 @@ def test_foreign_version_keeps_its_run_and_downloads_intact(
     assert download_uri, f"{name} v1 has no download URI ({measured_with(model)})"
     downloading = f"download_artifacts(models:/{name}/1) knowing only the target"
     with probe.after_acceptance(downloading, accepted=accepted_version(model)):
-        downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
+        downloaded = file_trees.download_tree(f"models:/{name}/1", tmp_path / "consumer-copy")
 
     # then every file of the foreign run's model comes back, byte for byte
-    difference = support.tree_difference(model.files, downloaded)
+    difference = file_trees.tree_difference(model.files, downloaded)
     assert not difference, (
         f"models:/{name}/1 (download URI {download_uri}) differs from the foreign run's model "
         f"({measured_with(model)}): {difference}"

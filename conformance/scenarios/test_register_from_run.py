@@ -10,7 +10,7 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import model_runs, stages, states, tiny_model
 from conformance.scenarios.markers import LOGGED_MODEL_WAY, feature
 
 WAYS = (LOGGED_MODEL_WAY, "run-artifacts")
@@ -52,11 +52,11 @@ def test_register_from_run_records_run_and_loads(
     with probe.prerequisite(f"log a model in a run ({way})"):
         run_id = _runs(shared_runs, way, experiment_id)["first"]
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when runs:/<run_id>/model is registered
     with probe.feature(
-        f"register_model(runs:/, {way})", state=support.latest_held(client, name, empty)
+        f"register_model(runs:/, {way})", state=states.latest_held(client, name, empty)
     ):
         created = mlflow.register_model(f"runs:/{run_id}/model", name)
 
@@ -75,7 +75,7 @@ def test_register_from_run_records_run_and_loads(
     # and models:/<name>/1 loads the run's model
     # (models:/<name>/latest is judged where it has a choice to make: the next scenario)
     with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=f"{name} v1"):
-        got = support.predictions(f"models:/{name}/1")
+        got = model_runs.predictions(f"models:/{name}/1")
     assert got == tiny_model.expected(slope), (
         f"models:/{name}/1 predicts {got}, the run's model predicts {tiny_model.expected(slope)}"
     )
@@ -92,11 +92,11 @@ def test_versions_from_two_runs_keep_their_runs(
     with probe.prerequisite(f"log a model in each of two runs ({way})"):
         run_ids = _runs(shared_runs, way, experiment_id)
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when the first run's model is registered, then the second's
     with probe.feature(
-        f"register_model(runs:/, {way})", state=support.latest_held(client, name, empty)
+        f"register_model(runs:/, {way})", state=states.latest_held(client, name, empty)
     ):
         created = [
             mlflow.register_model(f"runs:/{run_ids[label]}/model", name)
@@ -116,13 +116,13 @@ def test_versions_from_two_runs_keep_their_runs(
 
     # and models:/<name>/latest is the second run's model
     with probe.feature(f"get_latest_versions({name}) (resolving models:/{name}/latest)"):
-        latest_version = support.resolved_version(client, name)
+        latest_version = stages.resolved_version(client, name)
     assert latest_version == "2", (
         f"models:/{name}/latest resolves to v{latest_version}, expected v2, the second run's"
     )
     loading, accepted = f"load_model(models:/{name}/latest)", f"{name} v1 and v2, v2 as the latest"
     with probe.after_acceptance(loading, accepted=accepted):
-        got = support.predictions(f"models:/{name}/latest")
+        got = model_runs.predictions(f"models:/{name}/latest")
     assert got == tiny_model.expected(slopes["second"]), (
         f"models:/{name}/latest predicts {got}: expected the second run's "
         f"{tiny_model.expected(slopes['second'])}, not the first's "

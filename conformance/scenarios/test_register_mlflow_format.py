@@ -5,7 +5,7 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import model_runs, stages, states, tiny_model
 from conformance.scenarios.markers import LOGGED_MODEL_WAY, feature
 
 WAYS = ("local-folder", "run-artifacts", LOGGED_MODEL_WAY)
@@ -44,16 +44,16 @@ def test_register_mlflow_model_and_load_version(
     with probe.prerequisite(f"prepare the model ({way})"):
         model_uri, expected_source = _hand_over(way, experiment_id, tmp_path, slope)
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when it is registered
-    with probe.feature(f"register_model({way})", state=support.latest_held(client, name, empty)):
+    with probe.feature(f"register_model({way})", state=states.latest_held(client, name, empty)):
         created = mlflow.register_model(model_uri, name)
 
     # then the returned version is version 1 of that model, ready or on its way
     assert created.name == name, f"register_model returned a version of {created.name!r}"
     assert str(created.version) == "1", f"first version of a new model is {created.version!r}"
-    assert created.status in support.CREATION_STATUSES, (
+    assert created.status in states.CREATION_STATUSES, (
         f"register_model returned status {created.status!r}"
     )
     # and reading it back shows it READY, with the source it was registered from
@@ -75,7 +75,7 @@ def test_register_mlflow_model_and_load_version(
 
     # and it loads back into a model that predicts as the original did
     with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=f"{name} v1"):
-        got = support.predictions(f"models:/{name}/1")
+        got = model_runs.predictions(f"models:/{name}/1")
     assert got == tiny_model.expected(slope, intercept), (
         f"models:/{name}/1 predicts {got}, the registered model predicts "
         f"{tiny_model.expected(slope, intercept)}"
@@ -86,38 +86,40 @@ def test_register_mlflow_model_and_load_version(
 def test_latest_loads_the_newest_version(client, names, probe, fluent, experiment_id, shared_runs):
     # given two MLflow-format models with different slopes, logged as a run's artifacts (a run
     # other scenarios register from too: registering only reads it)
-    old, new = 0, 2  # of support.TINY_SLOPES
-    old_slope, new_slope = support.TINY_SLOPES[old], support.TINY_SLOPES[new]
+    old, new = 0, 2  # of model_runs.TINY_SLOPES
+    old_slope, new_slope = model_runs.TINY_SLOPES[old], model_runs.TINY_SLOPES[new]
     name = names("mlflow-format-latest")
     with probe.prerequisite("log model folders as run artifacts"):
-        run = support.tiny_models_run(shared_runs, client, experiment_id)
-        logged = support.LoggedFolders(run.run_id, [run.artifact_uris[old], run.artifact_uris[new]])
+        run = model_runs.tiny_models_run(shared_runs, client, experiment_id)
+        logged = model_runs.LoggedFolders(
+            run.run_id, [run.artifact_uris[old], run.artifact_uris[new]]
+        )
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when both are registered, the older first
     with probe.feature(
         "create_model_version(run artifact location)",
-        state=support.latest_held(client, name, empty),
+        state=states.latest_held(client, name, empty),
     ):
-        versions = list(support.register_logged(client, name, logged))
+        versions = list(model_runs.register_logged(client, name, logged))
     assert versions == ["1", "2"], f"two registrations of a new model gave versions {versions}"
 
     # then models:/<name>/latest is the newer one, and each number still loads its own model
     with probe.feature(f"get_latest_versions({name}) (resolving models:/{name}/latest)"):
-        latest_version = support.resolved_version(client, name)
+        latest_version = stages.resolved_version(client, name)
     assert latest_version == "2", (
         f"models:/{name}/latest resolves to v{latest_version}, expected v2, the newer version"
     )
     accepted = f"{name} v1 and v2, v2 as the latest"
     with probe.after_acceptance(f"load_model(models:/{name}/latest)", accepted=accepted):
-        latest = support.predictions(f"models:/{name}/latest")
+        latest = model_runs.predictions(f"models:/{name}/latest")
     assert latest == tiny_model.expected(new_slope), (
         f"models:/{name}/latest predicts {latest}: expected version 2's "
         f"{tiny_model.expected(new_slope)} (version 1 predicts {tiny_model.expected(old_slope)})"
     )
     with probe.after_acceptance(f"load_model(models:/{name}/1)", accepted=accepted):
-        first = support.predictions(f"models:/{name}/1")
+        first = model_runs.predictions(f"models:/{name}/1")
     assert first == tiny_model.expected(old_slope), (
         f"models:/{name}/1 predicts {first}, expected {tiny_model.expected(old_slope)}"
     )

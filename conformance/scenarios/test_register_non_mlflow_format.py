@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.scenarios import support
+from conformance.scenarios import file_trees, states
 from conformance.scenarios.markers import feature
 
 WAYS = ("artifact-location", "runs-uri")
@@ -37,19 +37,19 @@ def test_folder_without_mlmodel_registers_and_downloads_intact(
 ):
     # given a folder without MLmodel (text, binary, a subfolder) logged as a run's artifacts
     def log(workdir):
-        folder = support.write_tree(workdir / "weights", support.NON_MLFLOW_FILES)
+        folder = file_trees.write_tree(workdir / "weights", file_trees.NON_MLFLOW_FILES)
         return _log_folder(client, experiment_id, folder, "weights")
 
     name = names(f"non-mlflow-{way}")
     with probe.prerequisite("log the folder as run artifacts"):
         run_id, artifact_uri = shared_runs.get("non-mlflow-folder", log)
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
     source = _source(way, run_id, artifact_uri, "weights")
 
     # when the folder is registered as a version
     with probe.feature(
-        f"create_model_version({way})", state=support.latest_held(client, name, empty)
+        f"create_model_version({way})", state=states.latest_held(client, name, empty)
     ):
         created = client.create_model_version(name, source=source, run_id=run_id)
 
@@ -59,15 +59,15 @@ def test_folder_without_mlmodel_registers_and_downloads_intact(
     assert created.source == source, (
         f"create_model_version returned source {created.source!r}, sent {source!r}"
     )
-    assert created.status in support.CREATION_STATUSES, (
+    assert created.status in states.CREATION_STATUSES, (
         f"create_model_version returned status {created.status!r}"
     )
     assert client.get_model_version(name, "1").status == "READY", f"{name} v1 is not READY"
 
     # and downloading models:/<name>/1 returns every file, byte for byte
     with probe.after_acceptance(f"download_artifacts(models:/{name}/1)", accepted=f"{name} v1"):
-        downloaded = support.download_tree(f"models:/{name}/1", tmp_path / "download")
-    difference = support.tree_difference(support.NON_MLFLOW_FILES, downloaded)
+        downloaded = file_trees.download_tree(f"models:/{name}/1", tmp_path / "download")
+    difference = file_trees.tree_difference(file_trees.NON_MLFLOW_FILES, downloaded)
     assert not difference, (
         f"models:/{name}/1 downloads differently from the registered folder: {difference}"
     )
@@ -79,14 +79,14 @@ def test_each_version_downloads_its_own_files(
     client, names, probe, fluent, experiment_id, shared_runs, way, tmp_path
 ):
     # given two folders without MLmodel, same file names, different bytes, in one run
-    first_files = support.NON_MLFLOW_FILES
+    first_files = file_trees.NON_MLFLOW_FILES
     second_files = {path: content[::-1] + b"-v2" for path, content in first_files.items()}
 
     def log(workdir):
         run = client.create_run(experiment_id)
         run_id, root = run.info.run_id, run.info.artifact_uri.rstrip("/")
         for label, files in (("first", first_files), ("second", second_files)):
-            folder = support.write_tree(workdir / label, files)
+            folder = file_trees.write_tree(workdir / label, files)
             client.log_artifacts(run_id, str(folder), label)
         client.set_terminated(run_id)
         return run_id, root
@@ -95,11 +95,11 @@ def test_each_version_downloads_its_own_files(
     with probe.prerequisite("log the folders as run artifacts"):
         run_id, root = shared_runs.get("non-mlflow-two-folders", log)
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when both are registered as versions of one model
     with probe.feature(
-        f"create_model_version({way})", state=support.latest_held(client, name, empty)
+        f"create_model_version({way})", state=states.latest_held(client, name, empty)
     ):
         versions = [
             str(
@@ -120,8 +120,8 @@ def test_each_version_downloads_its_own_files(
             download_uri = client.get_model_version_download_uri(name, version)
         assert download_uri, f"{name} v{version} has no download URI"
         with probe.after_acceptance(f"download_artifacts({download_uri})", accepted=accepted):
-            downloaded = support.download_tree(download_uri, tmp_path / f"download-{version}")
-        difference = support.tree_difference(files, downloaded)
+            downloaded = file_trees.download_tree(download_uri, tmp_path / f"download-{version}")
+        difference = file_trees.tree_difference(files, downloaded)
         assert not difference, (
             f"{name} v{version} (download URI {download_uri}) differs from its folder: {difference}"
         )

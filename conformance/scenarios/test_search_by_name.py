@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import NEAR_MISS_KINDS, names_of, near_misses, search_all
+from conformance.scenarios.searches import NEAR_MISS_KINDS, names_of, near_misses, search_all
 
 
 @feature("search.by-name")

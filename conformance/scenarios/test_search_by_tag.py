@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import names_of, search_all
+from conformance.scenarios.searches import names_of, search_all
 
 COLOR, SIZE, SPACED = "rccolor", "rcsize", "rc.team key"
 

@@ -6,7 +6,7 @@ attributes only (``name`` for registered models; ``name``, ``run_id``, ``source_
 ``version_number`` for versions). Each scenario first searches with a well-formed filter, which
 must find exactly our model or version: a registry that refuses every filter is not refusing
 malformed ones.
-Registered models are searched through the registry's store (``support.model_search``: without
+Registered models are searched through the registry's store (``searches.model_search``: without
 the client's prompt clause, which is another row's).
 """
 
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from conformance.scenarios.error_answers import INVALID, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_search, model_with_versions, names_of
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.searches import model_search, names_of
 from conformance.scenarios.version_search import keys, search_by_name, search_versions
 
 #: The page size of searches sent to the store directly (the file store has no default).

@@ -29,13 +29,9 @@ import pytest
 
 from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    best_effort,
-    model_state,
-    names_of,
-    search_all,
-    state_of_model,
-)
+from conformance.scenarios.prerequisites import best_effort
+from conformance.scenarios.searches import names_of, search_all
+from conformance.scenarios.states import model_state, state_of_model
 
 #: Pages as small as this in a small registry; in a big one, pages grow so that a listing takes
 #: about ``MAX_PAGES`` pages (at most ``SIZING_PAGE_SIZE`` models each, MLflow's default).

@@ -8,7 +8,7 @@ names carry the run's unique prefix, so the whole result of such a filter can be
 from __future__ import annotations
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import names_of, near_misses, search_all
+from conformance.scenarios.searches import names_of, near_misses, search_all
 
 
 def _in_filter(listed: list[str]) -> str:

@@ -4,7 +4,7 @@ The walk of an unfiltered registered-model listing is ``search.list``'s (seed ro
 version search is walked (filtered on one model of ours, so nothing else of the run shifts its
 pages), and both searches are asked at and above MLflow's documented maximum page size and with
 page tokens they never handed out. Registered models are searched through the registry's store
-(``support.model_search``: without the client's prompt clause, which is another row's), by name
+(``searches.model_search``: without the client's prompt clause, which is another row's), by name
 with ``=``, else ``LIKE`` (which name filters a registry offers is other rows').
 """
 
@@ -20,7 +20,8 @@ from mlflow.store.model_registry import (
 
 from conformance.scenarios.error_answers import INVALID, expect_codes
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_search, model_with_versions, names_of
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.searches import model_search, names_of
 from conformance.scenarios.version_search import keys, search_by_name, search_versions
 
 #: Page tokens no registry hands out: not base64, base64 of JSON that is no position (an object

@@ -7,7 +7,7 @@ the clause as the client builds it, sent directly (over HTTP with ``requests``, 
 ``http_request`` and the client's credentials; in-process to the store); and with the plain
 filter, sent directly. The plain search is the baseline (a prerequisite: its correctness is the
 other search rows'); the two with the clause are under test and must answer as it does. Every
-other search row sends its filters without the clause (``support.model_search``), so a registry
+other search row sends its filters without the clause (``searches.model_search``), so a registry
 that breaks only the clause shows here and nowhere else. The listing scenario walks the whole
 registry: these scenarios hold the run's registry lock exclusively (``registry_lock``).
 """
@@ -23,7 +23,7 @@ from mlflow.utils.rest_utils import http_request, verify_rest_response
 
 from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature, requires_client
-from conformance.scenarios.support import model_search, names_of, search_all
+from conformance.scenarios.searches import model_search, names_of, search_all
 from conformance.scenarios.version_search import search_by_name
 
 #: A client older than the clause sends none: for it this row is not a question.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
 from conformance.scenarios.version_search import create_version, keys, search_versions, source_of
 
 TAG, OTHER_TAG = "rc.stage", "rc.owner"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
 from conformance.scenarios.version_search import create_version, keys, quoted_list, search_versions
 
 

@@ -13,7 +13,8 @@ import time
 
 from conformance.run.registry_client import direct
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import best_effort, model_with_versions, version_state
+from conformance.scenarios.prerequisites import best_effort, model_with_versions
+from conformance.scenarios.states import version_state
 from conformance.scenarios.version_search import create_version, keys, search_versions
 
 #: Timestamps are milliseconds: a few of them between steps make every timestamp distinct.

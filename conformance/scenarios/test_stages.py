@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 from mlflow.entities.model_registry import ModelVersion
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import marks, model_runs, prerequisites, states, tiny_model
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.stages import STAGE_API_DEPRECATION, resolved_version
 
-pytestmark = pytest.mark.filterwarnings(f"ignore:{support.STAGE_API_DEPRECATION}:FutureWarning")
+pytestmark = pytest.mark.filterwarnings(f"ignore:{STAGE_API_DEPRECATION}:FutureWarning")
 
 STAGES = ("None", "Staging", "Production", "Archived")
 
@@ -27,14 +28,14 @@ def _marked_bystander(
     client, probe, name: str, version: str, created: ModelVersion | None = None
 ) -> dict:
     """Mark a version that the scenario does not move (tag, description, alias); its state (as
-    the marks' read-back read it). ``created``: as :func:`support.mark_version`'s."""
-    return support.mark_version(
+    the marks' read-back read it). ``created``: as :func:`marks.mark_version`'s."""
+    return marks.mark_version(
         client, probe, name, version, under_test=["transition_model_version_stage"], created=created
     )
 
 
 def _assert_untouched(client, name: str, version: str, before: dict, what: str) -> None:
-    after = support.version_state(client, name, version)
+    after = states.version_state(client, name, version)
     assert after == before, f"{what} changed v{version} of {name}: {before} -> {after}"
 
 
@@ -50,11 +51,11 @@ def _transition(
     """Transition (the call under test) and check the returned version. A refusal must leave
     the version and the model (its latest version per stage, which archiving moves) as they
     were. ``created``: the version as the registry last answered it (creating or reading it),
-    when nothing was written on it since (:func:`support.created_state`)."""
+    when nothing was written on it since (:func:`states.created_state`)."""
     state = (
-        support.created_state(client, name, {version: created})
+        states.created_state(client, name, {version: created})
         if created is not None
-        else lambda: support.registry_state(client, {name: [version]})
+        else lambda: states.registry_state(client, {name: [version]})
     )
     with probe.feature("transition_model_version_stage", state=state):
         returned = client.transition_model_version_stage(
@@ -71,7 +72,7 @@ def _transition(
 def test_every_documented_stage_can_be_taken(client, names, probe):
     # given a version in stage None
     name = names("stages-every")
-    created = support.answers_of(model_with_versions(client, probe, name, 1)).get("1")
+    created = prerequisites.answers_of(model_with_versions(client, probe, name, 1)).get("1")
 
     # when it is moved into each of MLflow's stages in turn, None last
     # (the registry is not asked which stages it has: MLflow's get_model_version_stages answers
@@ -103,7 +104,7 @@ def test_every_documented_stage_can_be_taken(client, names, probe):
 def test_transition_reports_the_canonical_stage(client, names, probe, requested, canonical):
     # given a model with two versions in stage None, the second one marked
     name = names(f"stages-{requested}")
-    created = support.answers_of(model_with_versions(client, probe, name, 2))
+    created = prerequisites.answers_of(model_with_versions(client, probe, name, 2))
     bystander = _marked_bystander(client, probe, name, "2", created.get("2"))
 
     # when version 1 is transitioned to the requested stage name
@@ -124,7 +125,7 @@ def test_transition_reports_the_canonical_stage(client, names, probe, requested,
 def test_several_versions_share_a_stage(client, names, probe, stage):
     # given a model with three versions in stage None, the third one marked
     name = names(f"stages-shared-{stage}")
-    created = support.answers_of(model_with_versions(client, probe, name, 3))
+    created = prerequisites.answers_of(model_with_versions(client, probe, name, 3))
     bystander = _marked_bystander(client, probe, name, "3", created.get("3"))
 
     # when versions 1 and 2 are moved to the same stage without archiving
@@ -147,7 +148,7 @@ def test_several_versions_share_a_stage(client, names, probe, stage):
 def test_archive_existing_versions(client, names, probe, stage, other):
     # given versions 1 and 2 in the stage, 3 in the other active stage, 4 and 5 in None
     name = names(f"stages-archive-{stage}")
-    created = support.answers_of(model_with_versions(client, probe, name, 5))
+    created = prerequisites.answers_of(model_with_versions(client, probe, name, 5))
     for version, target_stage in (("1", stage), ("2", stage), ("3", other)):
         _transition(client, probe, name, version, target_stage, created=created.get(version))
     bystanders = {
@@ -177,7 +178,7 @@ def test_latest_versions_per_stage(client, names, probe):
     # given versions 1-7 in Archived, Production, Archived, Production, Staging, Staging, None
     name = names("stages-latest")
     layout = ["Archived", "Production", "Archived", "Production", "Staging", "Staging", "None"]
-    created = support.answers_of(model_with_versions(client, probe, name, len(layout)))
+    created = prerequisites.answers_of(model_with_versions(client, probe, name, len(layout)))
     for version, stage in enumerate(layout, start=1):
         if stage != "None":
             _transition(client, probe, name, str(version), stage, created=created.get(str(version)))
@@ -202,12 +203,12 @@ def test_latest_versions_per_stage(client, names, probe):
 def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage, shared_runs):
     # given versions 1-4 (slopes 1-4, from a run the scenarios share: registering only reads
     # it): 1 and 3 in Staging, 2 in Production, 4 in None
-    slopes = list(support.TINY_SLOPES)
+    slopes = list(model_runs.TINY_SLOPES)
     name = names(f"stages-load-{stage}")
     with probe.prerequisite("register tiny models from run artifacts"):
-        logged = support.tiny_models_run(shared_runs, client, experiment_id)
+        logged = model_runs.tiny_models_run(shared_runs, client, experiment_id)
         client.create_registered_model(name)
-        created = support.register_logged(client, name, logged)
+        created = model_runs.register_logged(client, name, logged)
     assert list(created) == ["1", "2", "3", "4"], (
         f"four registrations gave versions {list(created)}"
     )
@@ -218,7 +219,7 @@ def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage,
     # when models:/<name>/<stage> is resolved and loaded
     resolving = f"get_latest_versions({name}, [{stage}]) (resolving models:/{name}/{stage})"
     with probe.feature(resolving):
-        resolved_to = support.resolved_version(client, name, stage)
+        resolved_to = resolved_version(client, name, stage)
     assert resolved_to == resolved, (
         f"models:/{name}/{stage} resolves to v{resolved_to}, expected v{resolved}, the highest "
         f"version in {stage}"
@@ -226,7 +227,7 @@ def test_load_model_by_stage(client, names, probe, fluent, experiment_id, stage,
     loading = f"load_model(models:/{name}/{stage})"
     accepted = f"the transitions of {name} v1-v3, v{resolved} as the latest in {stage}"
     with probe.after_acceptance(loading, accepted=accepted):
-        got = support.predictions(f"models:/{name}/{stage}")
+        got = model_runs.predictions(f"models:/{name}/{stage}")
 
     # then it is the highest version in that stage
     slope = slopes[int(resolved) - 1]

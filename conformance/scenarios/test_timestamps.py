@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conformance.scenarios import support
+from conformance.scenarios import prerequisites, stages, states
 from conformance.scenarios.markers import feature
 
 #: Longer than a millisecond tick of the registry's clock, with room for coarse clocks.
@@ -61,13 +61,13 @@ def _assert_kept_order(what: str, edit: str, before: tuple[int, int], after: tup
 
 def _edit(probe, what: str, step: Callable[[], object], state: Callable[[], object]) -> bool:
     """Another row's edit, best-effort: False when the registry cleanly refuses it."""
-    with support.stage_api():
-        return support.best_effort(probe, what, step, state=state)
+    with stages.stage_api():
+        return prerequisites.best_effort(probe, what, step, state=state)
 
 
 def _create_version(client, probe, name: str, latest: tuple[str, ...]) -> None:
-    with probe.feature("create_model_version", state=support.latest_held(client, name, latest)):
-        client.create_model_version(name, f"{support.SOURCE_ROOT}/{name}/1", run_id=None)
+    with probe.feature("create_model_version", state=states.latest_held(client, name, latest)):
+        client.create_model_version(name, f"{prerequisites.SOURCE_ROOT}/{name}/1", run_id=None)
 
 
 @feature("timestamps")
@@ -76,7 +76,7 @@ def test_model_edits_move_the_models_timestamp(client, names, probe):
     name = names("stamps-model")
     with probe.prerequisite("create_registered_model"):
         model = client.create_registered_model(name)
-    created, empty = _stamps(model), support.latest_numbers_of(model)
+    created, empty = _stamps(model), states.latest_numbers_of(model)
     stamps = {"created": created}
 
     def read() -> tuple[int, int]:
@@ -88,7 +88,7 @@ def test_model_edits_move_the_models_timestamp(client, names, probe):
         probe,
         "update_registered_model",
         lambda: client.update_registered_model(name, description="moves the timestamp"),
-        lambda: support.description_of(client.get_registered_model(name)),
+        lambda: states.description_of(client.get_registered_model(name)),
     ):
         stamps["described"] = read()
     time.sleep(TICK_S)
@@ -119,7 +119,7 @@ def test_version_edits_move_the_versions_timestamp(client, names, probe):
     # given a model with one version
     name = names("stamps-version")
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
     _create_version(client, probe, name, empty)
 
     def read() -> tuple[int, int]:
@@ -134,7 +134,7 @@ def test_version_edits_move_the_versions_timestamp(client, names, probe):
         probe,
         "update_model_version",
         lambda: client.update_model_version(name, "1", description="moves the timestamp"),
-        lambda: support.description_of(client.get_model_version(name, "1")),
+        lambda: states.description_of(client.get_model_version(name, "1")),
     ):
         described = read()
         _assert_moved(what, "update_model_version (description)", created, described)
@@ -143,7 +143,7 @@ def test_version_edits_move_the_versions_timestamp(client, names, probe):
         probe,
         "set_model_version_tag",
         lambda: client.set_model_version_tag(name, "1", "rc.stamp", "tagged"),
-        lambda: support.version_tags(client, name, "1"),
+        lambda: states.version_tags(client, name, "1"),
     ):
         tagged = read()
         _assert_kept_order(what, "set_model_version_tag", created, tagged)

@@ -18,7 +18,7 @@ import mlflow
 from mlflow.utils.rest_utils import http_request
 
 from conformance.run.registry_client import direct
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import file_trees, model_runs, prerequisites, states, tiny_model
 from conformance.scenarios.markers import feature, requires_client
 
 pytestmark = requires_client("logged models")
@@ -51,9 +51,9 @@ def _wire_model_id(client, name: str, version: str) -> Any:
 
 def _register(probe, client, name: str, info) -> object:
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
     with probe.feature(
-        f"register_model({info.model_uri})", state=support.latest_held(client, name, empty)
+        f"register_model({info.model_uri})", state=states.latest_held(client, name, empty)
     ):
         return mlflow.register_model(info.model_uri, name)
 
@@ -92,7 +92,7 @@ def test_version_from_a_logged_model_carries_its_model_id(
         )
     # and a search by name finds it (with its model_id where the answer can carry it)
     found: list = []
-    if support.best_effort(
+    if prerequisites.best_effort(
         probe,
         f"search_model_versions(name = {name!r})",
         lambda: found.extend(client.search_model_versions(f"name = '{name}'")),
@@ -121,16 +121,16 @@ def test_logged_model_and_its_version_load_and_download_alike(
     with probe.feature("get_model_version_download_uri"):
         download_uri = client.get_model_version_download_uri(name, version)
     with probe.after_acceptance("download the download URI", accepted=accepted):
-        registered = support.download_tree(download_uri, tmp_path / "registered")
+        registered = file_trees.download_tree(download_uri, tmp_path / "registered")
     with probe.prerequisite(f"download {info.model_uri}"):
-        logged = support.download_tree(info.model_uri, tmp_path / "logged")
+        logged = file_trees.download_tree(info.model_uri, tmp_path / "logged")
     with probe.prerequisite(f"load {info.model_uri}"):
-        from_logged = support.predictions(info.model_uri)
+        from_logged = model_runs.predictions(info.model_uri)
     with probe.after_acceptance(f"load models:/{name}/{version}", accepted=accepted):
-        from_version = support.predictions(f"models:/{name}/{version}")
+        from_version = model_runs.predictions(f"models:/{name}/{version}")
 
     # then the version serves the logged model's files and predicts as it does
-    difference = support.tree_difference(logged, registered)
+    difference = file_trees.tree_difference(logged, registered)
     assert not difference, f"{name} v{version}'s download URI {download_uri}: {difference}"
     assert from_logged == from_version == tiny_model.expected(SLOPE), (
         f"{info.model_uri} predicts {from_logged}, models:/{name}/{version} {from_version}; "

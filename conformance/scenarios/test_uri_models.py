@@ -9,18 +9,18 @@ them, those URIs are the ``stages`` and ``alias.set-get`` rows', and are judged 
 
 from __future__ import annotations
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import file_trees, model_runs, prerequisites, stages, states, tiny_model
 from conformance.scenarios.markers import feature
 
 
-def _register(client, probe, name: str, run: support.LoggedFolders, count: int) -> list[str]:
+def _register(client, probe, name: str, run: model_runs.LoggedFolders, count: int) -> list[str]:
     """``name`` with one version per tiny model ``model-1``...``model-<count>`` of ``run``,
     registered with the run id (MLflow's server refuses a run's artifact location without it)."""
     with probe.prerequisite("register tiny models from run artifacts"):
         client.create_registered_model(name)
         versions = list(
-            support.register_logged(
-                client, name, support.LoggedFolders(run.run_id, run.artifact_uris[:count])
+            model_runs.register_logged(
+                client, name, model_runs.LoggedFolders(run.run_id, run.artifact_uris[:count])
             )
         )
     assert versions == [str(n) for n in range(1, count + 1)], f"registered as {versions}"
@@ -29,7 +29,7 @@ def _register(client, probe, name: str, run: support.LoggedFolders, count: int) 
 
 def _assert_loads(probe, uri: str, slope: float, accepted: str, why: str) -> None:
     with probe.after_acceptance(f"load_model({uri})", accepted=accepted):
-        got = support.predictions(uri)
+        got = model_runs.predictions(uri)
     assert got == tiny_model.expected(slope), (
         f"{uri} predicts {got}, expected {tiny_model.expected(slope)} ({why})"
     )
@@ -42,8 +42,8 @@ def test_download_uri_serves_the_registered_files(
     # given a version registered from a run's folder: a tiny MLflow model and a binary file
     name = names("uri-download")
     folder = tiny_model.save(tmp_path / "model", 1.5)
-    support.write_tree(folder, {"extra/weights.bin": support.NON_MLFLOW_FILES["weights.bin"]})
-    sent = support.read_tree(folder)
+    file_trees.write_tree(folder, {"extra/weights.bin": file_trees.NON_MLFLOW_FILES["weights.bin"]})
+    sent = file_trees.read_tree(folder)
     with probe.prerequisite("log the folder as run artifacts"):
         run = client.create_run(experiment_id)
         client.log_artifacts(run.info.run_id, str(folder), "model")
@@ -58,13 +58,13 @@ def test_download_uri_serves_the_registered_files(
         download_uri = client.get_model_version_download_uri(name, "1")
     accepted = f"{name} v1 (download URI {download_uri})"
     with probe.after_acceptance("download the download URI", accepted=accepted):
-        direct = support.download_tree(download_uri, tmp_path / "direct")
+        direct = file_trees.download_tree(download_uri, tmp_path / "direct")
     with probe.after_acceptance(f"download models:/{name}/1", accepted=accepted):
-        through_uri = support.download_tree(f"models:/{name}/1", tmp_path / "models-uri")
+        through_uri = file_trees.download_tree(f"models:/{name}/1", tmp_path / "models-uri")
 
     # then both are the registered files, byte for byte
     for what, got in (("the download URI", direct), (f"models:/{name}/1", through_uri)):
-        difference = support.tree_difference(sent, got)
+        difference = file_trees.tree_difference(sent, got)
         assert not difference, f"{what} of {name} v1 ({download_uri}): {difference}"
 
 
@@ -76,26 +76,26 @@ def test_latest_skips_a_deleted_newest_version(
     # deletes versions: version.delete's row; else latest is version 3)
     name = names("uri-latest")
     with probe.prerequisite("log model folders as run artifacts"):
-        run = support.tiny_models_run(shared_runs, client, experiment_id)
+        run = model_runs.tiny_models_run(shared_runs, client, experiment_id)
     _register(client, probe, name, run, 3)
-    deleted = support.best_effort(
+    deleted = prerequisites.best_effort(
         probe,
         "delete_model_version",
         lambda: client.delete_model_version(name, "3"),
-        state=lambda: support.latest_version_numbers(client, name),
+        state=lambda: states.latest_version_numbers(client, name),
         before=("3",),
     )
     expected = "2" if deleted else "3"
 
     # when models:/<name>/latest is resolved and loaded
     with probe.feature(f"get_latest_versions({name}) (resolving models:/{name}/latest)"):
-        latest = support.resolved_version(client, name)
+        latest = stages.resolved_version(client, name)
 
     # then it is the highest live version: 2 (3 where it was not deleted)
     gone = " after v3 was deleted" if deleted else ""
     assert latest == expected, f"models:/{name}/latest resolves to v{latest}{gone}"
     accepted = f"{name} v1-v3" + gone
-    slope = support.TINY_SLOPES[int(expected) - 1]
+    slope = model_runs.TINY_SLOPES[int(expected) - 1]
     _assert_loads(probe, f"models:/{name}/latest", slope, accepted, f"v{expected}'s{gone}")
 
 
@@ -106,13 +106,13 @@ def test_version_stage_and_alias_uris_load_their_versions(
     # given versions 1 and 2 (slopes 1 and 2), both in Staging, and an alias on version 1
     name = names("uri-stage-alias")
     with probe.prerequisite("log model folders as run artifacts"):
-        run = support.tiny_models_run(shared_runs, client, experiment_id)
+        run = model_runs.tiny_models_run(shared_runs, client, experiment_id)
     _register(client, probe, name, run, 2)
-    one, two = support.TINY_SLOPES[0], support.TINY_SLOPES[1]
-    state = lambda: support.model_state(client, name)  # noqa: E731
-    with support.stage_api():
+    one, two = model_runs.TINY_SLOPES[0], model_runs.TINY_SLOPES[1]
+    state = lambda: states.model_state(client, name)  # noqa: E731
+    with stages.stage_api():
         staged = all(
-            support.best_effort(
+            prerequisites.best_effort(
                 probe,
                 "transition_model_version_stage",
                 lambda v=version: client.transition_model_version_stage(name, v, "Staging"),
@@ -120,7 +120,7 @@ def test_version_stage_and_alias_uris_load_their_versions(
             )
             for version in ("1", "2")
         )
-    aliased = support.best_effort(
+    aliased = prerequisites.best_effort(
         probe,
         "set_registered_model_alias",
         lambda: client.set_registered_model_alias(name, "rc-pinned", "1"),
@@ -134,7 +134,7 @@ def test_version_stage_and_alias_uris_load_their_versions(
     _assert_loads(probe, f"models:/{name}/1", one, accepted, "v1's")
     if staged:
         with probe.feature(f"get_latest_versions({name}, Staging) (models:/{name}/Staging)"):
-            in_staging = support.resolved_version(client, name, "Staging")
+            in_staging = stages.resolved_version(client, name, "Staging")
         assert in_staging == "2", (
             f"models:/{name}/Staging resolves to v{in_staging}; v1 and v2 are in Staging"
         )

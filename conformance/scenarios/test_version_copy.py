@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mlflow.exceptions import MlflowException
 
-from conformance.scenarios import support, tiny_model
+from conformance.scenarios import file_trees, model_runs, prerequisites, states, tiny_model
 from conformance.scenarios.markers import feature
 
 
@@ -29,10 +29,10 @@ def _source_model(client, probe, name: str, run_id: str, uris: list[str]) -> lis
     copy is a version created from another (the same store operation), so a registry whose
     version creation breaks is judged here too."""
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
     with probe.feature(
         "create_model_version (the source versions)",
-        state=support.latest_held(client, name, empty),
+        state=states.latest_held(client, name, empty),
     ):
         return [str(client.create_model_version(name, uri, run_id).version) for uri in uris]
 
@@ -47,7 +47,7 @@ def test_copy_to_a_new_model_is_its_version_1(
 ):
     # given a source model with versions 1 and 2 (slopes 1 and 2) and a name nobody has
     with probe.prerequisite("log model folders as run artifacts"):
-        run = support.tiny_models_run(shared_runs, client, experiment_id)
+        run = model_runs.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst")
     _source_model(client, probe, src, run.run_id, run.artifact_uris[:2])
     before = _version(client.get_model_version(src, "1"))
@@ -64,12 +64,12 @@ def test_copy_to_a_new_model_is_its_version_1(
     stored = _version(client.get_model_version(dst, "1"))
     assert stored == expected, f"{dst} v1 reads back {stored}, expected {expected}"
     # and it loads as the source's version 1 (not version 2), which is left as it was
-    slope = support.TINY_SLOPES[0]
+    slope = model_runs.TINY_SLOPES[0]
     with probe.after_acceptance(f"load models:/{dst}/1", accepted=f"the copy {dst} v1"):
-        got = support.predictions(f"models:/{dst}/1")
+        got = model_runs.predictions(f"models:/{dst}/1")
     assert got == tiny_model.expected(slope), (
         f"the copy of {src} v1 predicts {got}, v1 predicts {tiny_model.expected(slope)} (v2: "
-        f"{tiny_model.expected(support.TINY_SLOPES[1])})"
+        f"{tiny_model.expected(model_runs.TINY_SLOPES[1])})"
     )
     after = _version(client.get_model_version(src, "1"))
     assert after == before, f"copying changed the source version: {before} -> {after}"
@@ -81,14 +81,14 @@ def test_copy_to_an_existing_model_is_its_next_version_with_the_same_files(
 ):
     # given a source version, and a destination model that has two versions already
     with probe.prerequisite("log model folders as run artifacts"):
-        run = support.tiny_models_run(shared_runs, client, experiment_id)
+        run = model_runs.tiny_models_run(shared_runs, client, experiment_id)
     src, dst = names("copy-src"), names("copy-dst-existing")
     _source_model(client, probe, src, run.run_id, run.artifact_uris[2:3])
-    support.model_with_versions(client, probe, dst, 2)
-    held = support.latest_numbers_of(client.get_registered_model(dst))
+    prerequisites.model_with_versions(client, probe, dst, 2)
+    held = states.latest_numbers_of(client.get_registered_model(dst))
 
     # when the source version is copied to it
-    copied = _copy(client, probe, f"models:/{src}/1", dst, support.latest_held(client, dst, held))
+    copied = _copy(client, probe, f"models:/{src}/1", dst, states.latest_held(client, dst, held))
 
     # then the copy is the destination's version 3, and downloads as the source's files
     assert (copied.name, str(copied.version)) == (dst, "3"), (
@@ -96,8 +96,8 @@ def test_copy_to_an_existing_model_is_its_next_version_with_the_same_files(
     )
     accepted = f"the copy {dst} v3"
     with probe.after_acceptance(f"download models:/{dst}/3", accepted=accepted):
-        copy_files = support.download_tree(f"models:/{dst}/3", tmp_path / "copy")
+        copy_files = file_trees.download_tree(f"models:/{dst}/3", tmp_path / "copy")
     with probe.prerequisite(f"download models:/{src}/1"):
-        source_files = support.download_tree(f"models:/{src}/1", tmp_path / "source")
-    difference = support.tree_difference(source_files, copy_files)
+        source_files = file_trees.download_tree(f"models:/{src}/1", tmp_path / "source")
+    difference = file_trees.tree_difference(source_files, copy_files)
     assert not difference, f"{dst} v3, copied from {src} v1: {difference}"

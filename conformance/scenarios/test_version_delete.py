@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.scenarios.error_answers import MISSING, expect_error
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    MISSING,
-    SOURCE_ROOT,
-    answers_of,
-    check_marks,
-    created_state,
-    expect_error,
-    held,
-    mark_model,
-    mark_version,
-    model_with_versions,
-    names_present,
-    registry_state,
-)
+from conformance.scenarios.marks import check_marks, mark_model, mark_version
+from conformance.scenarios.prerequisites import SOURCE_ROOT, answers_of, model_with_versions
+from conformance.scenarios.searches import names_present
+from conformance.scenarios.states import created_state, held, registry_state
 
 
 @pytest.mark.parametrize("which", ["first", "middle", "last"])

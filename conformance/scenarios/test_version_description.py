@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    SOURCE_ROOT,
-    description_of,
-    held,
-    mark_version,
-    version_state,
-)
+from conformance.scenarios.marks import mark_version
+from conformance.scenarios.prerequisites import SOURCE_ROOT
+from conformance.scenarios.states import description_of, held, version_state
 
 _TEXTS = {
     "plain": "scored 0.91 on the holdout set",

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
+from conformance.scenarios.error_answers import MISSING, expect_error
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import MISSING, SOURCE_ROOT, expect_error, model_with_versions
+from conformance.scenarios.prerequisites import SOURCE_ROOT, model_with_versions
 
 #: Allowance between this machine's clock and the registry's when checking timestamps; far
 #: below the factor of 1000 that tells milliseconds from seconds or microseconds.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from conformance.scenarios import support
+from conformance.scenarios import prerequisites, states
 from conformance.scenarios.markers import feature
 
 CREATORS = 8
@@ -24,18 +24,18 @@ def test_numbers_are_sequential_and_never_reused(client, names, probe):
     # given a new model
     name = names("numbering")
     with probe.prerequisite("create_registered_model"):
-        empty = support.latest_numbers_of(client.create_registered_model(name))
+        empty = states.latest_numbers_of(client.create_registered_model(name))
 
     # when three versions are created, the middle one deleted, and one more created
-    sources = [f"{support.SOURCE_ROOT}/{name}/{n}" for n in range(1, 5)]
-    with probe.feature("create_model_version", state=support.latest_held(client, name, empty)):
+    sources = [f"{prerequisites.SOURCE_ROOT}/{name}/{n}" for n in range(1, 5)]
+    with probe.feature("create_model_version", state=states.latest_held(client, name, empty)):
         first = [_create(client, name, source) for source in sources[:3]]
     assert first == ["1", "2", "3"], f"three versions of a new model were numbered {first}"
-    deleted = support.best_effort(  # (version.delete's row: judged without where refused)
+    deleted = prerequisites.best_effort(  # (version.delete's row: judged without where refused)
         probe,
         "delete_model_version",
         lambda: client.delete_model_version(name, "2"),
-        state=lambda: support.latest_version_numbers(client, name),
+        state=lambda: states.latest_version_numbers(client, name),
     )
     with probe.feature(
         "create_model_version (after a delete)" if deleted else "create_model_version"
@@ -59,7 +59,7 @@ def test_concurrent_creators_get_distinct_numbers(client, names, probe):
     name = names("numbering-concurrent")
     with probe.prerequisite("create_registered_model"):
         client.create_registered_model(name)
-    sources = [f"{support.SOURCE_ROOT}/{name}/creator-{n}" for n in range(CREATORS)]
+    sources = [f"{prerequisites.SOURCE_ROOT}/{name}/creator-{n}" for n in range(CREATORS)]
 
     # when they all create a version at the same time
     at_once = f"create_model_version ({CREATORS} at once)"

@@ -13,15 +13,11 @@ from mlflow.exceptions import MlflowException
 
 from conformance.run.probe import Inconclusive, no_verdict
 from conformance.run.refusals import Kind, classify
+from conformance.scenarios.error_answers import MISSING
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import (
-    MISSING,
-    SOURCE_ROOT,
-    held,
-    mark_version,
-    version_state,
-    version_tags,
-)
+from conformance.scenarios.marks import mark_version
+from conformance.scenarios.prerequisites import SOURCE_ROOT
+from conformance.scenarios.states import held, version_state, version_tags
 
 KEYS = {"plain": "owner", "dotted": "rc.owner", "spaced": "rc owner"}
 

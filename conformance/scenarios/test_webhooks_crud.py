@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance.scenarios.error_answers import MISSING, expect_codes
 from conformance.scenarios.markers import feature, requires_client
-from conformance.scenarios.support import held
+from conformance.scenarios.states import held
 from conformance.scenarios.webhooks import (
     UNUSED_PUBLIC_URL,
     event,

@@ -29,7 +29,8 @@ import pytest
 from conformance.run.probe import Inconclusive, Unsupported, no_verdict
 from conformance.run.refusals import Kind, classify
 from conformance.scenarios.markers import feature, requires_client
-from conformance.scenarios.support import held, model_with_versions
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.states import held
 from conformance.scenarios.webhooks import (
     DELIVERY_WAIT_S,
     Delivery,

@@ -9,8 +9,8 @@ an empty body for ``{}`` and never reads the content type); each answer is check
 from __future__ import annotations
 
 from conformance.scenarios.markers import feature
+from conformance.scenarios.prerequisites import SOURCE_ROOT
 from conformance.scenarios.rest import documented
-from conformance.scenarios.support import SOURCE_ROOT
 
 
 def _tags(entity: dict) -> dict[str, str]:

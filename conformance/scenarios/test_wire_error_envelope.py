@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from conformance.scenarios.error_answers import DUPLICATE, INVALID, MISSING
 from conformance.scenarios.markers import feature
+from conformance.scenarios.prerequisites import SOURCE_ROOT
 from conformance.scenarios.rest import expect_envelope
-from conformance.scenarios.support import SOURCE_ROOT
 
 
 @feature("wire.error-envelope")

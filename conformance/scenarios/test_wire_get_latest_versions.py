@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import model_with_versions, stage_api
+from conformance.scenarios.prerequisites import model_with_versions
+from conformance.scenarios.stages import stage_api
 
 ENDPOINT = "registered-models/get-latest-versions"
 ASKED = ["Staging", "Production"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import SOURCE_ROOT
+from conformance.scenarios.prerequisites import SOURCE_ROOT
 
 #: A field of no registry request, as a client of a later MLflow would send one.
 UNKNOWN = "rc_field_of_a_later_client"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.scenarios.markers import feature
-from conformance.scenarios.support import SOURCE_ROOT
+from conformance.scenarios.prerequisites import SOURCE_ROOT
 
 TIMESTAMPS = ("creation_timestamp", "last_updated_timestamp")
 

@@ -16,20 +16,12 @@ from typing import Any
 from conformance.run.ledger import in_workspace
 from conformance.run.probe import Probe
 from conformance.run.registry_client import direct
+from conformance.scenarios.error_answers import MISSING, expect_error
 from conformance.scenarios.markers import feature, requires_client
-from conformance.scenarios.support import (
-    MISSING,
-    SOURCE_ROOT,
-    RunWorkspaces,
-    best_effort,
-    expect_error,
-    held,
-    model_state,
-    names_of,
-    registry_state,
-    search_all,
-    skip_without_workspaces,
-)
+from conformance.scenarios.prerequisites import SOURCE_ROOT, best_effort
+from conformance.scenarios.searches import names_of, search_all
+from conformance.scenarios.states import held, model_state, registry_state
+from conformance.scenarios.workspaces import RunWorkspaces, skip_without_workspaces
 
 pytestmark = requires_client("workspaces")
 

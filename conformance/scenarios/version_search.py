@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.run.probe import Probe, Unsupported
-from conformance.scenarios.support import SOURCE_ROOT, search_all
+from conformance.scenarios.prerequisites import SOURCE_ROOT
+from conformance.scenarios.searches import search_all
 
 #: How many pages a search of a few of our versions may take before it is an endless one.
 MAX_PAGES = 50
@@ -71,7 +72,7 @@ def quoted_list(values: Iterable[str]) -> str:
 
 
 def source_of(name: str, number: int | str) -> str:
-    """The source :func:`conformance.scenarios.support.model_with_versions` gives a version."""
+    """The source :func:`.prerequisites.model_with_versions` gives a version."""
     return f"{SOURCE_ROOT}/{name}/{number}"
 
 
