@@ -101,7 +101,7 @@ class Probe:
             if (
                 answer.kind is Kind.REFUSAL
                 and state is not None
-                and self._read_state(call, state) != before
+                and state_changed(state, before, self._read_state(call, state))
             ):
                 self._fail(f"{call} was refused ({answer.reason}) but changed the state", exc)
             if answer.kind is Kind.REFUSAL:
@@ -198,6 +198,15 @@ class Probe:
         if exchanges:  # the last ones: the failing request, not the reads that preceded it
             entry["http"] = exchanges[-_EXCHANGES_KEPT:]
         self.evidence.append(entry)
+
+
+def state_changed(state: Callable[[], object], before: object, after: object) -> bool:
+    """Whether ``after``, ``state`` read after a refused call, shows a change from ``before``. A
+    state that held part of ``before`` instead of reading it judges that itself (its
+    ``changed``): what a registry answers to a write may show less than a read of the same
+    entity, and such a difference is no change."""
+    judge = getattr(state, "changed", None)
+    return bool(judge(before, after)) if judge is not None else before != after
 
 
 def judged(exc: BaseException, exchanges: list[dict[str, Any]], since: float) -> Classification:

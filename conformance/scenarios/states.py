@@ -141,13 +141,81 @@ def created_state(client: Any, name: str, created: dict[str, ModelVersion]) -> C
     read = functools.partial(registry_state, client, {name: list(created)})
     if any(answer.status != "READY" for answer in created.values()):
         return read
-    return functools.partial(_held_or_read, _model_read_with(client, name, created), read)
+    return CreatedState(client, name, created, read)
+
+
+#: registry URI -> the fields of :func:`state_of_version` in which its answer creating a version
+#: differs from a read of that version right after: learned once, by a control version, when a
+#: held answer first meets a read that differs from it after a refusal.
+_ANSWER_ONLY_FIELDS: dict[str | None, frozenset[str]] = {}
+
+
+class CreatedState:
+    """:func:`created_state`'s state. Its first answer holds what the registry answered about the
+    versions; a later read that differs from it in a field where this registry's answers always
+    differ from its reads (tags it adds, say) shows no change there: :meth:`changed` leaves such
+    fields out, so that a clean refusal is not taken for a refusal that changed the state."""
+
+    def __init__(
+        self, client: Any, name: str, created: dict[str, ModelVersion], read: Callable[[], Any]
+    ) -> None:
+        self._client, self._name, self._created, self._read = client, name, created, read
+        self._first = _model_read_with(client, name, created)
+        self._held = False
+
+    def __call__(self) -> Any:
+        for value in self._first:
+            self._held = True
+            return value
+        return self._read()
+
+    def changed(self, before: Any, after: Any) -> bool:
+        if before == after or not self._held:
+            return before != after
+        ignored = self._answer_only_fields()
+        return _without_fields(before, ignored) != _without_fields(after, ignored)
+
+    def _answer_only_fields(self) -> frozenset[str]:
+        """Create a version like the first held one and compare its answer with a read of it."""
+        uri = getattr(self._client, "_registry_uri", None)
+        if uri not in _ANSWER_ONLY_FIELDS:
+            like = next(iter(self._created.values()))
+            try:
+                answer = self._client.create_model_version(
+                    self._name, like.source, run_id=like.run_id or None
+                )
+                read = version_state(self._client, self._name, str(answer.version))
+            except MlflowException:
+                return frozenset()  # no control: every field is judged
+            made = state_of_version(answer)
+            _ANSWER_ONLY_FIELDS[uri] = frozenset(
+                field for field, value in made.items() if read is None or read[field] != value
+            )
+        return _ANSWER_ONLY_FIELDS[uri]
 
 
 def _model_read_with(client: Any, name: str, created: dict[str, ModelVersion]) -> Iterator[Any]:
     """The first answer of :func:`created_state`, read when it is asked for."""
     versions = {version: state_of_version(answer) for version, answer in created.items()}
     yield {name: {"model": model_state(client, name), "versions": versions}}
+
+
+def _without_fields(state: Any, fields: frozenset[str]) -> Any:
+    """A :func:`registry_state` without ``fields`` of its versions."""
+    if not fields or not isinstance(state, dict):
+        return state
+    return {
+        name: {
+            **entry,
+            "versions": {
+                version: None
+                if fields_of is None
+                else {key: value for key, value in fields_of.items() if key not in fields}
+                for version, fields_of in entry["versions"].items()
+            },
+        }
+        for name, entry in state.items()
+    }
 
 
 def version_tags(client: Any, name: str, version: str) -> dict[str, str]:
