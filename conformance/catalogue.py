@@ -464,7 +464,8 @@ FEATURES: tuple[Feature, ...] = (
         "versions (numbered from 1 in each), aliases, searches and deletes MUST concern only "
         "the workspace selected for the call (`mlflow.set_workspace`, the `X-MLFLOW-WORKSPACE` "
         "header); a model of one workspace MUST be `RESOURCE_DOES_NOT_EXIST` from another. A "
-        "target without workspaces is not tested on this row.",
+        "target without workspaces is not tested on this row, nor is any target by a run whose "
+        "namespace workspace names cannot start with (only lowercase letters, digits, `-`).",
         level="extended",
     ),
     # --- the wire (HTTP targets only: what MLflow's client hides) ---

@@ -10,6 +10,13 @@ import time
 
 #: 1-41 letters, digits, ``-`` or ``_``: no ``%`` and no quote (it goes into LIKE filters as is).
 NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}")
+#: A namespace that is the start of a workspace name as MLflow allows it (lowercase letters,
+#: digits, ``-``): only such a namespace mints workspaces, so none is ever normalised into another.
+_WORKSPACE_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9-]*")
+#: What follows ``<namespace>-`` in a workspace name of the run: ``<worker>-<n>-<hint>``, exactly
+#: three parts without ``-``, after the ``c<i>-`` of a client's run (:func:`of_client`). That
+#: count keeps namespace ``ci`` from matching ``ci-x``'s names.
+_WORKSPACE_TAIL = r"(?:c[0-9]+-)?[a-z0-9]+-[0-9]+-[a-z0-9]+"
 
 
 def new_namespace() -> str:
@@ -19,3 +26,23 @@ def new_namespace() -> str:
 
 def is_namespace(text: str) -> bool:
     return NAMESPACE.fullmatch(text) is not None
+
+
+def of_client(namespace: str, index: int) -> str:
+    """The namespace of the run through the ``index``-th client of ``run --client`` (from 1):
+    its own, and still the given one's for ``sweep``."""
+    return f"{namespace}-c{index}"
+
+
+def mints_workspaces(namespace: str) -> bool:
+    """Whether a run of ``namespace`` can name workspaces after it as they are (the default
+    namespaces can); a run of any other namespace creates none."""
+    return _WORKSPACE_NAMESPACE.fullmatch(namespace) is not None
+
+
+def is_workspace_of(namespace: str, name: str) -> bool:
+    """Whether ``name`` is a workspace name a run of ``namespace`` (or of its clients' runs)
+    mints, and no other namespace's."""
+    return mints_workspaces(namespace) and (
+        re.fullmatch(f"{re.escape(namespace)}-{_WORKSPACE_TAIL}", name) is not None
+    )

@@ -18,6 +18,7 @@ from typing import Any
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import (
     FEATURE_DISABLED,
+    INVALID_PARAMETER_VALUE,
     INVALID_STATE,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
@@ -27,6 +28,7 @@ from reference_backend.name_index import NameIndex
 
 try:  # MLflow 3.10+
     from mlflow.entities import Workspace
+    from mlflow.entities.workspace import WorkspaceDeletionMode
     from mlflow.store.workspace.abstract_store import WorkspaceNameValidator
     from mlflow.utils.workspace_context import get_request_workspace
 
@@ -63,9 +65,17 @@ def entity_workspace() -> dict[str, str]:
     return {"workspace": active_workspace()} if MLFLOW_HAS_WORKSPACES else {}
 
 
-def _mode(mode: Any) -> str:
-    """A deletion mode as its name (MLflow passes ``WorkspaceDeletionMode``, a string enum)."""
-    return str(getattr(mode, "value", mode))
+def _mode(mode: Any) -> WorkspaceDeletionMode:
+    """A deletion mode as MLflow's ``WorkspaceDeletionMode`` (which MLflow passes, or its exact
+    value); anything else is refused, as MLflow's SQL store refuses it, never taken for one."""
+    try:
+        return WorkspaceDeletionMode(mode)
+    except ValueError:
+        modes = ", ".join(known.value for known in WorkspaceDeletionMode)
+        raise MlflowException(
+            f"Invalid workspace deletion mode {mode!r}. Expected one of: {modes}.",
+            INVALID_PARAMETER_VALUE,
+        ) from None
 
 
 def _missing(name: str) -> MlflowException:
@@ -139,15 +149,16 @@ class WorkspaceProvider:
             raise MlflowException(
                 f"Cannot delete the reserved '{DEFAULT_WORKSPACE_NAME}' workspace", INVALID_STATE
             )
+        mode = _mode(mode)
         with self._lock:
             partition = self._named(workspace_name)
-            if partition.models and _mode(mode) == "RESTRICT":
+            if partition.models and mode is WorkspaceDeletionMode.RESTRICT:
                 raise MlflowException(
                     f"Cannot delete workspace '{workspace_name}': it still holds "
                     f"{len(partition.models)} registered model(s). Remove or reassign them first.",
                     INVALID_STATE,
                 )
-            if _mode(mode) == "SET_DEFAULT":
+            if mode is WorkspaceDeletionMode.SET_DEFAULT:
                 self._move_to_default(partition)
             del self._partitions[workspace_name]
 

@@ -19,6 +19,7 @@ from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
 from tests import servers
+from tests.wire_proxy import Break, Exchange, wire_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -205,3 +206,34 @@ def test_a_sweep_that_cannot_list_is_one_line(tmp_path: Path, args: tuple[str, .
     (line,) = completed.stderr.strip().splitlines()
     assert says in line
     assert "hunter2" not in completed.stdout + completed.stderr
+
+
+def _without_server_info(exchange: Exchange) -> None:
+    if exchange.path in ("/api/3.0/mlflow/server-info", "/api/3.0/mlflow/server-features"):
+        exchange.answer(404, b"<!doctype html><title>404 Not Found</title>", "text/html")
+
+
+def test_a_registry_without_server_info_is_swept_as_one_without_workspaces(tmp_path: Path):
+    """An MLflow 2 server (or another registry) has no ``server-info``: MLflow's client cannot
+    tell whether it has workspaces, and the sweep takes that refusal for none."""
+    namespace = "rcnoinfo"
+    mine = [f"{namespace}-main-1-model", f"{namespace}-gw0-2-model"]
+    others = [f"{namespace}2-main-1-model", f"{namespace.upper()}-main-1-model"]
+    broken = Break("answers server-info and server-features with 404", request=_without_server_info)
+    with (
+        servers.reference_server("sweep-no-server-info", workdir=tmp_path) as upstream,
+        wire_proxy(upstream, broken) as url,
+    ):
+        client = MlflowClient(tracking_uri=url, registry_uri=url)
+        for name in mine + others:
+            client.create_registered_model(name)
+        sweep = ("sweep", "--namespace", namespace, "--registry-uri", url)
+
+        dry = _command(tmp_path, *sweep)
+        done = _command(tmp_path, *sweep, "--yes")
+
+        left = sorted(model.name for model in client.search_registered_models())
+    assert dry.returncode == 0, dry.stderr
+    assert _listed(dry.stdout)["models"] == set(mine)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert left == sorted(others)

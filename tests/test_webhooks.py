@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from mlflow.entities.webhook import WebhookEvent, WebhookStatus
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import ENDPOINT_NOT_FOUND
 from mlflow.tracking import MlflowClient
 from mlflow.webhooks.delivery import _generate_hmac_signature
 
@@ -37,7 +39,7 @@ def _create(client: MlflowClient, name: str, url: str = UNUSED_PUBLIC_URL, **kwa
 
 
 def _names(client: MlflowClient) -> set[str]:
-    return {webhook.name for webhook in client.list_webhooks(max_results=1000)}
+    return {webhook.name for webhook in client.list_webhooks()}  # (the tests make a few)
 
 
 def test_the_cleanup_removes_the_runs_webhooks_and_nothing_else():
@@ -72,6 +74,41 @@ def test_the_sweep_lists_and_deletes_the_namespaces_webhooks_only():
 
     assert sweep.delete(found, uri, uri) == []
     assert _names(client) == set(look_alikes)
+
+
+def test_a_refused_deletion_is_a_leftover_and_a_capped_listing_is_no_obstacle(monkeypatch):
+    """A registry (or a gateway) that lists webhooks, caps the page size below what a client may
+    ask for, and answers their deletion with 405: the run's webhooks are found and, kept, are
+    reported as left behind, never taken for "nothing to remove"."""
+    uri = "memory://rc-webhooks-refused-deletion"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    ledger = Ledger("rcrefused")
+    [name] = [ledger.mint_webhook("a", uri, uri)]
+    _create(client, name)
+    store = client._get_registry_client().store
+    listed = store.list_webhooks
+
+    def capped(max_results=None, page_token=None):
+        if max_results is not None and max_results > 50:
+            raise MlflowException.invalid_parameter_value("max_results must be at most 50")
+        return listed(max_results, page_token)
+
+    def refused(webhook_id):
+        raise MlflowException("Method Not Allowed", error_code=ENDPOINT_NOT_FOUND)
+
+    monkeypatch.setattr(store, "list_webhooks", capped)
+    monkeypatch.setattr(store, "delete_webhook", refused)
+
+    [left] = ledger.sweep()
+    [swept] = sweep.delete(sweep.find("rcrefused", uri, uri), uri, uri)
+
+    assert left.name == name
+    assert "ENDPOINT_NOT_FOUND" in left.reason
+    assert swept.name == f"webhook {name}"
+    assert _names(client) == {name}
+    monkeypatch.undo()
+    assert ledger.sweep() == []
+    assert _names(client) == set()
 
 
 def test_the_reference_signature_is_mlflows_and_the_suite_checks_it():

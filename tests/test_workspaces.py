@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from mlflow.entities.model_registry import RegisteredModelTag
+from mlflow.entities.model_registry.prompt_version import IS_PROMPT_TAG_KEY
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -56,6 +58,10 @@ def test_deleting_workspaces_by_mode(uri):
     assert _error(client.create_workspace, "keep") == "RESOURCE_ALREADY_EXISTS"
     assert _error(client.delete_workspace, "keep") == "INVALID_STATE"  # RESTRICT: not empty
     assert _error(client.delete_workspace, "default") == "INVALID_STATE"
+    store = client._get_registry_client().store
+    for unknown in ("restrict", "RESTRICT ", "DROP"):  # never taken for CASCADE, nor any mode
+        assert _error(store.delete_workspace, "keep", unknown) == "INVALID_PARAMETER_VALUE"
+    assert _error(store.delete_workspace, "keep", "RESTRICT") == "INVALID_STATE"
     client.delete_workspace("gone", mode="CASCADE")
     client.delete_workspace("moved", mode="SET_DEFAULT")
     assert [w.name for w in client.list_workspaces()] == ["default", "keep"]
@@ -80,9 +86,9 @@ def test_an_emulation_without_workspaces_keeps_every_model_in_the_default_one(ur
 
 def test_the_ledger_removes_the_runs_models_in_its_workspaces_then_the_workspaces(uri):
     client = MlflowClient(uri, uri)
-    ledger = Ledger("rcTest_ns", worker="gw0")
+    ledger = Ledger("rc-test-ns", worker="gw0")
     workspace = ledger.mint_workspace("a", uri, uri)
-    assert workspace.startswith("rctest-ns-gw0-")
+    assert workspace.startswith("rc-test-ns-gw0-")
     name = ledger.mint("m", uri, uri)
     client.create_workspace(workspace)
     ledger.place(name, workspace)
@@ -100,21 +106,47 @@ def test_the_ledger_removes_the_runs_models_in_its_workspaces_then_the_workspace
     assert ledger.sweep() == []
 
 
-def test_a_workspace_holding_what_the_run_did_not_create_is_left_behind(uri):
+@pytest.mark.parametrize("held", ["someone-elses", "a-prompt"])
+def test_a_workspace_holding_what_the_run_did_not_create_is_left_behind(uri, monkeypatch, held):
+    """Even where deleting a workspace takes what it holds with it (a registry whose default mode
+    is CASCADE: MLflow's client asks for RESTRICT by sending no mode), the ledger never asks."""
     client = MlflowClient(uri, uri)
     ledger = Ledger("rc-test", worker="main")
     workspace = ledger.mint_workspace("a", uri, uri)
     client.create_workspace(workspace)
     with in_workspace(workspace):
-        client.create_registered_model("someone-elses")
+        tags = {IS_PROMPT_TAG_KEY: "true"} if held == "a-prompt" else {}
+        client._get_registry_client().store.create_registered_model(held, tags=list_of(tags))
+    deleted = []
+    cascade = MlflowClient.delete_workspace
+
+    def deleting_all(self, name, mode="RESTRICT"):
+        deleted.append(name)
+        cascade(self, name, mode="CASCADE")
+
+    monkeypatch.setattr(MlflowClient, "delete_workspace", deleting_all)
 
     [left] = ledger.remove_workspaces([workspace])
 
     assert left.name == f"workspace {workspace}"
-    assert "INVALID_STATE" in left.reason or "still holds" in left.reason
+    assert f"still holds registered models: {held}" in left.reason
+    assert deleted == []
     with in_workspace(workspace):
-        assert client.get_registered_model("someone-elses").name == "someone-elses"
+        assert client._get_registry_client().store.get_registered_model(held).name == held
     assert [left.name for left in ledger.unconfirmed("why")] == [f"workspace {workspace}"]
+
+
+def list_of(tags: dict[str, str]) -> list[RegisteredModelTag]:
+    return [RegisteredModelTag(key, value) for key, value in tags.items()]
+
+
+@pytest.mark.parametrize("namespace", ["rcTest", "rc_test", "RC"])
+def test_a_namespace_that_is_no_workspace_name_mints_no_workspace(namespace):
+    """Normalised (lowercase, ``-`` for ``_``), it could name another namespace's workspaces."""
+    with pytest.raises(ValueError, match="not a workspace name"):
+        Ledger(namespace).mint_workspace("a", "memory://x", "memory://x")
+    with pytest.raises(ValueError, match="not a workspace name"):
+        Ledger("rc-test").mint_workspace("two-parts", "memory://x", "memory://x")
 
 
 @pytest.mark.slow
@@ -137,24 +169,70 @@ def test_a_workspace_server_is_supported_and_left_as_it_was(migrated_sqlite, tmp
 
 def test_a_sweep_removes_an_interrupted_runs_workspaces_and_nothing_else(uri):
     client = MlflowClient(uri, uri)
-    for workspace in ("rc-ns-gw0-1-a", "other"):
+    # the run's (and its second client's run's); another namespace's (a longer one, with this
+    # one's prefix), or not a minted name; someone else's
+    ours = ["rc-ns-gw0-1-a", "rc-ns-c2-main-3-b"]
+    others = ["rc-ns-x-gw0-1-a", "rc-ns-main-1-main-2-a", "rc-ns-c2-x-main-3-b", "rc-ns-gw0-1"]
+    others.append("other")
+    for workspace in ours + others:
         client.create_workspace(workspace)
         with in_workspace(workspace):
-            client.create_registered_model("rc_NS-gw0-2-m")
-            client.create_registered_model("not-the-runs")
-    with in_workspace("rc-ns-gw0-1-a"):
-        client.delete_registered_model("not-the-runs")
+            client.create_registered_model("rc-ns-gw0-2-m")
+            if workspace not in ours:
+                client.create_registered_model("not-the-runs")
+    # a namespace that MLflow's workspace names cannot hold as it is matches none of them
+    assert sweep.find("rc_NS", uri, uri).workspaces == []
+    assert sweep.find("RC-NS", uri, uri).workspaces == []
 
-    found = sweep.find("rc_NS", uri, uri)
+    found = sweep.find("rc-ns", uri, uri)
 
     assert found.lines() == [
-        "model rc_NS-gw0-2-m in workspace rc-ns-gw0-1-a (versions: none; aliases: none)",
+        "model rc-ns-gw0-2-m in workspace rc-ns-gw0-1-a (versions: none; aliases: none)",
+        "model rc-ns-gw0-2-m in workspace rc-ns-c2-main-3-b (versions: none; aliases: none)",
         "workspace rc-ns-gw0-1-a",
+        "workspace rc-ns-c2-main-3-b",
     ]
     assert sweep.delete(found, uri, uri) == []
-    assert [w.name for w in client.list_workspaces()] == ["default", "other"]
-    with in_workspace("other"):
-        assert {m.name for m in client.search_registered_models()} == {
-            "rc_NS-gw0-2-m",
-            "not-the-runs",
-        }
+    assert [w.name for w in client.list_workspaces()] == ["default", *others]
+    for workspace in others:
+        with in_workspace(workspace):
+            assert {m.name for m in client.search_registered_models()} == {
+                "rc-ns-gw0-2-m",
+                "not-the-runs",
+            }
+
+
+def test_a_sweep_deletes_no_workspace_that_holds_what_it_did_not_list(uri):
+    client = MlflowClient(uri, uri)
+    client.create_workspace("rc-ns-gw0-1-a")
+    found = sweep.find("rc-ns", uri, uri)
+    with in_workspace("rc-ns-gw0-1-a"):  # created after the listing: not the sweep's to delete
+        client.create_registered_model("someone-elses")
+
+    [left] = sweep.delete(found, uri, uri)
+
+    assert left.name == "workspace rc-ns-gw0-1-a"
+    assert "someone-elses" in left.reason
+    assert [w.name for w in client.list_workspaces()] == ["default", "rc-ns-gw0-1-a"]
+
+
+@pytest.mark.parametrize(
+    ("namespace", "verdict"), [("rc_ws", "not-tested"), ("rc-ws", "supported")]
+)
+def test_a_run_tests_workspaces_only_under_a_namespace_they_can_be_named_after(
+    uri, tmp_path, namespace, verdict
+):
+    done, document = report_documents.run_with_document(
+        tmp_path,
+        f"--registry-uri={uri}",
+        f"--namespace={namespace}",
+        "-m",
+        "feature_workspaces_isolation",
+    )
+
+    [row] = [v for v in document["verdicts"] if v["feature"] == "workspaces.isolation"]
+    assert row["verdict"] == verdict, done.stdout[-3000:]
+    assert (f"namespace {namespace} cannot start a workspace name" in row["note"]) is (
+        verdict == "not-tested"
+    )
+    assert document["leftovers"] == []

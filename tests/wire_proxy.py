@@ -226,9 +226,12 @@ def _handler(upstream: str, broken: Break) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def wire_proxy(upstream: str, break_name: str) -> Iterator[str]:
-    """Serve a proxy to ``upstream`` with the break ``break_name`` on a free local port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, BREAKS[break_name]))
+def wire_proxy(upstream: str, broken: str | Break) -> Iterator[str]:
+    """Serve a proxy to ``upstream`` with the break ``broken`` (a name of ``BREAKS``, or a test's
+    own break) on a free local port."""
+    if isinstance(broken, str):
+        broken = BREAKS[broken]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, broken))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="wire-proxy", daemon=True)
     thread.start()

@@ -229,8 +229,11 @@ def add_sweep(subparsers: Any) -> None:
         help="list (and with --yes delete) what an interrupted run left behind",
         description="List every entity of one run's namespace (the prefix 'run' prints at its "
         "start and stores in the results document): registered models named NAMESPACE-... "
-        "with their versions and aliases, and experiments named NAMESPACE-... with their runs. "
-        "Nothing else is ever matched. Without --yes nothing is deleted.",
+        "with their versions and aliases, experiments named NAMESPACE-... with their runs, "
+        "webhooks named NAMESPACE-..., and workspaces named as the run names them "
+        "(NAMESPACE-WORKER-N-HINT, with the run's models in each). Nothing else is ever "
+        "matched, and a workspace is deleted only once it holds nothing. Without --yes nothing "
+        "is deleted.",
     )
     parser.add_argument("--namespace", required=True, metavar="NAMESPACE")
     parser.add_argument("--registry-uri", required=True, metavar="URI")

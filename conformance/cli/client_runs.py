@@ -30,7 +30,7 @@ from conformance.cli.client_envs import (
     suite_source,
 )
 from conformance.cli.client_envs import uv_binary as find_uv
-from conformance.namespaces import is_namespace
+from conformance.namespaces import is_namespace, of_client
 from conformance.report import html as report_html
 from conformance.report import markdown as report_markdown
 from conformance.report import terminal as matrix_text
@@ -68,7 +68,7 @@ def _namespaces(namespace: str | None, clients: int) -> list[str | None]:
     namespace would meet the first one's; ``sweep --namespace NS`` still finds them all."""
     if namespace is None or clients == 1:
         return [namespace] * clients
-    each = [f"{namespace}-c{index}" for index in range(1, clients + 1)]
+    each = [of_client(namespace, index) for index in range(1, clients + 1)]
     if not is_namespace(each[-1]):
         raise ClientEnvError(
             f"--namespace {namespace!r}: with {clients} clients each run's is {each[-1]!r} and "

@@ -7,7 +7,9 @@ stores delete its versions, tags and aliases with it; a name that was never crea
 ``RESOURCE_DOES_NOT_EXIST``); only where the registry refuses that does it remove aliases, then
 versions, then try the model again, so that registries which refuse container deletion are still
 left with nothing of ours but an empty container (reported as a leftover). A workspace the run
-created (MLflow 3.10+) is removed after the models of the run in it, and only when it is empty.
+created (MLflow 3.10+) is removed after the models of the run in it, and only once it is seen to
+hold no registered model and no prompt (see :func:`remove_workspace`). Only a namespace that
+MLflow allows in workspace names as it is mints workspaces (``namespaces.is_workspace_of``).
 
 Webhooks (MLflow 3.3+) are minted the same way, by name: a registry identifies them by an id it
 gives, so their removal lists the registry's webhooks and deletes those that bear a minted name
@@ -28,6 +30,7 @@ from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from conformance.namespaces import is_workspace_of
 from conformance.run import client_capabilities
 from conformance.run.refusals import Kind, classify
 from conformance.run.registry_client import direct
@@ -35,8 +38,12 @@ from conformance.run.stalls import Stalled, stall_of
 
 #: How many times the cleanup sends a removal that met a fault on the way (see _worth_retrying).
 _ATTEMPTS = 4
-#: Webhook listings: a page, and how many pages before a listing is taken for one that never ends.
-_WEBHOOK_PAGE, _WEBHOOK_PAGES = 1000, 100
+#: How many pages (of the registry's default size: a registry may cap it lower than any size the
+#: suite would ask for) before a webhook listing is taken for one that never ends.
+_WEBHOOK_PAGES = 1000
+#: The search under which MLflow's stores show prompts (any other leaves them out; the tag is
+#: spelled out: MLflow's constant is younger than the oldest client the suite runs with).
+_PROMPTS = "tags.`mlflow.prompt.is_prompt` = 'true'"
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,6 @@ class Ledger:
         """What every name this process mints starts with: no other run's or process's does."""
         return f"{self.namespace}-{self.worker}-"
 
-    @property
-    def workspace_prefix(self) -> str:
-        """:attr:`prefix` as MLflow's workspace names allow it (lowercase, ``-`` for ``_``)."""
-        return self.prefix.lower().replace("_", "-")
-
     def mint(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
         """A fresh name of this run, ``<prefix><counter>-<hint>``; ``hint`` says what it is for,
         to help a human reading it."""
@@ -86,9 +88,13 @@ class Ledger:
         return name
 
     def mint_workspace(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
-        """A fresh workspace name of this run (``hint``: lowercase letters, digits, ``-``)."""
+        """A fresh workspace name of this run (``hint``: lowercase letters, digits). Raises
+        ValueError where the namespace is not one that mints workspaces: normalised, it could
+        name another namespace's, which the ``sweep`` of either must never take for its own."""
         with self._lock:
-            name = f"{self.workspace_prefix}{next(self._counter)}-{hint}"
+            name = f"{self.prefix}{next(self._counter)}-{hint}"
+            if not is_workspace_of(self.namespace, name):
+                raise ValueError(f"{name!r} is not a workspace name of namespace {self.namespace}")
             self._workspaces[name] = (tracking_uri, registry_uri)
         return name
 
@@ -127,7 +133,8 @@ class Ledger:
                 continue
             kept = self._remove_models(keys)
             leftovers += kept
-            reason = remove_workspace(MlflowClient(tracking_uri=where[0]), workspace, kept)
+            client = MlflowClient(tracking_uri=where[0], registry_uri=where[1])
+            reason = remove_workspace(client, workspace, kept)
             if reason is None:
                 with self._lock:
                     self._workspaces.pop(workspace, None)
@@ -200,12 +207,17 @@ def in_workspace(workspace: str | None) -> Iterator[None]:
 
 def remove_workspace(client: MlflowClient, workspace: str, kept: list[Leftover]) -> str | None:
     """Delete one of the run's workspaces once the run's models in it are gone (``kept``: those
-    that are not), refused while it holds anything (``RESTRICT``: what it holds would be a
-    leftover to report, not to destroy unseen); None when it is gone, else why it is not."""
+    that are not) and it is seen to hold no registered model and no prompt; None when it is
+    gone, else why it is not. What it holds is a leftover to report, never to destroy unseen, and
+    the deletion alone cannot promise that: MLflow's client asks for ``RESTRICT`` by sending no
+    mode, and a registry whose default is ``CASCADE`` would delete whatever the workspace holds."""
     if kept:
         return f"it still holds {', '.join(left.name for left in kept)}"
     for attempt in range(1, _ATTEMPTS + 1):
         try:
+            held = _models_in(client, workspace)
+            if held:
+                return f"it still holds registered models: {', '.join(held)}"[:300]
             client.delete_workspace(workspace)
         except Exception as exc:
             _raise_if_stalled(exc)
@@ -216,6 +228,20 @@ def remove_workspace(client: MlflowClient, workspace: str, kept: list[Leftover])
             return f"{type(exc).__name__}: {exc}"[:300]
         return None
     return None
+
+
+def _models_in(client: MlflowClient, workspace: str) -> list[str]:
+    """Some of the registered models and prompts in ``workspace``; none when it holds neither.
+    (MLflow's stores show prompts only to a search that asks for them; its registry client would
+    also rewrite the filters, so the store is asked.)"""
+    store, held = direct(client).store, []
+    with in_workspace(workspace):
+        for filter_string in (None, _PROMPTS):
+            page = store.search_registered_models(
+                filter_string=filter_string, max_results=10, order_by=None, page_token=None
+            )
+            held += [model.name for model in page]
+    return held
 
 
 def remove_model(client: MlflowClient, name: str) -> str | None:
@@ -306,16 +332,21 @@ def remove_webhook(client: MlflowClient, name: str) -> str | None:
     if not client_capabilities.has("webhooks"):
         return None
     for attempt in range(1, _ATTEMPTS + 1):
+        listed = False
         try:
-            for webhook in webhooks_named(client, lambda found: found == name):
+            found = webhooks_named(client, lambda found: found == name)
+            listed = True
+            for webhook in found:
                 _ignore_missing(direct(client).delete_webhook, webhook.webhook_id)
         except Exception as exc:
             _raise_if_stalled(exc)
             if attempt < _ATTEMPTS and _worth_retrying(exc):
                 continue
-            if classify(exc).not_offered:
-                return None  # a registry without webhooks holds none of ours
-            return f"webhook: {classify(exc).reason}"[:300]
+            verdict = classify(exc)
+            if verdict.not_offered and not listed:
+                return None  # a registry that lists no webhooks holds none of ours
+            # a refused deletion leaves a webhook of ours (maybe active, calling a closed port)
+            return f"webhook: {verdict.reason}"[:300]
         return None
     return None
 
@@ -324,7 +355,7 @@ def webhooks_named(client: MlflowClient, wanted: Callable[[str], bool]) -> list[
     """Every webhook of the registry whose name ``wanted`` accepts, from every page."""
     found, token = [], None
     for _ in range(_WEBHOOK_PAGES):
-        page = direct(client).list_webhooks(max_results=_WEBHOOK_PAGE, page_token=token)
+        page = direct(client).list_webhooks(page_token=token)
         found += [webhook for webhook in page if wanted(webhook.name)]
         token = page.token
         if not token:

@@ -9,7 +9,9 @@ server's answer a superset (and ``LIKE`` is case-insensitive on some stores) tha
 case-sensitive prefix check narrows to the run's own entities. A namespace has no ``%`` and no
 quote (the command checks it as ``run --namespace`` does), so it goes into a filter as it is.
 Webhooks have no filter: every page of the registry's webhooks is read, and those whose name
-starts with the prefix are the run's.
+starts with the prefix are the run's. Workspaces have none either: every workspace is listed, and
+only the names a run of exactly this namespace mints are its (``is_workspace_of``: never another
+namespace's, whatever it has in common with this one); a workspace is deleted only once empty.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
+from conformance.namespaces import is_workspace_of
 from conformance.run import client_capabilities
 from conformance.run.ledger import (
     Leftover,
@@ -30,7 +33,7 @@ from conformance.run.ledger import (
     remove_workspace,
     webhooks_named,
 )
-from conformance.run.refusals import classify
+from conformance.run.refusals import Kind, classify
 from conformance.run.registry_client import direct
 
 _PAGE = 1000
@@ -101,10 +104,9 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
     prefix = f"{namespace}-"
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     tracking = MlflowClient(tracking_uri=tracking_uri)
-    workspace_prefix = prefix.lower().replace("_", "-")
     workspaces = []
     for workspace in _workspaces(registry):
-        if workspace.startswith(workspace_prefix):
+        if is_workspace_of(namespace, workspace):
             with in_workspace(workspace):
                 workspaces.append(SweptWorkspace(workspace, _models(registry, prefix)))
     experiments = [
@@ -146,10 +148,21 @@ def _models(registry: MlflowClient, prefix: str) -> list[SweptModel]:
 
 
 def _workspaces(registry: MlflowClient) -> list[str]:
-    """The names of the registry's workspaces; none where it (or MLflow's client) has none."""
+    """The names of the registry's workspaces; none where it (or MLflow's client) has none.
+
+    Whether it has them is judged as the scenarios judge it (``skip_without_workspaces``): a
+    refusal means none (MLflow's client raises INVALID_PARAMETER_VALUE where ``server-info`` and
+    ``server-features`` are both missing, as on every MLflow 2 server); what allows no such
+    judgement (no answer, a missing right, a broken one) is raised."""
     if not hasattr(registry, "list_workspaces"):
         return []
-    if not getattr(getattr(direct(registry), "store", None), "supports_workspaces", False):
+    try:
+        offered = getattr(direct(registry).store, "supports_workspaces", False)
+    except Exception as exc:
+        if classify(exc).kind is Kind.REFUSAL:
+            return []
+        raise
+    if not offered:
         return []
     return [workspace.name for workspace in registry.list_workspaces()]
 
@@ -169,8 +182,8 @@ def _webhooks(registry: MlflowClient, prefix: str) -> list[SweptWebhook]:
 
 def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]:
     """Delete what :func:`find` listed (each model and webhook as the ledger removes it; a
-    workspace after its models; logged models, runs, experiment); what could not be deleted is
-    returned."""
+    workspace after its models, once it holds none; logged models, runs, experiment); what could
+    not be deleted is returned."""
     registry = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     leftovers = []
     for model in found.models:
@@ -190,7 +203,7 @@ def delete(found: Found, registry_uri: str, tracking_uri: str) -> list[Leftover]
             if reason is not None:
                 kept.append(Leftover(f"{model.name} (workspace {workspace.name})", reason))
         leftovers += kept
-        reason = remove_workspace(tracking, workspace.name, kept)
+        reason = remove_workspace(registry, workspace.name, kept)
         if reason is not None:
             leftovers.append(Leftover(f"workspace {workspace.name}", reason))
     for experiment in found.experiments:
