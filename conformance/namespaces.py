@@ -19,6 +19,12 @@ _WORKSPACE_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9-]*")
 _WORKSPACE_TAIL = r"(?:c[0-9]+-)?[a-z0-9]+-[0-9]+-[a-z0-9]+"
 
 
+#: What follows ``<namespace>-`` in a name of the run's other entities: the ``c<i>-`` of a
+#: client's run, the process (``main``, or xdist's ``gw<n>``), then ``-<counter>-<hint>`` for a
+#: model or a webhook (none for the process's experiment, ``<namespace>-<process>``).
+_NAME_TAIL = r"(?:c[0-9]+-)?(?:main|gw[0-9]+)(?:-[0-9]+-.+)?"
+
+
 def new_namespace() -> str:
     """A per-run prefix: readable, sortable, and unique across concurrent runs."""
     return f"rc{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(3)}"
@@ -46,3 +52,10 @@ def is_workspace_of(namespace: str, name: str) -> bool:
     return mints_workspaces(namespace) and (
         re.fullmatch(f"{re.escape(namespace)}-{_WORKSPACE_TAIL}", name) is not None
     )
+
+
+def is_name_of(namespace: str, name: str) -> bool:
+    """Whether ``name`` (a registered model's, an experiment's or a webhook's) is one a run of
+    ``namespace`` (or of its clients' runs) mints: not merely one that starts with
+    ``<namespace>-``, which the names of namespace ``ci-x`` do for namespace ``ci``."""
+    return re.fullmatch(f"{re.escape(namespace)}-{_NAME_TAIL}", name, flags=re.DOTALL) is not None

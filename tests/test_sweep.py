@@ -1,7 +1,7 @@
 """``registry-conformance sweep``: a run killed with SIGKILL mid-way leaves entities on a real
 ``mlflow server``; the sweep lists exactly those, deletes them only with ``--yes``, and never
 touches the look-alikes around them (a shorter prefix, a longer namespace, ``_`` and ``%``
-that LIKE would match, another case)."""
+that LIKE would match, another case, another namespace that starts with this one and ``-``)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ LOOK_ALIKES = [
     NAMESPACE + "%main-1-model",
     NAMESPACE.upper() + "-main-1-model",  # SQLite's LIKE ignores case
     NAMESPACE,
+    NAMESPACE + "-x-main-1-model",  # namespace NS-x's: it starts with "NS-" too
+    NAMESPACE + "-2-gw0-1-model",
 ]
 RUN = (sys.executable, "-m", "conformance.cli", "run", "-q")
 LOOK_ALIKE_EXPERIMENTS = [
@@ -42,7 +44,14 @@ LOOK_ALIKE_EXPERIMENTS = [
     NAMESPACE.upper() + "-main",
     NAMESPACE + "x-main",
     NAMESPACE,
+    NAMESPACE + "-x-main",
 ]
+#: What the killed run (serial: its process is ``main``) names: ``NS-main`` and ``NS-main-...``.
+RUN_PREFIX = NAMESPACE + "-main"
+
+
+def _of_run(name: str) -> bool:
+    return name == RUN_PREFIX or name.startswith(RUN_PREFIX + "-")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +102,7 @@ def _dump(client: MlflowClient) -> dict[str, Any]:
 
 def _of_namespace(dump: dict[str, Any]) -> dict[str, Any]:
     return {
-        kind: {name: value for name, value in entities.items() if name.startswith(NAMESPACE + "-")}
+        kind: {name: value for name, value in entities.items() if _of_run(name)}
         for kind, entities in dump.items()
     }
 
@@ -141,11 +150,8 @@ def _kill_a_run_mid_way(server: str, folder: Path, client: MlflowClient) -> None
 def _made_a_model_and_an_experiment(client: MlflowClient) -> bool:
     """Two calls (a model lives for one scenario: the run is killed while one exists)."""
     pattern = f"name LIKE '{NAMESPACE}-%'"
-    return any(
-        model.name.startswith(NAMESPACE + "-") for model in client.search_registered_models(pattern)
-    ) and any(
-        experiment.name.startswith(NAMESPACE + "-")
-        for experiment in client.search_experiments(filter_string=pattern)
+    return any(_of_run(model.name) for model in client.search_registered_models(pattern)) and any(
+        _of_run(experiment.name) for experiment in client.search_experiments(filter_string=pattern)
     )
 
 

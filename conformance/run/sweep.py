@@ -2,27 +2,29 @@
 
 A run killed outright (SIGKILL, a lost machine) never reaches its cleanup, and its ledger dies
 with it; the names it minted still share one prefix, ``<namespace>-``. The sweep asks the
-server for names LIKE that prefix and keeps only those that really start with it: MLflow's
-LIKE has no escape character every store honours (SQLite none, PostgreSQL and MySQL a
-backslash), so a ``_`` of the namespace stays the one-character wildcard, which makes the
-server's answer a superset (and ``LIKE`` is case-insensitive on some stores) that the exact,
-case-sensitive prefix check narrows to the run's own entities. A namespace has no ``%`` and no
-quote (the command checks it as ``run --namespace`` does), so it goes into a filter as it is.
-Webhooks have no filter: every page of the registry's webhooks is read, and those whose name
-starts with the prefix are the run's. Workspaces have none either: every workspace is listed, and
-only the names a run of exactly this namespace mints are its (``is_workspace_of``: never another
-namespace's, whatever it has in common with this one); a workspace is deleted only once empty.
+server for names LIKE that prefix and keeps only those a run of exactly this namespace mints
+(``is_name_of``: ``<namespace>-<process>-<counter>-<hint>``, not merely any name that starts
+with the prefix, as namespace ``ci-x``'s names do for namespace ``ci``): MLflow's LIKE has no
+escape character every store honours (SQLite none, PostgreSQL and MySQL a backslash), so a
+``_`` of the namespace stays the one-character wildcard, which makes the server's answer a
+superset (and ``LIKE`` is case-insensitive on some stores) that the exact, case-sensitive match
+narrows to the run's own entities. A namespace has no ``%`` and no quote (the command checks it
+as ``run --namespace`` does), so it goes into a filter as it is. Webhooks have no filter: every
+page of the registry's webhooks is read, and those whose names the run minted are its.
+Workspaces have none either: every workspace is listed, and only the names a run of exactly this
+namespace mints are its (``is_workspace_of``); a workspace is deleted only once empty.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from conformance.namespaces import is_workspace_of
+from conformance.namespaces import is_name_of, is_workspace_of
 from conformance.run import client_capabilities
 from conformance.run.ledger import (
     Leftover,
@@ -108,7 +110,7 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
     for workspace in _workspaces(registry):
         if is_workspace_of(namespace, workspace):
             with in_workspace(workspace):
-                workspaces.append(SweptWorkspace(workspace, _models(registry, prefix)))
+                workspaces.append(SweptWorkspace(workspace, _models(registry, namespace)))
     experiments = [
         SweptExperiment(
             experiment.experiment_id,
@@ -121,13 +123,15 @@ def find(namespace: str, registry_uri: str, tracking_uri: str) -> Found:
             ],
         )
         for experiment in _pages(tracking.search_experiments, f"name LIKE '{prefix}%'")
-        if experiment.name.startswith(prefix)
+        if is_name_of(namespace, experiment.name)
     ]
-    return Found(_models(registry, prefix), experiments, workspaces, _webhooks(registry, prefix))
+    return Found(
+        _models(registry, namespace), experiments, workspaces, _webhooks(registry, namespace)
+    )
 
 
-def _models(registry: MlflowClient, prefix: str) -> list[SweptModel]:
-    """The registered models whose names start with ``prefix`` (of the selected workspace)."""
+def _models(registry: MlflowClient, namespace: str) -> list[SweptModel]:
+    """The namespace's registered models (of the selected workspace)."""
     return [
         SweptModel(
             model.name,
@@ -142,8 +146,8 @@ def _models(registry: MlflowClient, prefix: str) -> list[SweptModel]:
             ),
             sorted(model.aliases or {}),
         )
-        for model in _pages(registry.search_registered_models, f"name LIKE '{prefix}%'")
-        if model.name.startswith(prefix)
+        for model in _pages(registry.search_registered_models, f"name LIKE '{namespace}-%'")
+        if is_name_of(namespace, model.name)
     ]
 
 
@@ -167,12 +171,12 @@ def _workspaces(registry: MlflowClient) -> list[str]:
     return [workspace.name for workspace in registry.list_workspaces()]
 
 
-def _webhooks(registry: MlflowClient, prefix: str) -> list[SweptWebhook]:
+def _webhooks(registry: MlflowClient, namespace: str) -> list[SweptWebhook]:
     """The namespace's webhooks; none where the registry (or the client) has no webhooks."""
     if not client_capabilities.has("webhooks"):
         return []
     try:
-        found = webhooks_named(registry, lambda name: name.startswith(prefix))
+        found = webhooks_named(registry, functools.partial(is_name_of, namespace))
     except Exception as exc:
         if classify(exc).not_offered:
             return []
