@@ -226,7 +226,7 @@ def test_a_listing_that_repeats_or_loses_a_webhook_while_nothing_changes_is_wron
             page = client.list_webhooks(max_results=max_results, page_token=page_token)
             return PagedList(page, "repeat") if max_results == 2 and not page_token else page
 
-    with pytest.raises(AssertionError, match="more often than in the full listing"):
+    with pytest.raises(AssertionError, match="in pages of 2 listed webhooks more than once"):
         steady_listing(Repeating(), page_size=2)
 
 

@@ -1,5 +1,6 @@
-"""What the webhook scenarios build on: a receiver on 127.0.0.1, and MLflow's signature scheme,
-checked independently of any registry's code.
+"""What the webhook scenarios build on: listings judged only while the registry's webhooks stand
+still, a receiver on 127.0.0.1, and MLflow's signature scheme, checked independently of any
+registry's code.
 
 MLflow's client has webhooks from 3.3 on (the scenarios are ``requires_client("webhooks")``);
 ``mlflow.entities.webhook`` is imported only inside :func:`event` and :func:`status`, so that
@@ -98,32 +99,39 @@ def listed(
 
 
 def steady_listing(client: Any, page_size: int | None = None) -> list[dict[str, Any]]:
-    """Every webhook of the registry in a walk of ``list_webhooks`` (pages of ``page_size``),
-    judged only while nothing changed the registry's webhooks.
+    """Every webhook of the registry in a walk of ``list_webhooks`` (pages of ``page_size``, the
+    registry's own without it), judged only while nothing changed the registry's webhooks.
 
     Webhooks have no filter: a listing is the whole registry's, and MLflow's store pages it by
     offset. A webhook that another run or a user creates or deletes during the walk shifts the
     pages, and one of ours is then listed twice or not at all: no fault of the registry. So the
     full listing (the registry's own pages) is read before and after the walk; where the two
-    differ, the walk has no verdict (``Inconclusive``, never retried). Where they agree, the walk
-    must list each of them exactly once (``AssertionError`` otherwise).
+    list other webhooks, the walk has no verdict (``Inconclusive``, never retried). Where they
+    list the same, every walk must list each of them exactly once (``AssertionError``).
     """
-    before = sorted(webhook["id"] for webhook in listed(client))
-    found = listed(client, page_size=page_size)
-    after = sorted(webhook["id"] for webhook in listed(client))
-    if before != after:
+    first = listed(client)
+    found = listed(client, page_size=page_size) if page_size else first
+    last = listed(client)
+    before, walked, after = (
+        Counter(webhook["id"] for webhook in walk) for walk in (first, found, last)
+    )
+    if before.keys() != after.keys():
         raise Inconclusive(
             "the registry's webhooks changed while list_webhooks was walked (another run or a "
-            f"user created or deleted some: {len(before)} listed before, {len(after)} after): "
-            "a listing paged by offset cannot be judged then"
+            f"user created or deleted {len(before.keys() ^ after.keys())} of them): a listing "
+            "paged by offset cannot be judged then"
         )
-    walked = Counter(webhook["id"] for webhook in found)
-    more, fewer = walked - Counter(before), Counter(before) - walked
-    assert more == fewer == Counter(), (
-        f"list_webhooks in pages of {page_size or 'its default size'} listed {walked.total()} "
-        f"webhooks, its full listing {len(before)} before and after it (nothing changed "
-        f"meanwhile): listed more often than in the full listing {dict(more)}, less often "
-        f"{dict(fewer)}"
+    size = f"pages of {page_size or 'its default size'}"
+    for walk, how in ((before, "the full listing"), (walked, size), (after, "the full listing")):
+        repeated = {webhook_id: times for webhook_id, times in walk.items() if times > 1}
+        assert not repeated, (
+            f"list_webhooks in {how} listed webhooks more than once (id: times) while nothing "
+            f"changed: {repeated}"
+        )
+    lost, extra = before.keys() - walked.keys(), walked.keys() - before.keys()
+    assert walked.keys() == before.keys(), (
+        f"list_webhooks in {size} left out {sorted(lost)} and listed {sorted(extra)} beyond the "
+        "full listing, the same before and after it"
     )
     return found
 
