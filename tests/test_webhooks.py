@@ -2,10 +2,11 @@
 nothing else, and a minted webhook name fits MLflow's limit whatever the namespace; the
 reference backend signs as MLflow does and the suite's check agrees with MLflow's own signer;
 served, each event is delivered once (the store's delivery, not also the handlers'); listings
-paged by offset, missing or endless (``tests/webhook_listings.py``) get the verdict of their
-kind of answer; and a real ``mlflow server`` whose URL policy allows the suite's receiver
-(MLflow's own variables) delivers, signed: both webhook rows supported (by default the policy
-refuses the receiver and delivery is not tested: tests/test_mlflow_server_verdicts.py)."""
+paged by offset, missing or endless, and a test delivery reported without a body
+(``tests/webhook_variants.py``) get the verdicts of their kinds of answer; and a real
+``mlflow server`` whose URL policy allows the suite's receiver (MLflow's own variables)
+delivers, signed: both webhook rows supported (by default the policy refuses the receiver and
+delivery is not tested: tests/test_mlflow_server_verdicts.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from conformance.scenarios.webhooks import (
 from reference_backend import webhooks as reference_webhooks
 from reference_backend.server import serve_in_thread
 from tests import report_documents, servers
-from tests import webhook_listings as listings
+from tests import webhook_variants as variants
 
 EVENT = WebhookEvent.from_str("registered_model.created")
 
@@ -196,7 +197,7 @@ def test_mlflow_server_delivers_where_its_policy_allows_the_receiver(
 
 def _listing_client(variant: str, webhooks: int) -> MlflowClient:
     """A client of the variant's registry, holding at least ``webhooks`` webhooks."""
-    client = MlflowClient(tracking_uri=listings.uri(variant), registry_uri=listings.uri(variant))
+    client = MlflowClient(tracking_uri=variants.uri(variant), registry_uri=variants.uri(variant))
     for index in range(webhooks):
         _create(
             client, f"rc-listing-{variant}-{index}-{time.time_ns()}", status=WebhookStatus.DISABLED
@@ -229,6 +230,18 @@ def test_a_listing_that_repeats_or_loses_a_webhook_while_nothing_changes_is_wron
     with pytest.raises(AssertionError, match="in pages of 2 listed webhooks more than once"):
         steady_listing(Repeating(), page_size=2)
 
+    class Losing:
+        """The first page of 2 without its last webhook (the next page starts after it)."""
+
+        def list_webhooks(self, max_results=None, page_token=None):
+            page = client.list_webhooks(max_results=max_results, page_token=page_token)
+            if max_results == 2 and not page_token:
+                return PagedList(list(page)[:-1], page.token)
+            return page
+
+    with pytest.raises(AssertionError, match="in pages of 2 left out"):
+        steady_listing(Losing(), page_size=2)
+
 
 def test_a_listing_that_hands_out_a_page_token_twice_ends_at_once():
     client = _listing_client("endless", 1)
@@ -244,36 +257,43 @@ def test_a_listing_that_hands_out_a_page_token_twice_ends_at_once():
     assert len(calls) <= 3
 
 
-#: variant -> the verdict of webhooks.crud, and of its listing scenario (outcome, reason)
-LISTING_VERDICTS = {
-    "offset": ("supported", "passed", ""),
-    "offset-newcomer": ("inconclusive", "error", "changed while list_webhooks was walked"),
-    "refused": ("partial", "unsupported", "list_webhooks (pages of 2)"),
-    "endless": ("non-conformant", "failed", "the listing would never end"),
+#: variant -> the verdicts of webhooks.crud and webhooks.delivery, and the outcome and reason of
+#: the listing's scenario
+VARIANT_VERDICTS = {
+    "offset": ("supported", "supported", "passed", ""),
+    "offset-newcomer": (
+        "inconclusive",
+        "supported",
+        "error",
+        "changed while list_webhooks was walked",
+    ),
+    "refused": ("partial", "supported", "unsupported", "list_webhooks (pages of 2)"),
+    "endless": ("non-conformant", "supported", "failed", "the listing would never end"),
+    "no-body": ("supported", "supported", "passed", ""),
 }
 
 
-def test_webhook_listings_get_the_verdict_of_their_kind_of_answer(tmp_path: Path):
+def test_webhook_variants_get_the_verdicts_of_their_kinds_of_answer(tmp_path: Path):
     done, document = report_documents.run_with_document(
         tmp_path,
         "-p",
-        "tests.webhook_listings",
-        *(f"--registry-uri={listings.uri(variant)}" for variant in LISTING_VERDICTS),
+        "tests.webhook_variants",
+        *(f"--registry-uri={variants.uri(variant)}" for variant in VARIANT_VERDICTS),
         "-m",
-        "feature_webhooks_crud",
+        "feature_webhooks_crud or feature_webhooks_delivery",
     )
     targets = {t["id"]: t["registry_uri"].partition("://")[2] for t in document["targets"]}
-    verdicts = {
-        targets[v["target"]]: v["verdict"]
-        for v in document["verdicts"]
-        if v["feature"] == "webhooks.crud"
-    }
+    verdicts = {(targets[v["target"]], v["feature"]): v["verdict"] for v in document["verdicts"]}
     listing = {
         targets[s["target"]]: (s["outcome"], s["reason"])
         for s in document["scenarios"]
         if "test_created_webhooks_read_back_and_are_listed" in s["nodeid"]
     }
-    for variant, (verdict, outcome, reason) in LISTING_VERDICTS.items():
-        got = (verdicts[variant], listing[variant][0])
-        assert got == (verdict, outcome), (variant, listing[variant], done.stdout[-3000:])
+    for variant, (crud, delivery, outcome, reason) in VARIANT_VERDICTS.items():
+        got = (
+            verdicts[(variant, "webhooks.crud")],
+            verdicts[(variant, "webhooks.delivery")],
+            listing[variant][0],
+        )
+        assert got == (crud, delivery, outcome), (variant, listing[variant], done.stdout[-3000:])
         assert reason in listing[variant][1], (variant, listing[variant])

@@ -1,10 +1,11 @@
 """Reference backends whose webhook listing is MLflow's SQL store's kind (offset pages, newest
-first), or missing, or endless: the listings the ``webhooks.crud`` scenarios must judge by the
-kind of answer, not by what one registry happens to do (``tests/test_webhooks.py``).
+first), or missing, or endless, or whose test delivery reports no body: answers the webhook
+scenarios must judge by their kind, not by what one registry happens to do
+(``tests/test_webhooks.py``).
 
-Importing this module (``pytest -p tests.webhook_listings``) registers the MLflow store scheme
-``hooklistings`` for the registry, tracking and workspace sides; ``hooklistings://<variant>``
-(``VARIANTS``) is a reference-backend instance of its own whose ``list_webhooks`` is replaced,
+Importing this module (``pytest -p tests.webhook_variants``) registers the MLflow store scheme
+``hookvariants`` for the registry, tracking and workspace sides; ``hookvariants://<variant>``
+(``VARIANTS``) is a reference-backend instance of its own with one webhook operation replaced,
 and nothing else.
 """
 
@@ -14,7 +15,7 @@ import threading
 import urllib.parse
 from typing import Any
 
-from mlflow.entities.webhook import WebhookEvent, WebhookStatus
+from mlflow.entities.webhook import WebhookEvent, WebhookStatus, WebhookTestResult
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, NOT_IMPLEMENTED
 from mlflow.store.entities.paged_list import PagedList
@@ -25,7 +26,7 @@ from mlflow.tracking._workspace.registry import _get_workspace_store_registry
 from reference_backend.instances import Instance, get_instance
 from tests.broken_backends import Replacement, SabotagedRegistryStore
 
-SCHEME = "hooklistings"
+SCHEME = "hookvariants"
 #: MLflow's SQL store's default page of webhooks.
 DEFAULT_PAGE = 100
 #: The token of the ``endless`` variant's pages, handed out again and again.
@@ -74,16 +75,40 @@ def _endless(store, call, max_results, page_token):
     return page if page.token else PagedList(list(page), AGAIN)
 
 
-#: variant -> (what its listing does, the replacement of list_webhooks)
-VARIANTS: dict[str, tuple[str, Replacement]] = {
-    "offset": ("pages by offset, newest first, as MLflow's SQL store", _offset_pages),
+def _no_body(store, call, webhook_id, event):
+    """The test delivery is made; its report gives the receiver's status, not its body."""
+    result = call(webhook_id=webhook_id, event=event)
+    return WebhookTestResult(result.success, result.response_status, None, result.error_message)
+
+
+#: variant -> (what it does, the replaced operation, its replacement)
+VARIANTS: dict[str, tuple[str, str, Replacement]] = {
+    "offset": (
+        "list_webhooks pages by offset, newest first, as MLflow's SQL store",
+        "list_webhooks",
+        _offset_pages,
+    ),
     "offset-newcomer": (
-        "pages by offset, newest first; someone else creates a webhook during each walk in "
-        "pages of 2",
+        "list_webhooks pages by offset, newest first; someone else creates a webhook during "
+        "each walk in pages of 2",
+        "list_webhooks",
         _offset_pages_with_a_newcomer,
     ),
-    "refused": ("answers NOT_IMPLEMENTED: webhooks without a listing", _refused),
-    "endless": ("after its last page, hands out the same page token forever", _endless),
+    "refused": (
+        "list_webhooks answers NOT_IMPLEMENTED: webhooks without a listing",
+        "list_webhooks",
+        _refused,
+    ),
+    "endless": (
+        "after its last page, list_webhooks hands out the same page token forever",
+        "list_webhooks",
+        _endless,
+    ),
+    "no-body": (
+        "test_webhook reports the receiver's status but no body",
+        "test_webhook",
+        _no_body,
+    ),
 }
 
 
@@ -100,16 +125,16 @@ def _instance_and_store(store_uri: str) -> tuple[Instance, SabotagedRegistryStor
     variant = VARIANTS.get(parsed.netloc)
     if parsed.scheme != SCHEME or parsed.path not in ("", "/") or variant is None:
         raise MlflowException(
-            f"Not a webhook-listing URI: {store_uri!r}; expected '{SCHEME}://<variant>' with a "
+            f"Not a webhook-variant URI: {store_uri!r}; expected '{SCHEME}://<variant>' with a "
             f"variant of {sorted(VARIANTS)}.",
             INVALID_PARAMETER_VALUE,
         )
     with _lock:
         store = _stores.get(parsed.netloc)
         if store is None:
-            instance = get_instance(f"memory://hooklistings-{parsed.netloc}")
+            instance = get_instance(f"memory://hookvariants-{parsed.netloc}")
             store = _stores[parsed.netloc] = SabotagedRegistryStore(
-                instance, {"list_webhooks": variant[1]}
+                instance, {variant[1]: variant[2]}
             )
     return store.instance, store
 
