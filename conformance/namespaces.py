@@ -21,8 +21,9 @@ _WORKSPACE_TAIL = r"(?:c[0-9]+-)?[a-z0-9]+-[0-9]+-[a-z0-9]+"
 
 #: What follows ``<namespace>-`` in a name of the run's other entities: the ``c<i>-`` of a
 #: client's run, the process (``main``, or xdist's ``gw<n>``), then ``-<counter>-<hint>`` for a
-#: model or a webhook (none for the process's experiment, ``<namespace>-<process>``).
-_NAME_TAIL = r"(?:c[0-9]+-)?(?:main|gw[0-9]+)(?:-[0-9]+-.+)?"
+#: model or a webhook, whose hint a long namespace may cut to nothing (none for the process's
+#: experiment, ``<namespace>-<process>``).
+_NAME_TAIL = r"(?:c[0-9]+-)?(?:main|gw[0-9]+)(?:-[0-9]+(?:-.+)?)?"
 
 
 def new_namespace() -> str:

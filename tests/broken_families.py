@@ -84,8 +84,8 @@ class Operation:
     creates: bool = False
 
 
-#: Every model-registry operation of MLflow's store API (prompts aside). Listing webhooks is a
-#: read, not a search: it has pages but no filter, and the scenarios read the state with it.
+#: Every model-registry operation of MLflow's store API (prompts aside). Listing webhooks counts
+#: as a search: it has no filter, but pages, which break as a search's do.
 OPERATIONS: dict[str, Operation] = {
     "create_registered_model": Operation(Kind.WRITE, creates=True),
     "update_registered_model": Operation(Kind.WRITE),
@@ -111,7 +111,7 @@ OPERATIONS: dict[str, Operation] = {
     "get_model_version_by_alias": Operation(Kind.READ),
     "create_webhook": Operation(Kind.WRITE, creates=True),
     "get_webhook": Operation(Kind.READ),
-    "list_webhooks": Operation(Kind.READ),
+    "list_webhooks": Operation(Kind.SEARCH),
     "update_webhook": Operation(Kind.WRITE),
     "delete_webhook": Operation(Kind.WRITE),
     "test_webhook": Operation(Kind.READ),
@@ -184,8 +184,14 @@ FEATURE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "version.numbering": ("create_model_version",),
     "timestamps": ("create_model_version",),
     "data.shapes": ("create_registered_model", "create_model_version"),
-    # --- webhooks (list_webhooks is how the scenarios read the webhooks' state) ---
-    "webhooks.crud": ("create_webhook", "get_webhook", "update_webhook", "delete_webhook"),
+    # --- webhooks ---
+    "webhooks.crud": (
+        "create_webhook",
+        "get_webhook",
+        "list_webhooks",
+        "update_webhook",
+        "delete_webhook",
+    ),
     # an ACTIVE webhook to the receiver is the subscription under test
     "webhooks.delivery": ("create_webhook", "test_webhook"),
     # (its own call, create_workspace, belongs to MLflow's workspace provider, not to the
@@ -388,10 +394,13 @@ def _entity_codes(feature_id: str, target: str) -> dict[str, Replacement]:
     return {op: contradicting(op) for op in FEATURE_OPERATIONS[feature_id]}
 
 
+# (a search's arguments are its filter, order and page, a webhook listing's only its page)
+
+
 def _lossy_pages(feature_id: str, target: str) -> dict[str, Replacement]:
-    def search(store, call, filter_string, max_results, order_by, page_token):
-        page = call(filter_string, max_results, order_by, page_token)
-        if page_token is None and page:  # the next page, if any, still starts after it
+    def search(store, call, **arguments):
+        page = call(**arguments)
+        if arguments["page_token"] is None and page:  # the next page, if any, still starts after it
             return PagedList(list(page)[:-1], page.token)
         return page
 
@@ -402,11 +411,12 @@ _REPEAT = "repeating-pages:"
 
 
 def _repeating_pages(feature_id: str, target: str) -> dict[str, Replacement]:
-    def search(store, call, filter_string, max_results, order_by, page_token):
+    def search(store, call, **arguments):
+        page_token = arguments["page_token"]
         if page_token and page_token.startswith(_REPEAT):  # the first page's last item again
-            first = call(filter_string, max_results, order_by, None)
+            first = call(**{**arguments, "page_token": None})
             return PagedList(list(first)[-1:], page_token.removeprefix(_REPEAT) or None)
-        page = call(filter_string, max_results, order_by, page_token)
+        page = call(**arguments)
         if page_token is None and page:
             return PagedList(page, _REPEAT + (page.token or ""))
         return page
@@ -418,11 +428,12 @@ _ENDLESS = "endless-pages:"
 
 
 def _endless_pages(feature_id: str, target: str) -> dict[str, Replacement]:
-    def search(store, call, filter_string, max_results, order_by, page_token):
+    def search(store, call, **arguments):
+        page_token = arguments["page_token"]
         if page_token and page_token.startswith(_ENDLESS):
             following = int(page_token.removeprefix(_ENDLESS)) + 1
             return PagedList([], f"{_ENDLESS}{following}" if following < ENDLESS_PAGES else None)
-        page = call(filter_string, max_results, order_by, page_token)
+        page = call(**arguments)
         return page if page.token else PagedList(page, f"{_ENDLESS}1")
 
     return dict.fromkeys(operations_of(feature_id, Kind.SEARCH), search)
@@ -499,7 +510,9 @@ def _every_operation(feature_id: str) -> frozenset[str]:
     return frozenset(FEATURE_OPERATIONS[feature_id])
 
 
-_NO_PAGES = "only searches have pages, and the feature's operations under test include none"
+_NO_PAGES = (
+    "only searches and listings have pages, and the feature's operations under test include none"
+)
 
 FAMILIES: dict[str, Family] = {
     family.name: family

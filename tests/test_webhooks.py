@@ -1,12 +1,16 @@
 """Webhooks outside the scenarios: the run's cleanup and the sweep remove the run's webhooks and
-nothing else; the reference backend signs as MLflow does and the suite's check agrees with
-MLflow's own signer; served, each event is delivered once (the store's delivery, not also the
-handlers'); and a real ``mlflow server`` whose URL policy allows the suite's receiver (MLflow's
-own variables) delivers, signed: both webhook rows supported (by default the policy refuses the
-receiver and delivery is not tested: tests/test_mlflow_server_verdicts.py)."""
+nothing else, and a minted webhook name fits MLflow's limit whatever the namespace; the
+reference backend signs as MLflow does and the suite's check agrees with MLflow's own signer;
+served, each event is delivered once (the store's delivery, not also the handlers'); listings
+paged by offset, missing or endless, and a test delivery reported without a body
+(``tests/webhook_variants.py``) get the verdicts of their kinds of answer; and a real
+``mlflow server`` whose URL policy allows the suite's receiver (MLflow's own variables)
+delivers, signed: both webhook rows supported (by default the policy refuses the receiver and
+delivery is not tested: tests/test_mlflow_server_verdicts.py)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -14,11 +18,15 @@ import pytest
 from mlflow.entities.webhook import WebhookEvent, WebhookStatus
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import ENDPOINT_NOT_FOUND
+from mlflow.store.entities.paged_list import PagedList
 from mlflow.tracking import MlflowClient
+from mlflow.utils.validation import _validate_webhook_name
 from mlflow.webhooks.delivery import _generate_hmac_signature
 
+from conformance.namespaces import is_namespace
 from conformance.run import sweep
 from conformance.run.ledger import Ledger
+from conformance.run.probe import Inconclusive
 from conformance.scenarios.webhooks import (
     DELIVERY_ID_HEADER,
     SIGNATURE_HEADER,
@@ -26,10 +34,13 @@ from conformance.scenarios.webhooks import (
     UNUSED_PUBLIC_URL,
     Delivery,
     Receiver,
+    listed,
+    steady_listing,
 )
 from reference_backend import webhooks as reference_webhooks
 from reference_backend.server import serve_in_thread
 from tests import report_documents, servers
+from tests import webhook_variants as variants
 
 EVENT = WebhookEvent.from_str("registered_model.created")
 
@@ -111,6 +122,41 @@ def test_a_refused_deletion_is_a_leftover_and_a_capped_listing_is_no_obstacle(mo
     assert _names(client) == set()
 
 
+#: Every hint the scenarios mint webhook names with.
+SCENARIO_HINTS = [
+    *(f"hook-create-{i}" for i in (1, 2, 3)),
+    "hook-update",
+    "hook-renamed",
+    "hook-doomed",
+    "hook-kept",
+    "hook-test",
+    "hook-event",
+]
+
+
+def test_minted_webhook_names_fit_mlflows_limit_with_the_longest_namespace():
+    uri = "memory://rc-webhooks-long-namespace"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    namespace = "n" * 38 + "-c9"  # run --client's longest: 41 characters with its -cN
+    assert is_namespace(namespace)
+    assert not is_namespace(f"{namespace}x")
+    ledger = Ledger(namespace, worker="gw15")
+    ledger._counter = itertools.count(99_990)  # a long run's counter
+    minted = [ledger.mint_webhook(hint, uri, uri) for hint in SCENARIO_HINTS]
+    assert len(set(minted)) == len(minted)
+    for name in minted:
+        _validate_webhook_name(name)  # MLflow's own check: at most 63 characters, ends alnum
+        assert name.startswith(ledger.prefix), name
+        _create(client, name, status=WebhookStatus.DISABLED)
+    found = sweep.find(namespace, uri, uri)
+    assert sorted(webhook.name for webhook in found.webhooks) == sorted(minted)
+    assert ledger.sweep() == []
+    assert _names(client) == set()
+    # a short namespace keeps the hints whole
+    short = Ledger("rc1", worker="gw0")
+    assert short.mint_webhook("hook-create-1", uri, uri) == "rc1-gw0-1-hook-create-1"
+
+
 def test_the_reference_signature_is_mlflows_and_the_suite_checks_it():
     secret, delivery_id, timestamp, body = "s3cret", "d-1", "1700000000", '{"a": "é"}'
     mlflow_signature = _generate_hmac_signature(secret, delivery_id, timestamp, body)
@@ -181,3 +227,110 @@ def test_mlflow_server_delivers_where_its_policy_allows_the_receiver(
         "supported",
     ), done.stdout[-3000:]
     assert document["leftovers"] == [], document["leftovers"]
+
+
+# --- listings --------------------------------------------------------------------------------
+
+
+def _listing_client(variant: str, webhooks: int) -> MlflowClient:
+    """A client of the variant's registry, holding at least ``webhooks`` webhooks."""
+    client = MlflowClient(tracking_uri=variants.uri(variant), registry_uri=variants.uri(variant))
+    for index in range(webhooks):
+        _create(
+            client, f"rc-listing-{variant}-{index}-{time.time_ns()}", status=WebhookStatus.DISABLED
+        )
+    return client
+
+
+def test_a_listing_paged_by_offset_while_someone_creates_a_webhook_has_no_verdict():
+    client = _listing_client("offset-newcomer", 3)
+    # the offset pages shift under the walk: a webhook is listed twice, no fault of the registry
+    ids = [webhook["id"] for webhook in listed(client, page_size=2)]
+    assert len(ids) > len(set(ids))
+    with pytest.raises(Inconclusive, match="changed while list_webhooks was walked"):
+        steady_listing(client, page_size=2)
+
+
+def test_a_listing_that_repeats_or_loses_a_webhook_while_nothing_changes_is_wrong():
+    client = _listing_client("offset", 3)
+    assert len(steady_listing(client, page_size=2)) == len(listed(client))
+
+    class Repeating:
+        """The first page's last webhook again, alone, as the second page."""
+
+        def list_webhooks(self, max_results=None, page_token=None):
+            if page_token == "repeat":
+                return PagedList(list(client.list_webhooks(max_results=max_results))[-1:], "2")
+            page = client.list_webhooks(max_results=max_results, page_token=page_token)
+            return PagedList(page, "repeat") if max_results == 2 and not page_token else page
+
+    with pytest.raises(AssertionError, match="in pages of 2 listed webhooks more than once"):
+        steady_listing(Repeating(), page_size=2)
+
+    class Losing:
+        """The first page of 2 without its last webhook (the next page starts after it)."""
+
+        def list_webhooks(self, max_results=None, page_token=None):
+            page = client.list_webhooks(max_results=max_results, page_token=page_token)
+            if max_results == 2 and not page_token:
+                return PagedList(list(page)[:-1], page.token)
+            return page
+
+    with pytest.raises(AssertionError, match="in pages of 2 left out"):
+        steady_listing(Losing(), page_size=2)
+
+
+def test_a_listing_that_hands_out_a_page_token_twice_ends_at_once():
+    client = _listing_client("endless", 1)
+    calls = []
+
+    class Counting:
+        def list_webhooks(self, **arguments):
+            calls.append(arguments)
+            return client.list_webhooks(**arguments)
+
+    with pytest.raises(AssertionError, match="twice: the listing would never end"):
+        listed(Counting())
+    assert len(calls) <= 3
+
+
+#: variant -> the verdicts of webhooks.crud and webhooks.delivery, and the outcome and reason of
+#: the listing's scenario
+VARIANT_VERDICTS = {
+    "offset": ("supported", "supported", "passed", ""),
+    "offset-newcomer": (
+        "inconclusive",
+        "supported",
+        "error",
+        "changed while list_webhooks was walked",
+    ),
+    "refused": ("partial", "supported", "unsupported", "list_webhooks (pages of 2)"),
+    "endless": ("non-conformant", "supported", "failed", "the listing would never end"),
+    "no-body": ("supported", "supported", "passed", ""),
+}
+
+
+def test_webhook_variants_get_the_verdicts_of_their_kinds_of_answer(tmp_path: Path):
+    done, document = report_documents.run_with_document(
+        tmp_path,
+        "-p",
+        "tests.webhook_variants",
+        *(f"--registry-uri={variants.uri(variant)}" for variant in VARIANT_VERDICTS),
+        "-m",
+        "feature_webhooks_crud or feature_webhooks_delivery",
+    )
+    targets = {t["id"]: t["registry_uri"].partition("://")[2] for t in document["targets"]}
+    verdicts = {(targets[v["target"]], v["feature"]): v["verdict"] for v in document["verdicts"]}
+    listing = {
+        targets[s["target"]]: (s["outcome"], s["reason"])
+        for s in document["scenarios"]
+        if "test_created_webhooks_read_back_and_are_listed" in s["nodeid"]
+    }
+    for variant, (crud, delivery, outcome, reason) in VARIANT_VERDICTS.items():
+        got = (
+            verdicts[(variant, "webhooks.crud")],
+            verdicts[(variant, "webhooks.delivery")],
+            listing[variant][0],
+        )
+        assert got == (crud, delivery, outcome), (variant, listing[variant], done.stdout[-3000:])
+        assert reason in listing[variant][1], (variant, listing[variant])

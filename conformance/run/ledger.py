@@ -44,6 +44,8 @@ _WEBHOOK_PAGES = 1000
 #: The search under which MLflow's stores show prompts (any other leaves them out; the tag is
 #: spelled out: MLflow's constant is younger than the oldest client the suite runs with).
 _PROMPTS = "tags.`mlflow.prompt.is_prompt` = 'true'"
+#: The longest webhook name MLflow accepts (``_WEBHOOK_NAME_REGEX`` of ``mlflow.utils.validation``).
+WEBHOOK_NAME_LIMIT = 63
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,16 @@ class Ledger:
         """What every name this process mints starts with: no other run's or process's does."""
         return f"{self.namespace}-{self.worker}-"
 
-    def mint(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
+    def mint(self, hint: str, tracking_uri: str, registry_uri: str, limit: int = 0) -> str:
         """A fresh name of this run, ``<prefix><counter>-<hint>``; ``hint`` says what it is for,
-        to help a human reading it."""
+        to help a human reading it. With a ``limit`` the hint is cut (down to nothing) to keep
+        the name within that many characters: the prefix and counter, never cut, make it the
+        run's, and unique."""
         with self._lock:
-            name = f"{self.prefix}{next(self._counter)}-{hint}"
+            unique = f"{self.prefix}{next(self._counter)}"
+            name = f"{unique}-{hint}"
+            if limit and len(name) > limit:  # a name ends as it starts: a letter or a digit
+                name = unique + name[len(unique) : limit].rstrip("-._")
             self._pending[(name, None)] = (tracking_uri, registry_uri)
         return name
 
@@ -105,8 +112,9 @@ class Ledger:
             self._pending[(name, workspace)] = where
 
     def mint_webhook(self, hint: str, tracking_uri: str, registry_uri: str) -> str:
-        """A fresh webhook name of this run (as :meth:`mint`; MLflow's webhook names allow it)."""
-        name = self.mint(hint, tracking_uri, registry_uri)
+        """A fresh webhook name of this run (as :meth:`mint`), within MLflow's 63 characters of a
+        webhook name: a long namespace cuts the hint short."""
+        name = self.mint(hint, tracking_uri, registry_uri, limit=WEBHOOK_NAME_LIMIT)
         with self._lock:
             self._webhooks.add(name)
         return name

@@ -1,5 +1,6 @@
-"""What the webhook scenarios build on: a receiver on 127.0.0.1, and MLflow's signature scheme,
-checked independently of any registry's code.
+"""What the webhook scenarios build on: listings judged only while the registry's webhooks stand
+still, a receiver on 127.0.0.1, and MLflow's signature scheme, checked independently of any
+registry's code.
 
 MLflow's client has webhooks from 3.3 on (the scenarios are ``requires_client("webhooks")``);
 ``mlflow.entities.webhook`` is imported only inside :func:`event` and :func:`status`, so that
@@ -16,11 +17,17 @@ import json
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from mlflow.exceptions import MlflowException
+
+from conformance.run.probe import Inconclusive
+from conformance.scenarios.error_answers import MISSING
 
 #: An ``https`` URL on a public address, given as a literal so that no DNS is needed to accept
 #: it (MLflow's server refuses webhook URLs that do not resolve to public addresses). The CRUD
@@ -66,21 +73,81 @@ def shown(webhook: Any) -> dict[str, Any]:
 
 
 def listed(
-    client: Any, names: set[str], page_size: int | None = None, max_pages: int = 2500
+    client: Any, names: set[str] | None = None, page_size: int | None = None, max_pages: int = 2500
 ) -> list[dict[str, Any]]:
-    """The webhooks of ``names`` in every page of ``list_webhooks``, as shown, once per listing
-    (a webhook on two pages is there twice). ``page_size``: ``max_results`` of each page, the
-    registry's default without it (a listing that checks paging asks for pages of 2; a read of
-    state walks the registry's webhooks in its own pages). A listing of more than ``max_pages``
-    pages is taken for one that never ends."""
-    found, token = [], None
+    """The webhooks of ``names`` (all, without it) in every page of ``list_webhooks``, as shown,
+    once per listing (a webhook on two pages is there twice). ``page_size``: ``max_results`` of
+    each page, the registry's default without it. A listing of more than ``max_pages`` pages, or
+    one that hands out a page token twice, is one that never ends: a wrong answer
+    (``AssertionError``), not a stall."""
+    found: list[dict[str, Any]] = []
+    seen_tokens: set[str] = set()
+    token = None
     for _ in range(max_pages):
         page = client.list_webhooks(max_results=page_size, page_token=token)
-        found += [shown(webhook) for webhook in page if webhook.name in names]
+        found += [shown(webhook) for webhook in page if names is None or webhook.name in names]
         token = page.token
         if not token:
             return found
-    raise AssertionError(f"list_webhooks still had pages after {max_pages} pages")
+        assert token not in seen_tokens, (
+            f"list_webhooks handed out page token {token!r} twice: the listing would never end"
+        )
+        seen_tokens.add(token)
+    raise AssertionError(
+        f"list_webhooks still had pages after {max_pages} pages: the listing would never end"
+    )
+
+
+def steady_listing(client: Any, page_size: int | None = None) -> list[dict[str, Any]]:
+    """Every webhook of the registry in a walk of ``list_webhooks`` (pages of ``page_size``, the
+    registry's own without it), judged only while nothing changed the registry's webhooks.
+
+    Webhooks have no filter: a listing is the whole registry's, and MLflow's store pages it by
+    offset. A webhook that another run or a user creates or deletes during the walk shifts the
+    pages, and one of ours is then listed twice or not at all: no fault of the registry. So the
+    full listing (the registry's own pages) is read before and after the walk; where the two
+    list other webhooks, the walk has no verdict (``Inconclusive``, never retried). Where they
+    list the same, every walk must list each of them exactly once (``AssertionError``).
+    """
+    first = listed(client)
+    found = listed(client, page_size=page_size) if page_size else first
+    last = listed(client)
+    before, walked, after = (
+        Counter(webhook["id"] for webhook in walk) for walk in (first, found, last)
+    )
+    if before.keys() != after.keys():
+        raise Inconclusive(
+            "the registry's webhooks changed while list_webhooks was walked (another run or a "
+            f"user created or deleted {len(before.keys() ^ after.keys())} of them): a listing "
+            "paged by offset cannot be judged then"
+        )
+    size = f"pages of {page_size or 'its default size'}"
+    for walk, how in ((before, "the full listing"), (walked, size), (after, "the full listing")):
+        repeated = {webhook_id: times for webhook_id, times in walk.items() if times > 1}
+        assert not repeated, (
+            f"list_webhooks in {how} listed webhooks more than once (id: times) while nothing "
+            f"changed: {repeated}"
+        )
+    lost, extra = before.keys() - walked.keys(), walked.keys() - before.keys()
+    assert walked.keys() == before.keys(), (
+        f"list_webhooks in {size} left out {sorted(lost)} and listed {sorted(extra)} beyond the "
+        "full listing, the same before and after it"
+    )
+    return found
+
+
+def by_id(client: Any, webhook_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    """Each webhook as ``get_webhook`` shows it (None where the registry says it does not exist):
+    what an update or a deletion of these webhooks could change, read without a listing."""
+    read: dict[str, dict[str, Any] | None] = {}
+    for webhook_id in webhook_ids:
+        try:
+            read[webhook_id] = shown(client.get_webhook(webhook_id))
+        except MlflowException as exc:
+            if exc.error_code != MISSING:
+                raise
+            read[webhook_id] = None
+    return read
 
 
 @dataclass(frozen=True)
@@ -160,6 +227,11 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/{self.token[:8]}"
+
+    def addressed(self, delivery: Delivery) -> bool:
+        """Whether ``delivery`` was sent to this receiver's URL: not one to another receiver that
+        had the same port before (a registry may still hold its webhook in a cache)."""
+        return delivery.path.partition("?")[0] == f"/{self.token[:8]}"
 
     def record(self, delivery: Delivery) -> None:
         with self._arrived:
