@@ -2,9 +2,10 @@
 which status (MLflow's own mapping, ``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``).
 
 :func:`expect_error` expects one code (or, if asked, a clean refusal); any other answer is
-judged by the refusal vocabulary: an operation not offered at all makes the scenario
-unsupported, transport and auth trouble leave it without a verdict, and anything else is a
-wrong answer. :func:`expect_codes` judges the same way, but a call may accept several codes
+judged by the refusal vocabulary (:func:`unexpected`, also the judge of the wire rows'
+:func:`conformance.scenarios.rest.expect_envelope`): an operation not offered at all makes the
+scenario unsupported, transport and auth trouble leave it without a verdict, and anything else
+is a wrong answer. :func:`expect_codes` judges the same way, but a call may accept several codes
 (MLflow answers an alias that does not exist with INVALID_PARAMETER_VALUE where other
 registries say RESOURCE_DOES_NOT_EXIST), and on HTTP targets the answer's status and JSON body
 are checked too.
