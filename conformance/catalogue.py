@@ -489,10 +489,12 @@ FEATURES: tuple[Feature, ...] = (
         "application/json`) holding `error_code` (the name of an MLflow error code) and "
         "`message` (non-empty text), with MLflow's HTTP status for that code "
         "(`mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS`): a missing model or version "
-        "RESOURCE_DOES_NOT_EXIST with 404; a name in use RESOURCE_ALREADY_EXISTS with 400; a "
-        "missing required parameter, a version that is not a number, a `max_results` that is "
-        "not a number INVALID_PARAMETER_VALUE with 400. (MLflow's client shows its own text "
-        "where `message` is missing, so only the wire tells.)",
+        "RESOURCE_DOES_NOT_EXIST with 404, from endpoints that answer (a bare 404 page there is "
+        "no envelope); a name in use RESOURCE_ALREADY_EXISTS with 400; a missing required "
+        "parameter, a version that is not a number, a `max_results` that is not a number "
+        "INVALID_PARAMETER_VALUE or BAD_REQUEST with 400 (the version also "
+        "RESOURCE_DOES_NOT_EXIST with 404): which sensible code is `errors.codes`' question. "
+        "(MLflow's client shows its own text where `message` is missing, so only the wire tells.)",
         level="core",
     ),
     Feature(

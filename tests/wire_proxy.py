@@ -30,6 +30,8 @@ _HOP = frozenset(
 )
 _REGISTRY_PATHS = ("/api/2.0/mlflow/registered-models/", "/api/2.0/mlflow/model-versions/")
 _LATEST = "/api/2.0/mlflow/registered-models/get-latest-versions"
+#: The answers that list or resolve versions, which MLflow's client reads of no wire model.
+_LISTS = ("/registered-models/search", "/model-versions/search", "/registered-models/alias")
 _TIMESTAMPS = frozenset({"creation_timestamp", "last_updated_timestamp"})
 #: Every field of every message of MLflow's registry proto: what a registry request may carry.
 _KNOWN_FIELDS = frozenset(
@@ -140,6 +142,50 @@ def _missing_as_400(exchange: Exchange) -> None:
         exchange.status = 400
 
 
+def _about_wire_names(exchange: Exchange) -> bool:
+    """Whether the request is about a model of the wire scenarios (minted ``...-wire-...``, in
+    its query: ``name`` or a search's ``filter``, or its JSON body's ``name``): the breaks that
+    MLflow's client would notice are kept to those."""
+    if "-wire-" in exchange.query:
+        return True
+    try:
+        body = json.loads(exchange.body) if exchange.body else None
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "-wire-" in str(body.get("name") or "")
+
+
+def _missing_as_bare_404(exchange: Exchange) -> None:
+    body = exchange.json_payload()
+    missing = isinstance(body, dict) and body.get("error_code") == "RESOURCE_DOES_NOT_EXIST"
+    if exchange.status == 404 and missing and _about_wire_names(exchange):
+        exchange.answer(404, b"<html><body><h1>Not Found</h1></body></html>", "text/html")
+
+
+def _unknown_fields_acted_on_then_refused(exchange: Exchange) -> None:
+    if exchange.status == 200:
+        _unknown_fields_refused(exchange)
+
+
+def _versions_as_integers(exchange: Exchange) -> None:
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: int(item)
+                if key == "version" and isinstance(item, str) and item.isdigit()
+                else rewrite(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [rewrite(item) for item in value]
+        return value
+
+    body = exchange.json_payload()
+    listed = exchange.path.endswith(_LISTS) and exchange.method == "GET"
+    if listed and exchange.status == 200 and _about_wire_names(exchange) and isinstance(body, dict):
+        exchange.payload = json.dumps(rewrite(body)).encode()
+
+
 BREAKS: dict[str, Break] = {
     "faithful": Break("forwards every exchange as it is"),
     "empty-bodies": Break(
@@ -167,6 +213,21 @@ BREAKS: dict[str, Break] = {
     "charset-read-as-latin1": Break(
         "reads a body labelled with a charset as Latin-1, whatever the charset says",
         request=_charset_read_as_latin1,
+    ),
+    "missing-as-bare-404": Break(
+        "answers a missing model or version with a bare 404 page (HTML, no error code); only "
+        "about the wire scenarios' models, as MLflow's client would notice it everywhere",
+        answer=_missing_as_bare_404,
+    ),
+    "unknown-fields-acted-on": Break(
+        "acts on a registry request body with a field of no registry message, then answers it "
+        "400 INVALID_PARAMETER_VALUE",
+        answer=_unknown_fields_acted_on_then_refused,
+    ),
+    "versions-as-integers": Break(
+        "writes versions as JSON integers in searches and alias lookups by GET about the wire "
+        "scenarios' models (MLflow's client refuses them, so only answers it does not read)",
+        answer=_versions_as_integers,
     ),
     "missing-as-400": Break(
         "answers RESOURCE_DOES_NOT_EXIST with HTTP 400 instead of MLflow's 404 (body untouched)",

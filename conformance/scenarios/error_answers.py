@@ -2,9 +2,10 @@
 which status (MLflow's own mapping, ``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``).
 
 :func:`expect_error` expects one code (or, if asked, a clean refusal); any other answer is
-judged by the refusal vocabulary: an operation not offered at all makes the scenario
-unsupported, transport and auth trouble leave it without a verdict, and anything else is a
-wrong answer. :func:`expect_codes` judges the same way, but a call may accept several codes
+judged by the refusal vocabulary (:func:`unexpected`, also the judge of the wire rows'
+:func:`conformance.scenarios.rest.expect_envelope`): an operation not offered at all makes the
+scenario unsupported, transport and auth trouble leave it without a verdict, and anything else
+is a wrong answer. :func:`expect_codes` judges the same way, but a call may accept several codes
 (MLflow answers an alias that does not exist with INVALID_PARAMETER_VALUE where other
 registries say RESOURCE_DOES_NOT_EXIST), and on HTTP targets the answer's status and JSON body
 are checked too.
@@ -13,13 +14,13 @@ are checked too.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, NoReturn
 
 from mlflow.exceptions import ERROR_CODE_TO_HTTP_STATUS, MlflowException, RestException
 
 from conformance.run import http_exchanges
 from conformance.run.probe import Inconclusive, Unsupported, answer_status, no_verdict
-from conformance.run.refusals import Kind, classify
+from conformance.run.refusals import Classification, Kind, classify
 
 MISSING = "RESOURCE_DOES_NOT_EXIST"
 DUPLICATE = "RESOURCE_ALREADY_EXISTS"
@@ -53,11 +54,7 @@ def expect_error(
     answer = classify(error, answer_status(exchanges))
     if or_refused and answer.kind is Kind.REFUSAL:
         return error
-    if answer.not_offered:
-        raise Unsupported(f"{what}: {answer.reason}") from error
-    if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
-        raise Inconclusive(no_verdict(what, answer)) from None
-    raise AssertionError(f"{what}: expected error {code}, got {answer.reason[:300]}") from error
+    unexpected(what, code, answer, error)
 
 
 def expect_codes(
@@ -78,14 +75,26 @@ def expect_codes(
     if sent in codes:
         _check_http_answer(what, sent, exchanges)
         return sent
-    answer = classify(error, answer_status(exchanges))
-    if answer.not_offered:
+    unexpected(what, " or ".join(codes), classify(error, answer_status(exchanges)), error)
+
+
+def unexpected(
+    what: str,
+    expected: str,
+    answer: Classification,
+    error: BaseException,
+    *,
+    offered: bool = False,
+) -> NoReturn:
+    """Judge an answer that is not the error ``expected``: an operation not offered at all makes
+    the scenario unsupported (unless the scenario has seen it ``offered``: then it is a wrong
+    answer like any other), transport and auth trouble leave it without a verdict, and anything
+    else is a wrong answer."""
+    if answer.not_offered and not offered:
         raise Unsupported(f"{what}: {answer.reason}") from error
     if answer.kind in (Kind.TRANSPORT, Kind.AUTH):
         raise Inconclusive(no_verdict(what, answer)) from None
-    raise AssertionError(
-        f"{what}: expected error {' or '.join(codes)}, got {answer.reason[:300]}"
-    ) from error
+    raise AssertionError(f"{what}: expected error {expected}, got {answer.reason[:300]}") from error
 
 
 def _sent_code(error: MlflowException) -> str:
